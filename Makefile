@@ -1,0 +1,52 @@
+# crm-consolidation. The two commands: `make demo` and `make test`.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# uv from PATH, else the one `make setup` installs with `pip install --user`
+# (its script dir may not be on PATH, so fall back to `python3 -m uv`).
+# Recursive (=) so it is re-evaluated after setup installed uv.
+UV = $(shell command -v uv 2>/dev/null || echo python3 -m uv)
+# Never re-lock implicitly: every `uv run` uses uv.lock as it is.
+export UV_FROZEN := 1
+
+AIRFLOW_ENV := source scripts/airflow_env.sh
+AIRFLOW_HOME_DIR := airflow_home
+MIGRATED_STAMP := $(AIRFLOW_HOME_DIR)/.db-migrated
+
+.PHONY: help setup demo test lint bench
+
+help:
+	@echo "make demo   set up, generate sample data, run the nightly DAG once through Airflow, print the summary"
+	@echo "make test   set up, run the test suite"
+	@echo "make setup  install uv if missing, sync the locked environment, prepare airflow_home/ (idempotent)"
+	@echo "make lint   ruff check, ruff format --check, mypy"
+	@echo "make bench  benchmark the transforms"
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || { \
+		echo "==> installing uv (pip --user)"; \
+		python3 -m pip install --quiet --user uv \
+			|| python3 -m pip install --quiet --user --break-system-packages uv; }
+	@$(UV) sync --frozen --quiet
+	@mkdir -p $(AIRFLOW_HOME_DIR)
+	@# airflow db migrate takes ~10 s even when there is nothing to do: run it only when
+	@# the DB is missing, was never migrated, or uv.lock (so maybe Airflow) changed.
+	@if [[ ! -f $(AIRFLOW_HOME_DIR)/airflow.db || ! -f $(MIGRATED_STAMP) || uv.lock -nt $(MIGRATED_STAMP) ]]; then \
+		echo "==> airflow db migrate ($(AIRFLOW_HOME_DIR)/)"; \
+		$(AIRFLOW_ENV) && $(UV) run airflow db migrate > $(AIRFLOW_HOME_DIR)/db-migrate.log 2>&1 \
+			|| { cat $(AIRFLOW_HOME_DIR)/db-migrate.log >&2; exit 1; }; \
+		touch $(MIGRATED_STAMP); \
+	fi
+
+demo: setup
+	@UV="$(UV)" bash scripts/demo.sh
+
+test: setup
+	$(UV) run pytest -p no:cacheprovider
+
+lint: setup
+	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms
+
+bench: setup
+	$(UV) run python -m transforms.bench

@@ -1,0 +1,174 @@
+"""Nightly CRM consolidation: messy customer sources -> one warehouse.
+
+Parse-time rules (the scheduler's DAG processor imports this file every ~30 s):
+no file I/O, no database access, no pandas/duckdb/transforms imports at module
+level. Reading environment variables for parameter defaults is fine. Every task
+body imports ``transforms.pipeline.tasks`` lazily, makes exactly one call into
+it and returns a short string (a path or a summary), never a DataFrame.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Param, chain, dag, get_current_context, task
+
+DAG_ID = "nightly_consolidation"
+
+# <project>/dags/nightly_consolidation.py -> <project>
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+DEFAULT_SOURCES = os.environ.get("CRM_SOURCES") or str(PROJECT_ROOT / "sample_data" / "sources.yml")
+DEFAULT_DATA_DIR = os.environ.get("CRM_DATA_DIR") or str(PROJECT_ROOT / "data")
+DEFAULT_WAREHOUSE_URL = os.environ.get("CRM_WAREHOUSE_URL") or (
+    f"duckdb:///{PROJECT_ROOT / 'data' / 'warehouse.duckdb'}"
+)
+
+# Retries are on by default (a nightly batch should survive a flaky mount or a
+# locked database). `airflow dags test` honours retry_delay by sleeping in its
+# loop, so local runs (make demo, the end-to-end test) set CRM_TASK_RETRIES=0
+# to fail in seconds instead of minutes.
+TASK_RETRIES = int(os.environ.get("CRM_TASK_RETRIES", "2"))
+RETRY_DELAY = timedelta(seconds=int(os.environ.get("CRM_RETRY_DELAY_SECONDS", "300")))
+
+DOC_MD = """
+### Nightly CRM consolidation
+
+Consolidates the customer sources listed in `sources` into the warehouse at
+`warehouse_url`, one run folder per Airflow run under `data_dir/runs/`.
+
+| task | does |
+| --- | --- |
+| `prepare_run` | writes `run.json` (sources, warehouse, as-of date, run id) into the run folder |
+| `extract` | reads every source file as text, row by row, into the run folder |
+| `standardize` | cleans names, emails, phones, addresses, dates |
+| `publish` | loads the warehouse in one transaction (all or nothing) |
+| `summarize` | rows read / loaded / quarantined per file, reports written |
+
+Every stage reads and writes files in the run folder; XCom only carries paths.
+Re-running a run (clear + rerun) is safe: `prepare_run` is idempotent and
+`publish` replaces the run's data in a single transaction.
+
+**Params** (all optional): `as_of` (YYYY-MM-DD; empty = the run's data interval
+end / logical date), `sources`, `warehouse_url`, `data_dir` (defaults come from
+`CRM_SOURCES`, `CRM_WAREHOUSE_URL`, `CRM_DATA_DIR` or the project folder).
+
+Local run: `make demo` (uses `airflow dags test`, no scheduler or API server).
+"""
+
+_DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
+
+
+def _resolve_as_of(requested: str, context: Any) -> str:
+    """The business date of the run: the `as_of` param, else the run's own date.
+
+    Scheduled runs use the data interval end (with Airflow 3's default
+    CronTriggerTimetable it equals the logical date, i.e. the night of the run);
+    manual runs triggered without a logical date fall back to run_after.
+    """
+    if requested:
+        return requested
+    for key in ("data_interval_end", "logical_date"):
+        value = context.get(key)
+        if value is not None:
+            return str(value.date().isoformat())
+    return str(context["dag_run"].run_after.date().isoformat())
+
+
+@dag(
+    dag_id=DAG_ID,
+    description="Consolidate scattered customer sources into the warehouse, nightly.",
+    schedule="0 2 * * *",
+    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    catchup=False,
+    max_active_runs=1,
+    dagrun_timeout=timedelta(hours=6),
+    default_args={
+        "owner": "crm-data",
+        "retries": TASK_RETRIES,
+        "retry_delay": RETRY_DELAY,
+        "retry_exponential_backoff": True,
+        "execution_timeout": timedelta(hours=2),
+    },
+    params={
+        "as_of": Param(
+            "",
+            type="string",
+            pattern=_DATE_PATTERN,
+            title="As-of date",
+            description="YYYY-MM-DD. Empty: the run's data interval end (or logical date).",
+        ),
+        "sources": Param(
+            DEFAULT_SOURCES,
+            type="string",
+            minLength=1,
+            title="Sources file",
+            description="Path of the sources.yml listing the files to consolidate.",
+        ),
+        "warehouse_url": Param(
+            DEFAULT_WAREHOUSE_URL,
+            type="string",
+            minLength=1,
+            title="Warehouse URL",
+            description="SQLAlchemy URL of the warehouse (duckdb:///... or postgresql://...).",
+        ),
+        "data_dir": Param(
+            DEFAULT_DATA_DIR,
+            type="string",
+            minLength=1,
+            title="Data folder",
+            description="Folder that receives runs/<run id>/ with manifests and reports.",
+        ),
+    },
+    tags=["crm", "consolidation", "nightly"],
+    doc_md=DOC_MD,
+)
+def nightly_consolidation() -> None:
+    @task
+    def prepare_run() -> str:
+        from transforms.pipeline import tasks
+
+        context = get_current_context()
+        params = context["params"]
+        return tasks.prepare_run(
+            sources=params["sources"],
+            warehouse_url=params["warehouse_url"],
+            as_of=_resolve_as_of(params["as_of"], context),
+            run_id=context["run_id"],
+            data_dir=params["data_dir"],
+        )
+
+    @task
+    def extract(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.extract(run_dir)
+
+    @task
+    def standardize(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.standardize(run_dir)
+
+    @task
+    def publish(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.publish(run_dir)
+
+    @task
+    def summarize(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.summarize(run_dir)  # also in the task log; `make demo` prints this XCom
+
+    # Every stage reads the run folder made by prepare_run (hence an edge from
+    # prepare_run to each of them) and runs strictly after the previous stage.
+    run_dir = prepare_run()
+    chain(extract(run_dir), standardize(run_dir), publish(run_dir), summarize(run_dir))
+
+
+nightly_consolidation()

@@ -1,0 +1,123 @@
+"""The DAG, run for real through `airflow dags test` (the CLI code path `make demo` uses).
+
+An isolated Airflow home, generated sample data and a DuckDB warehouse, all in a temp folder;
+then the warehouse is checked: every file reconciles and the run is recorded as succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.airflow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAG_ID = "nightly_consolidation"
+# After the DAG's start_date (2025-01-01): an earlier logical date makes a run with no task
+# instance that Airflow marks "success" at once.
+LOGICAL_DATE = "2025-06-30"
+TASKS = ["prepare_run", "extract", "standardize", "publish", "summarize"]
+
+
+def _run(cmd: list[str], *, env: dict[str, str], log: Path, timeout: int) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        cmd, check=False, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    log.write_text(f"$ {' '.join(cmd)}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}")
+    return result
+
+
+def _tail(result: subprocess.CompletedProcess[str], lines: int = 80) -> str:
+    out = (result.stdout + "\n" + result.stderr).splitlines()
+    return "\n".join(out[-lines:])
+
+
+@pytest.fixture(scope="module")
+def dag_run(tmp_path_factory: pytest.TempPathFactory, airflow_env: Any, venv_script: Any) -> SimpleNamespace:
+    tmp = tmp_path_factory.mktemp("dag_e2e")
+    sample, data = tmp / "sample", tmp / "data"
+    warehouse_url = f"duckdb:///{data / 'warehouse.duckdb'}"
+    conf = {"as_of": LOGICAL_DATE, "sources": str(sample / "sources.yml"), "data_dir": str(data)}
+    conf["warehouse_url"] = warehouse_url
+    env = airflow_env(
+        tmp / "airflow_home",
+        CRM_SOURCES=conf["sources"],
+        CRM_DATA_DIR=conf["data_dir"],
+        CRM_WAREHOUSE_URL=warehouse_url,
+        CRM_TASK_RETRIES="0",
+    )
+
+    gen = _run(
+        [venv_script("crm-etl"), "generate", "--out", str(sample), "--customers", "300", "--seed", "7"],
+        env=env,
+        log=tmp / "generate.log",
+        timeout=180,
+    )
+    assert gen.returncode == 0, _tail(gen)
+    migrate = _run([venv_script("airflow"), "db", "migrate"], env=env, log=tmp / "migrate.log", timeout=180)
+    assert migrate.returncode == 0, _tail(migrate)
+
+    test = _run(
+        [venv_script("airflow"), "dags", "test", DAG_ID, LOGICAL_DATE, "-c", json.dumps(conf)],
+        env=env,
+        log=tmp / "dags_test.log",
+        timeout=300,
+    )
+    report = _run(
+        [sys.executable, "scripts/dag_run_report.py", DAG_ID, "--logical-date", LOGICAL_DATE],
+        env=env,
+        log=tmp / "report.log",
+        timeout=120,
+    )
+    return SimpleNamespace(test=test, report=report, data=data, warehouse=data / "warehouse.duckdb")
+
+
+def _airflow_run_id(report: subprocess.CompletedProcess[str]) -> str:
+    first = report.stdout.splitlines()[0]  # "DAG run <run_id>: <state>"
+    assert first.startswith("DAG run "), report.stdout
+    return first[len("DAG run ") :].rsplit(":", 1)[0]
+
+
+def test_airflow_dags_test_succeeds(dag_run: SimpleNamespace) -> None:
+    assert dag_run.test.returncode == 0, _tail(dag_run.test)
+    assert dag_run.report.returncode == 0, dag_run.report.stdout + dag_run.report.stderr
+    lines = dag_run.report.stdout.splitlines()
+    assert lines[0].endswith(": success"), lines[0]
+    states = {line.split()[0]: line.split()[1] for line in lines[1 : 1 + len(TASKS)]}
+    assert states == dict.fromkeys(TASKS, "success")
+
+
+def test_summary_is_the_summarize_task_result(dag_run: SimpleNamespace) -> None:
+    # dag_run_report.py prints the summarize task's XCom after the task lines.
+    summary = "\n".join(dag_run.report.stdout.splitlines()[1 + len(TASKS) :]).strip()
+    assert summary, dag_run.report.stdout
+    assert _airflow_run_id(dag_run.report) in summary
+
+
+def test_run_folder_is_keyed_by_the_airflow_run(dag_run: SimpleNamespace) -> None:
+    run_files = list((dag_run.data / "runs").glob("*/run.json"))
+    assert len(run_files) == 1, run_files
+
+
+def test_warehouse_reconciles_every_file(dag_run: SimpleNamespace) -> None:
+    import duckdb
+
+    run_id = _airflow_run_id(dag_run.report)
+    with duckdb.connect(str(dag_run.warehouse), read_only=True) as con:
+        rows = con.execute(
+            "select source_file, rows_read, rows_loaded, rows_quarantined from ops.reconciliation where run_id = ?",
+            [run_id],
+        ).fetchall()
+        assert rows, "no reconciliation line for the run"
+        for source_file, read, loaded, quarantined in rows:
+            assert read == loaded + quarantined, (source_file, read, loaded, quarantined)
+        assert sum(r[1] for r in rows) > 0
+
+        status = con.execute("select status from ops.run where run_id = ?", [run_id]).fetchall()
+        assert status == [("succeeded",)]

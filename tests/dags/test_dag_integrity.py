@@ -1,0 +1,150 @@
+"""The DAG file parses cleanly, cheaply, and says what it must (no task runs here)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+pytestmark = pytest.mark.airflow
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DAGS_DIR = PROJECT_ROOT / "dags"
+DAG_ID = "nightly_consolidation"
+
+EXPECTED_EDGES = {
+    ("prepare_run", "extract"),
+    ("prepare_run", "standardize"),
+    ("prepare_run", "publish"),
+    ("prepare_run", "summarize"),
+    ("extract", "standardize"),
+    ("standardize", "publish"),
+    ("publish", "summarize"),
+}
+
+
+def test_dagbag_has_no_import_errors(dagbag) -> None:  # type: ignore[no-untyped-def]
+    assert dagbag.import_errors == {}
+    assert list(dagbag.dags) == [DAG_ID]
+
+
+def test_parsing_does_no_work(dagbag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]
+    # Parsing read the CRM_* defaults but created nothing: no data dir, no warehouse.
+    assert sorted(p.name for p in crm_env.iterdir()) == []
+
+
+_PARSE_PROBE = r"""
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("probe_dag", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+heavy = ["pandas", "numpy", "duckdb", "pyarrow", "great_expectations", "recordlinkage",
+         "sklearn", "transforms.pipeline", "transforms.pipeline.tasks"]
+print(json.dumps({"loaded": [m for m in heavy if m in sys.modules],
+                  "dag_id": module.DAG_ID}))
+"""
+
+
+def test_parsing_imports_no_heavy_module(crm_env: Path) -> None:
+    # A fresh interpreter, so that nothing this test session imported can hide a top-level import.
+    result = subprocess.run(
+        [sys.executable, "-c", _PARSE_PROBE, str(DAGS_DIR / "nightly_consolidation.py")],
+        check=False,
+        cwd=PROJECT_ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe == {"loaded": [], "dag_id": DAG_ID}
+    assert sorted(p.name for p in crm_env.iterdir()) == []
+
+
+def test_dag_metadata(dag) -> None:  # type: ignore[no-untyped-def]
+    assert dag.doc_md and "nightly" in dag.doc_md.lower()
+    assert dag.owner == "crm-data"
+    assert set(dag.tags) >= {"crm", "nightly"}
+    assert dag.catchup is False
+    assert dag.max_active_runs == 1
+    assert dag.timetable.expression == "0 2 * * *"
+    assert dag.default_args["retries"] >= 1
+    assert dag.default_args["retry_delay"] >= timedelta(minutes=1)
+    for task in dag.tasks:
+        assert task.retries >= 1, task.task_id
+        assert task.owner == "crm-data", task.task_id
+
+
+def test_task_graph_edges_are_pinned(dag) -> None:  # type: ignore[no-untyped-def]
+    edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
+    assert edges == EXPECTED_EDGES
+    assert [t.task_id for t in dag.topological_sort()] == [
+        "prepare_run",
+        "extract",
+        "standardize",
+        "publish",
+        "summarize",
+    ]
+
+
+def test_params_defaults_follow_environment(dag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]
+    params = dag.params
+    assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir"}
+    assert params["as_of"] == ""
+    assert params["sources"] == str(crm_env / "sources.yml")
+    assert params["data_dir"] == str(crm_env / "data")
+    assert params["warehouse_url"] == f"duckdb:///{crm_env / 'warehouse.duckdb'}"
+
+
+def test_params_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CRM_SOURCES", "CRM_DATA_DIR", "CRM_WAREHOUSE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    from airflow.dag_processing.dagbag import DagBag
+
+    params = DagBag(dag_folder=str(DAGS_DIR), safe_mode=False).dags[DAG_ID].params
+    assert params["sources"] == str(PROJECT_ROOT / "sample_data" / "sources.yml")
+    assert params["data_dir"] == str(PROJECT_ROOT / "data")
+    assert params["warehouse_url"] == f"duckdb:///{PROJECT_ROOT / 'data' / 'warehouse.duckdb'}"
+
+
+@pytest.mark.parametrize("value", ["", "2024-06-30"])
+def test_as_of_param_accepts_empty_or_a_date(dag, value: str) -> None:  # type: ignore[no-untyped-def]
+    assert copy.deepcopy(dag.params.get_param("as_of")).resolve(value) == value
+
+
+@pytest.mark.parametrize("value", ["30/06/2024", "2024-6-30", "yesterday"])
+def test_as_of_param_rejects_other_text(dag, value: str) -> None:  # type: ignore[no-untyped-def]
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError):
+        copy.deepcopy(dag.params.get_param("as_of")).resolve(value)
+
+
+def _resolve_as_of():  # type: ignore[no-untyped-def]
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("dag_module", DAGS_DIR / "nightly_consolidation.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module._resolve_as_of
+
+
+def test_as_of_resolution() -> None:
+    resolve = _resolve_as_of()
+    night = datetime(2024, 6, 30, 2, 0, tzinfo=UTC)
+    run = SimpleNamespace(run_after=datetime(2024, 7, 1, 9, 30, tzinfo=UTC))
+    # An explicit param wins.
+    assert resolve("2023-01-31", {"data_interval_end": night, "dag_run": run}) == "2023-01-31"
+    # Scheduled run: the data interval end.
+    assert resolve("", {"data_interval_end": night, "logical_date": night, "dag_run": run}) == "2024-06-30"
+    # Manual run without a logical date: when it was asked to run.
+    assert resolve("", {"data_interval_end": None, "logical_date": None, "dag_run": run}) == "2024-07-01"

@@ -1,0 +1,1 @@
+"""Tests of the pure standardization functions (transforms.standardize)."""

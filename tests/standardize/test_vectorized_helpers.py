@@ -1,0 +1,55 @@
+"""The column helpers: index kept, missing values passed through, each distinct value computed once."""
+
+import datetime as dt
+import time
+
+import numpy as np
+import pandas as pd
+
+from transforms.standardize import map_unique, name_key, parse_dates, standardize_emails, standardize_phones
+
+
+def test_map_unique_computes_each_distinct_value_once() -> None:
+    seen: list[object] = []
+
+    def key(value: object) -> str | None:
+        seen.append(value)
+        return None if value is None else name_key(str(value))
+
+    values = pd.Series(["Iwanow", "Ivanov", None, "Iwanow", float("nan")], index=list("abcde"))
+    keys = map_unique(values, key)
+    assert keys.tolist() == ["ivanov", "ivanov", None, "ivanov", None]
+    assert list(keys.index) == list("abcde")
+    assert seen == ["Iwanow", "Ivanov", None]
+
+
+def test_empty_columns() -> None:
+    empty = pd.Series([], dtype=object)
+    assert standardize_phones(empty, "PL").shape == (0, 2)
+    assert standardize_emails(empty).shape == (0, 3)
+    assert parse_dates(empty).shape == (0, 2)
+
+
+def test_per_row_settings_are_aligned_on_the_index() -> None:
+    values = pd.Series(["7911123456", "601234567"], index=[10, 20])
+    regions = pd.Series(["PL", "GB"], index=[20, 10])  # same rows, another order
+    frame = standardize_phones(values, regions)
+    assert frame["phone_e164"].tolist() == ["+447911123456", "+48601234567"]
+
+
+def test_inputs_are_not_modified() -> None:
+    values = pd.Series([" 601 234 567 ", None])
+    before = values.copy()
+    standardize_phones(values, "PL")
+    standardize_emails(values)
+    pd.testing.assert_series_equal(values, before)
+
+
+def test_a_million_repetitive_dates_take_seconds() -> None:
+    distinct = pd.Series([f"{d:02d}.{m:02d}.{y}" for d in range(1, 29) for m in range(1, 13) for y in (1970, 1985)])
+    values = pd.Series(np.resize(distinct.to_numpy(dtype=object), 1_000_000))
+    started = time.perf_counter()
+    frame = parse_dates(values, order="DMY")
+    assert time.perf_counter() - started < 10
+    assert frame["issue"].isna().all()
+    assert frame["date"].iloc[-1] == dt.datetime.strptime(str(values.iloc[-1]), "%d.%m.%Y").date()

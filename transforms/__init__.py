@@ -1,0 +1,1 @@
+"""Nightly customer-data consolidation: all logic, importable without Airflow."""

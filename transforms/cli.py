@@ -1,0 +1,153 @@
+"""crm-etl: run the nightly consolidation without a scheduler, generate sample data, and see how runs went."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# Wide enough for run ids and file paths when the output is piped or logged rather than shown in a terminal.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = os.environ.get("CRM_DATA_DIR", str(PROJECT_DIR / "data"))
+DEFAULT_WAREHOUSE = os.environ.get("CRM_WAREHOUSE_URL", f"duckdb:///{Path(DEFAULT_DATA_DIR) / 'warehouse.duckdb'}")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err, show_path=False, markup=False)],
+        force=True,
+    )
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the sample files, sources.yml and truth/ into.")],
+    customers: Annotated[int, typer.Option(min=1, help="How many true customers to simulate.")] = 2000,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
+) -> None:
+    """Write a small company's messy files (journals, managers' workbooks, accounting) with the truth behind them."""
+    from transforms.sample_data import generate_sample
+
+    with console.status(f"Generating {customers} customers into {out} ..."):
+        summary = generate_sample(out, customers=customers, seed=seed)
+    console.print(f"Wrote sample data to [bold]{out}[/bold]; declare it with [bold]{out / 'sources.yml'}[/bold].")
+    console.print(f"Truth for tests: {summary.truth_dir}")
+
+
+@app.command()
+def run(
+    sources: Annotated[Path, typer.Option(help="The sources file declaring the files to read.")],
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    as_of: Annotated[str | None, typer.Option(help="Business date of the run (YYYY-MM-DD); default today.")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Where run folders and caches are kept.")] = Path(DEFAULT_DATA_DIR),
+    run_id: Annotated[str | None, typer.Option(help="Run id; default cli__<as-of>__<time>.")] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's progress.")] = False,
+) -> None:
+    """Run the nightly tasks in the DAG's order, without Airflow."""
+    _logging(verbose)
+    from transforms.pipeline import tasks
+    from transforms.settings import SettingsError
+
+    day = as_of or dt.date.today().isoformat()
+    try:
+        dt.date.fromisoformat(day)
+    except ValueError:
+        err.print(f"--as-of: {day!r} is not a date in YYYY-MM-DD form")
+        raise typer.Exit(2) from None
+    rid = run_id or f"cli__{day}__{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    try:
+        run_dir = tasks.prepare_run(
+            sources=str(sources), warehouse_url=warehouse, as_of=day, run_id=rid, data_dir=str(data_dir)
+        )
+    except SettingsError as exc:
+        err.print(f"[red]Invalid sources file[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    for stage in tasks.STAGES:
+        with console.status(f"{stage} ..."):
+            try:
+                getattr(tasks, stage)(run_dir)
+            except Exception as exc:
+                err.print(f"[red]{stage} failed:[/red] {exc}")
+                raise typer.Exit(1) from None
+        console.print(f"[green]✓[/green] {stage}")
+    console.print(tasks.summarize(run_dir), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def summary(
+    run_dir: Annotated[Path | None, typer.Option(help="A run folder (data/runs/<run id>).")] = None,
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
+) -> None:
+    """Print a run's summary; by default the latest published run recorded in the warehouse."""
+    from transforms.pipeline.context import safe_run_id
+    from transforms.pipeline.summary import format_summary, read_summary
+    from transforms.warehouse.status import latest_published_run
+
+    if run_dir is None:
+        rid = latest_published_run(warehouse)
+        if rid is None:
+            err.print("No published run in the warehouse yet.")
+            raise typer.Exit(1)
+        run_dir = data_dir / "runs" / safe_run_id(rid)
+    try:
+        console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
+    except FileNotFoundError as exc:
+        err.print(str(exc))
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def status(
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    limit: Annotated[int, typer.Option(min=1, help="How many recent runs to show.")] = 10,
+) -> None:
+    """The last runs: when, outcome, rows read/loaded/quarantined, and what failed."""
+    from transforms.warehouse.status import recent_runs, recent_failures
+
+    runs = recent_runs(warehouse, limit)
+    if not runs:
+        console.print("No runs recorded in this warehouse yet.")
+        return
+    table = Table(title="Recent runs")
+    for col in ("run id", "as of", "status", "started (UTC)", "read", "loaded", "quarantined", "files failed"):
+        table.add_column(col, overflow="fold")
+    for r in runs:
+        colour = {"succeeded": "green", "failed": "red", "running": "yellow"}.get(r["status"], "yellow")
+        table.add_row(
+            r["run_id"],
+            str(r["as_of"]),
+            f"[{colour}]{r['status']}[/{colour}]",
+            str(r["started_at"])[:19],
+            *(str(r[k]) if r[k] is not None else "" for k in ("rows_read", "rows_loaded", "rows_quarantined")),
+            str(r["files_failed"] or ""),
+        )
+    console.print(table)
+    problems = recent_failures(warehouse, [r["run_id"] for r in runs])
+    if problems:
+        console.print("[bold]Failures[/bold]")
+        for p in problems:
+            console.print(f"  {p['run_id']} · {p['what']}: {p['message']}", markup=False, highlight=False)
+
+
+def main() -> None:
+    """Entry point for `python -m transforms.cli`."""
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""Map a sheet's cells to logical fields and tell records from the rows around them.
+
+A spreadsheet kept by hand holds more than records: blank lines, section titles such as
+"— Warszawa —", totals at the bottom, the header pasted again halfway down. Those rows are
+recognised here and quarantined with their reason, so they never reach the customer base and
+are never silently lost either.
+"""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from transforms.extract.cells import cell_text, normalize_header
+from transforms.extract.tables import RawRow
+from transforms.settings.sources import ATTRIBUTE_PREFIX, SourceSpec
+
+#: A row that fills one of these is a record even if nothing else is filled.
+IDENTIFYING_FIELDS = frozenset({"phone", "email", "tax_id", "customer_code", "invoice_number", "payment_id"})
+
+
+@lru_cache(maxsize=1)
+def totals_markers() -> tuple[str, ...]:
+    """Words that open a totals row, from the bundled data file."""
+    text = resources.files("transforms.extract").joinpath("data/non_record_markers.yml").read_text("utf-8")
+    words = yaml.safe_load(text)["totals"]
+    return tuple(sorted((normalize_header(w) for w in words), key=len, reverse=True))
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How each header of one sheet maps to a logical field, an attribute, or the responsible employee."""
+
+    fields: dict[int, str]  # column index -> logical field
+    attributes: dict[int, str]  # column index -> attribute name
+    responsible_col: int | None
+    header_keys: tuple[str, ...]
+    missing: tuple[str, ...]  # declared headers not present in this sheet
+    unmapped: tuple[str, ...]
+
+
+def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
+    """Match declared headers to the sheet's headers; unmapped columns are kept as attributes."""
+    declared = {normalize_header(h): t for h, t in spec.columns.items()}
+    keys = tuple(normalize_header(h) for h in header)
+    resp_key = normalize_header(spec.responsible.column) if spec.responsible and spec.responsible.column else None
+    fields: dict[int, str] = {}
+    attributes: dict[int, str] = {}
+    unmapped = []
+    responsible_col = None
+    for i, (name, key) in enumerate(zip(header, keys, strict=True)):
+        target = declared.get(key)
+        if key == resp_key:
+            responsible_col = i
+            if target is None:
+                continue
+        if target is None:
+            attributes[i] = name
+            unmapped.append(name)
+        elif target.startswith(ATTRIBUTE_PREFIX):
+            attributes[i] = target[len(ATTRIBUTE_PREFIX) :]
+        else:
+            fields[i] = target
+            if target == "responsible" and responsible_col is None:
+                responsible_col = i
+    present = set(keys)
+    missing = tuple(h for h in spec.columns if normalize_header(h) not in present)
+    return ColumnPlan(fields, attributes, responsible_col, keys, missing, tuple(unmapped))
+
+
+@dataclass
+class MappedRow:
+    """A row's logical values, or the reason it is not a record."""
+
+    values: dict[str, str]
+    attributes: dict[str, str]
+    responsible: str | None
+    reason: str | None = None
+    reason_field: str = ""
+    raw: str | None = None
+
+
+def _row_raw(texts: list[str | None]) -> str:
+    return json.dumps([t for t in texts], ensure_ascii=False)
+
+
+def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow:
+    """Map one row and classify it (record, blank, repeated header, totals, section title, broken)."""
+    texts = [cell_text(c) for c in row.cells]
+    if row.broken:
+        return MappedRow({}, {}, None, reason=f"unreadable_row: {row.broken}", raw=row.raw)
+    filled = [i for i, t in enumerate(texts) if t is not None]
+    if not filled:
+        return MappedRow({}, {}, None, reason="blank_row")
+    raw = _row_raw(texts)
+    if not tabular:
+        return _values(texts, plan, raw, row)
+    same_as_header = sum(
+        1 for i in filled if i < len(plan.header_keys) and normalize_header(texts[i]) == plan.header_keys[i]
+    )
+    if same_as_header * 2 >= len(filled) and same_as_header >= 2:
+        return MappedRow({}, {}, None, reason="repeated_header", raw=raw)
+    first = _fold(texts[filled[0]] or "")
+    if any(first == m or first.startswith(m + " ") or first.startswith(m + ":") for m in totals_markers()):
+        return MappedRow({}, {}, None, reason="totals_row", raw=raw)
+    mapped = _values(texts, plan, raw, row)
+    if mapped.reason is None and len(filled) == 1 and not (set(mapped.values) & IDENTIFYING_FIELDS):
+        return MappedRow({}, {}, None, reason="non_record_row: a single filled cell (a section title?)", raw=raw)
+    return mapped
+
+
+def _values(texts: list[str | None], plan: ColumnPlan, raw: str, row: RawRow) -> MappedRow:
+    values: dict[str, str] = {}
+    for i, field in plan.fields.items():
+        t = texts[i] if i < len(texts) else None
+        if t is not None and field not in values:
+            values[field] = t
+    attributes: dict[str, str] = {}
+    for i, name in plan.attributes.items():
+        t = texts[i] if i < len(texts) else None
+        if t is not None:
+            attributes[name] = t
+    for i in range(len(plan.header_keys), len(texts)):
+        t = texts[i]
+        if t is not None:
+            attributes[f"column_{i + 1}"] = t
+    responsible = texts[plan.responsible_col] if plan.responsible_col is not None else None
+    if not values:
+        return MappedRow({}, {}, None, reason="non_record_row: none of the mapped columns is filled", raw=raw)
+    return MappedRow(values, attributes, responsible)
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold().strip(" \t—–-*:=#|")
+    return " ".join(text.split())

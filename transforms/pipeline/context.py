@@ -1,0 +1,70 @@
+"""A run's identity and folders, written once to run.json so every task can be retried from paths alone."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+def safe_run_id(run_id: str) -> str:
+    """A run id usable as a folder name (scheduler run ids hold ':' and '+')."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", run_id).strip("-") or "run"
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """Everything a task needs to know about its run."""
+
+    run_id: str
+    as_of: str
+    sources: str
+    warehouse_url: str
+    data_dir: str
+    run_dir: str
+
+    @property
+    def as_of_date(self) -> dt.date:
+        """The as-of date as a date."""
+        return dt.date.fromisoformat(self.as_of)
+
+    def stage_dir(self, stage: str) -> Path:
+        """The run-scoped staging folder of one stage (created, emptied by the stage that owns it)."""
+        path = Path(self.run_dir) / stage
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where unchanged files' extracts are kept between runs."""
+        return Path(self.data_dir) / "cache" / "extract"
+
+    def save(self) -> Path:
+        """Write run.json (idempotent for the same values)."""
+        path = Path(self.run_dir) / "run.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), "utf-8")
+        return path
+
+    @classmethod
+    def load(cls, run_dir: str | Path) -> RunContext:
+        """Read a run's context back."""
+        data = json.loads((Path(run_dir) / "run.json").read_text("utf-8"))
+        return cls(**data)
+
+
+def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> RunContext:
+    """Build the context of a new or retried run."""
+    dt.date.fromisoformat(as_of)
+    data = Path(data_dir).expanduser().resolve()
+    run_dir = data / "runs" / safe_run_id(run_id)
+    return RunContext(
+        run_id=run_id,
+        as_of=as_of,
+        sources=str(Path(sources).expanduser().resolve()),
+        warehouse_url=warehouse_url,
+        data_dir=str(data),
+        run_dir=str(run_dir),
+    )

@@ -1,0 +1,134 @@
+"""The publish task: reconcile every file's counts, then swap the night's tables in one transaction.
+
+If any read file's rows do not add up (read = loaded + quarantined), nothing is published and the
+run fails naming the file. Otherwise every staged table, the reconciliation lines and the run's
+outcome are written in a single transaction: analysts see the previous night or this one, never a
+mixture.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from sqlalchemy import text
+
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.manifest import read_manifest, write_manifest
+from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
+from transforms.pipeline.tracking import StageResult
+from transforms.warehouse import ops
+from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.engine import make_engine, safe_url
+from transforms.warehouse.load import replace_table
+
+log = logging.getLogger(__name__)
+
+
+class ReconciliationError(RuntimeError):
+    """Rows went missing between reading a file and loading it."""
+
+
+def _counts_by_file(path: str | None, kinds: set[str] | None = None) -> dict[tuple[str, str], int]:
+    if path is None:
+        return {}
+    table = pq.read_table(path, columns=["source_name", "source_file"])
+    grouped = table.group_by(["source_name", "source_file"]).aggregate([([], "count_all")])
+    return {
+        (n, f): c
+        for n, f, c in zip(
+            grouped["source_name"].to_pylist(),
+            grouped["source_file"].to_pylist(),
+            grouped["count_all"].to_pylist(),
+            strict=True,
+        )
+    }
+
+
+def reconcile(ctx: RunContext, files: list[dict[str, Any]], tables: dict[str, Any]) -> list[dict[str, Any]]:
+    """One reconciliation line per file: read = loaded + quarantined, or the file's error."""
+    loaded = {t: _counts_by_file(tables[t]["path"]) for t in ("contact", "invoice", "payment")}
+    quarantined = _counts_by_file(tables["quarantine"]["path"])
+    lines = []
+    for f in files:
+        key = (f["source_name"], f["source_file"])
+        n_loaded = loaded[LOADED_TABLE[f["source_kind"]]].get(key, 0)
+        n_quarantined = quarantined.get(key, 0)
+        read = f["rows_read"]
+        lines.append(
+            {
+                "run_id": ctx.run_id,
+                "as_of": ctx.as_of_date,
+                "source_name": f["source_name"],
+                "source_kind": f["source_kind"],
+                "source_file": f["source_file"],
+                "file_sha256": f["file_sha256"],
+                "status": f["status"],
+                "rows_read": read,
+                "rows_loaded": n_loaded,
+                "rows_quarantined": n_quarantined,
+                "is_balanced": read == n_loaded + n_quarantined,
+                "is_reused": bool(f.get("reused")),
+                "error": f["error"],
+            }
+        )
+    return lines
+
+
+def run_publish(ctx: RunContext) -> StageResult:
+    """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
+    files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
+    tables = read_manifest(Path(ctx.run_dir) / "standardize" / "manifest.json")["tables"]
+    lines = reconcile(ctx, files, tables)
+    unbalanced = [ln for ln in lines if not ln["is_balanced"]]
+    if unbalanced:
+        detail = "; ".join(
+            f"{ln['source_file']}: read {ln['rows_read']} but loaded {ln['rows_loaded']} + "
+            f"quarantined {ln['rows_quarantined']}"
+            for ln in unbalanced
+        )
+        raise ReconciliationError(f"counts do not reconcile, nothing published: {detail}")
+    failed = [ln for ln in lines if ln["status"] != "ok"]
+    counts = {
+        "rows_read": sum(ln["rows_read"] for ln in lines),
+        "rows_loaded": sum(ln["rows_loaded"] for ln in lines),
+        "rows_quarantined": sum(ln["rows_quarantined"] for ln in lines),
+        "files_failed": len(failed),
+    }
+    status = "succeeded_with_errors" if failed else "succeeded"
+    message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        with engine.begin() as conn:
+            apply_ddl(conn)
+            for table in TABLES:
+                path = tables[table]["path"]
+                replace_table(conn, "staging", table, Path(path) if path else None)
+            conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})
+            if lines:
+                conn.execute(
+                    text(
+                        "insert into ops.reconciliation (run_id, as_of, source_name, source_kind, source_file, "
+                        "file_sha256, status, rows_read, rows_loaded, rows_quarantined, is_balanced, is_reused, "
+                        "error) values (:run_id, :as_of, :source_name, :source_kind, :source_file, :file_sha256, "
+                        ":status, :rows_read, :rows_loaded, :rows_quarantined, :is_balanced, :is_reused, :error)"
+                    ),
+                    lines,
+                )
+            ops.finish_run(conn, run_id=ctx.run_id, status=status, counts=counts, message=message)
+    finally:
+        engine.dispose()
+    summary = {
+        "run_id": ctx.run_id,
+        "as_of": ctx.as_of,
+        "status": status,
+        "warehouse": safe_url(ctx.warehouse_url),
+        "run_dir": ctx.run_dir,
+        "counts": counts,
+        "files": lines,
+    }
+    path = write_manifest(ctx.stage_dir("publish") / "summary.json", summary)
+    log.info("published run %s: %s", ctx.run_id, counts)
+    return StageResult(path, rows_in=counts["rows_read"], rows_out=counts["rows_loaded"])

@@ -1,0 +1,49 @@
+"""The few lines an operator reads after a run: per file, rows read, loaded and quarantined; where things are."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def format_summary(summary: dict[str, Any]) -> str:
+    """Render a published run's summary.json as a plain-text table."""
+    files = summary["files"]
+    width = max([len("file")] + [len(_label(f)) for f in files])
+    lines = [
+        f"Run {summary['run_id']} (as of {summary['as_of']}): {summary['status']}",
+        "",
+        f"{'file'.ljust(width)}  {'read':>8}  {'loaded':>8}  {'quarantined':>11}  status",
+    ]
+    for f in files:
+        status = f["status"] if f["status"] != "ok" else ("ok (unchanged)" if f.get("is_reused") else "ok")
+        lines.append(
+            f"{_label(f).ljust(width)}  {f['rows_read']:>8}  {f['rows_loaded']:>8}  {f['rows_quarantined']:>11}  {status}"
+        )
+    c = summary["counts"]
+    lines.append(f"{'total'.ljust(width)}  {c['rows_read']:>8}  {c['rows_loaded']:>8}  {c['rows_quarantined']:>11}")
+    errors = [f for f in files if f.get("error")]
+    if errors:
+        lines += ["", "Files that could not be read:"] + [f"  - {f['error']}" for f in errors]
+    lines += [
+        "",
+        f"Warehouse:        {summary['warehouse']}",
+        f"Staged files:     {summary['run_dir']}",
+        "Quarantined rows: table staging.quarantine (reason per row); field problems: staging.field_issue",
+        "Reconciliation:   table ops.reconciliation; runs: ops.run, ops.task_run (crm-etl status)",
+    ]
+    return "\n".join(lines)
+
+
+def _label(f: dict[str, Any]) -> str:
+    return f"{f['source_file']} ({f['source_name']})"
+
+
+def read_summary(run_dir: str | Path) -> dict[str, Any]:
+    """A run's published summary."""
+    path = Path(run_dir) / "publish" / "summary.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: this run has not published (see crm-etl status for why)")
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    return data

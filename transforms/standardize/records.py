@@ -1,0 +1,277 @@
+"""Standardize staged extracts record by record: one function per kind of source.
+
+These functions only compose the field-level standardizers (phones, e-mails, dates, names ...)
+over whole columns and collect every value that could not be used as written into an issues
+frame, so data quality and linkage see the same nulls for the same reasons. Inputs are never
+modified.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
+from transforms.standardize.amounts import parse_amounts
+from transforms.standardize.dates import parse_dates
+from transforms.standardize.emails import standardize_emails
+from transforms.standardize.names import name_key, split_full_name
+from transforms.standardize.phones import standardize_phones
+from transforms.standardize.sentinels import SentinelRegistry
+from transforms.standardize.tax_ids import standardize_tax_id
+from transforms.standardize.text import normalize_text, to_latin
+from transforms.standardize.vocab import code_document_type, code_flag, code_sex
+
+ISSUE_COLUMNS = ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible", "field", "issue", "raw_value"]
+LINEAGE = ["source_name", "source_kind", "source_file", "sheet", "row_number", "physical_row", "file_sha256", "responsible"]
+TEXT_FIELDS = (
+    "customer_code",
+    "given_name",
+    "surname",
+    "patronymic",
+    "full_name",
+    "sex",
+    "phone",
+    "email",
+    "address",
+    "street",
+    "city",
+    "postcode",
+    "country",
+    "tax_id",
+    "company",
+    "channel",
+    "date_of_birth",
+    "last_updated",
+)
+
+
+@dataclass(frozen=True)
+class ReadingRules:
+    """How one source's values are to be read (from the sources file)."""
+
+    phone_region: str
+    date_order: Literal["DMY", "MDY", "YMD"]
+    country: str | None = None
+    currency: str = "PLN"
+    date_format: str | None = None
+
+
+@dataclass
+class Issues:
+    """Collects the values that could not be used as written."""
+
+    frames: list[pd.DataFrame] = field(default_factory=list)
+
+    def add(self, base: pd.DataFrame, mask: pd.Series, fieldname: str, issue: pd.Series | str, raw: pd.Series) -> None:
+        """Record ``issue`` for ``fieldname`` on the rows of ``base`` where ``mask`` holds."""
+        if not mask.any():
+            return
+        part = base.loc[mask, ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+        part["field"] = fieldname
+        part["issue"] = issue[mask].to_numpy() if isinstance(issue, pd.Series) else issue
+        part["raw_value"] = raw[mask].to_numpy()
+        self.frames.append(part)
+
+    def frame(self) -> pd.DataFrame:
+        """All issues as one frame with the documented columns."""
+        if not self.frames:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "row_number" else "object") for c in ISSUE_COLUMNS})
+        return pd.concat(self.frames, ignore_index=True)[ISSUE_COLUMNS]
+
+
+def record_ids(raw: pd.DataFrame) -> pd.Series:
+    """Stable id of a source row, the same every night for the same file, sheet and row."""
+    keys = (
+        raw["source_name"].astype(str)
+        + "\x1f"
+        + raw["source_file"].astype(str)
+        + "\x1f"
+        + raw["sheet"].astype(str)
+        + "\x1f"
+        + raw["row_number"].astype(str)
+    )
+    return keys.map(lambda k: hashlib.sha1(k.encode("utf-8")).hexdigest()[:20])
+
+
+def _map_unique(values: pd.Series, fn: object) -> pd.Series:
+    """Apply a scalar function once per distinct value (columns repeat a lot)."""
+    uniques = values.dropna().unique()
+    lookup = {v: fn(v) for v in uniques}  # type: ignore[operator]
+    return values.map(lookup).astype("object").where(values.notna(), None)
+
+
+def _col(raw: pd.DataFrame, name: str) -> pd.Series:
+    if name in raw.columns:
+        return raw[name].astype("object")
+    return pd.Series([None] * len(raw), index=raw.index, dtype="object")
+
+
+def clean_text_columns(
+    raw: pd.DataFrame, fields: tuple[str, ...], sentinels: SentinelRegistry, issues: Issues, base: pd.DataFrame
+) -> dict[str, pd.Series]:
+    """Normalize text, then null out 'unavailable' markers, recording each with its reason."""
+    out: dict[str, pd.Series] = {}
+    for f in fields:
+        written = _col(raw, f)
+        text = _map_unique(written, normalize_text)
+        reason = _map_unique(text, lambda v, f=f: sentinels.match(v, f))
+        is_sentinel = reason.notna()
+        issues.add(base, is_sentinel, f, reason, written)
+        out[f] = text.where(~is_sentinel, None)
+    return out
+
+
+def standardize_contacts(
+    raw: pd.DataFrame, *, rules: ReadingRules, sentinels: SentinelRegistry
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Standardized contact records (names, Latin keys, phone, e-mail, dates, address, tax id) and their issues."""
+    base = raw[LINEAGE].copy()
+    base["record_id"] = record_ids(raw)
+    issues = Issues()
+    t = clean_text_columns(raw, TEXT_FIELDS, sentinels, issues, base)
+
+    given, surname, patronymic = t["given_name"].copy(), t["surname"].copy(), t["patronymic"].copy()
+    needs_split = t["full_name"].notna() & given.isna() & surname.isna()
+    if needs_split.any():
+        parsed = _map_unique(t["full_name"][needs_split], split_full_name)
+        given[needs_split] = parsed.map(lambda p: p.given_name)
+        surname[needs_split] = parsed.map(lambda p: p.surname)
+        patronymic[needs_split] = patronymic[needs_split].fillna(parsed.map(lambda p: p.patronymic))
+
+    out = base.copy()
+    out["customer_code"] = t["customer_code"]
+    out["given_name"], out["surname"], out["patronymic"], out["full_name"] = given, surname, patronymic, t["full_name"]
+    out["given_name_latin"] = _map_unique(given, to_latin)
+    out["surname_latin"] = _map_unique(surname, to_latin)
+    out["surname_key"] = _map_unique(surname, name_key)
+    out["sex"] = _map_unique(t["sex"], code_sex)
+    unknown_sex = t["sex"].notna() & out["sex"].isna()
+    issues.add(base, unknown_sex, "sex", "unrecognised", t["sex"])
+
+    dob = parse_dates(t["date_of_birth"], order=rules.date_order, fmt=rules.date_format)
+    issues.add(base, dob["issue"].notna(), "date_of_birth", dob["issue"], t["date_of_birth"])
+    out["date_of_birth"] = dob["date"].to_numpy()
+    upd = parse_dates(t["last_updated"], order=rules.date_order, fmt=rules.date_format)
+    issues.add(base, upd["issue"].notna(), "last_updated", upd["issue"], t["last_updated"])
+    out["last_updated_on"] = upd["date"].to_numpy()
+
+    out["phone"] = _col(raw, "phone")
+    phones = standardize_phones(t["phone"], rules.phone_region)
+    issues.add(base, phones["phone_issue"].notna(), "phone", phones["phone_issue"], t["phone"])
+    out["phone_e164"] = phones["phone_e164"].to_numpy()
+
+    emails = standardize_emails(t["email"])
+    bad_email = emails["email_issue"].notna() & (emails["email_issue"] != "domain_typo_fixed")
+    issues.add(base, emails["email_issue"].notna(), "email", emails["email_issue"], t["email"])
+    out["email"] = emails["email"].where(~bad_email, None).to_numpy()
+    out["email_key"] = emails["email_key"].where(~bad_email, None).to_numpy()
+
+    street, city, postcode = t["street"].copy(), t["city"].copy(), t["postcode"].copy()
+    one_field = t["address"].notna() & street.isna()
+    if one_field.any():
+        parts = _map_unique(t["address"][one_field], split_address)
+        street[one_field] = parts.map(lambda p: p.street)
+        city[one_field] = city[one_field].fillna(parts.map(lambda p: p.city))
+        postcode[one_field] = postcode[one_field].fillna(parts.map(lambda p: p.postcode))
+    country = _map_unique(t["country"], country_to_iso2)
+    unknown_country = t["country"].notna() & country.isna()
+    issues.add(base, unknown_country, "country", "unrecognised", t["country"])
+    country = country.fillna(rules.country) if rules.country else country
+    out["street"] = _map_unique(street, normalize_street)
+    out["city"] = city
+    out["postcode"] = pd.Series(
+        [normalize_postcode(p, c) if p is not None else None for p, c in zip(postcode, country, strict=True)],
+        index=raw.index,
+        dtype="object",
+    )
+    out["country"] = country
+
+    tax = pd.Series(
+        [standardize_tax_id(v, c) if v is not None else None for v, c in zip(t["tax_id"], country, strict=True)],
+        index=raw.index,
+        dtype="object",
+    )
+    out["tax_id"] = tax.map(lambda r: r.tax_id if r is not None else None)
+    out["tax_id_kind"] = tax.map(lambda r: r.kind if r is not None else None)
+    out["is_tax_id_valid"] = tax.map(lambda r: r.is_valid if r is not None else None).astype("object")
+    issues.add(base, out["is_tax_id_valid"].eq(False), "tax_id", "checksum", t["tax_id"])
+
+    out["company"] = t["company"]
+    out["channel"] = t["channel"].map(lambda v: v.casefold() if isinstance(v, str) else v)
+    out["attributes"] = _col(raw, "attributes")
+    return out, issues.frame()
+
+
+def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> pd.DataFrame:
+    """Journal entries: when, what kind, score, complaint, notes; one row per journal row."""
+    out = raw[["source_name", "source_file", "sheet", "row_number"]].copy()
+    out.insert(0, "record_id", record_ids(raw))
+    when = _col(raw, "interaction_at").map(lambda v: normalize_text(v) if v is not None else None)
+    stamps = pd.to_datetime(when, errors="coerce", format="ISO8601")
+    missing = stamps.isna() & when.notna()
+    if missing.any():
+        dates = parse_dates(when[missing].str.slice(0, 10), order=rules.date_order, fmt=rules.date_format)
+        stamps[missing] = pd.to_datetime(dates["date"].to_numpy(), errors="coerce")
+    out["interaction_at"] = stamps
+    out["interaction_type"] = _col(raw, "interaction_type").map(lambda v: normalize_text(v) if v else None)
+    out["interaction_type"] = out["interaction_type"].fillna(raw["source_name"].astype(str))
+    score = parse_amounts(_col(raw, "survey_score"))
+    out["survey_score"] = score
+    out["is_complaint"] = _map_unique(_col(raw, "complaint"), code_flag).astype("object")
+    out["notes"] = _col(raw, "notes")
+    out["tags"] = _col(raw, "tags")
+    out["preferences"] = _col(raw, "preferences")
+    return out
+
+
+def standardize_invoices(
+    raw: pd.DataFrame, *, rules: ReadingRules, sentinels: SentinelRegistry
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Invoices and credit notes with parsed dates and amounts, and their issues."""
+    base = raw[LINEAGE].copy()
+    base["record_id"] = record_ids(raw)
+    issues = Issues()
+    fields = ("invoice_number", "document_type", "customer_code", "issue_date", "due_date", "amount", "currency")
+    t = clean_text_columns(raw, (*fields, "corrects_invoice"), sentinels, issues, base)
+    out = base[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+    out["invoice_number"] = t["invoice_number"]
+    doc = _map_unique(t["document_type"], code_document_type)
+    doc = doc.where(doc.notna(), np.where(t["corrects_invoice"].notna(), "credit_note", "invoice"))
+    out["document_type"] = doc
+    out["customer_code"] = t["customer_code"]
+    for src, dst in (("issue_date", "issued_on"), ("due_date", "due_on")):
+        parsed = parse_dates(t[src], order=rules.date_order, fmt=rules.date_format)
+        issues.add(base, parsed["issue"].notna(), src, parsed["issue"], t[src])
+        out[dst] = parsed["date"].to_numpy()
+    out["amount"] = parse_amounts(t["amount"])
+    issues.add(base, t["amount"].notna() & out["amount"].isna(), "amount", "unparseable", t["amount"])
+    out["currency"] = t["currency"].map(lambda v: v.upper() if isinstance(v, str) else v).fillna(rules.currency)
+    out["corrects_invoice"] = t["corrects_invoice"]
+    return out, issues.frame()
+
+
+def standardize_payments(
+    raw: pd.DataFrame, *, rules: ReadingRules, sentinels: SentinelRegistry
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Payments with parsed dates and amounts, and their issues."""
+    base = raw[LINEAGE].copy()
+    base["record_id"] = record_ids(raw)
+    issues = Issues()
+    fields = ("payment_id", "invoice_number", "customer_code", "payment_date", "amount", "currency")
+    t = clean_text_columns(raw, fields, sentinels, issues, base)
+    out = base[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+    out["payment_id"] = t["payment_id"]
+    out["invoice_number"] = t["invoice_number"]
+    out["customer_code"] = t["customer_code"]
+    parsed = parse_dates(t["payment_date"], order=rules.date_order, fmt=rules.date_format)
+    issues.add(base, parsed["issue"].notna(), "payment_date", parsed["issue"], t["payment_date"])
+    out["paid_on"] = parsed["date"].to_numpy()
+    out["amount"] = parse_amounts(t["amount"])
+    issues.add(base, t["amount"].notna() & out["amount"].isna(), "amount", "unparseable", t["amount"])
+    out["currency"] = t["currency"].map(lambda v: v.upper() if isinstance(v, str) else v).fillna(rules.currency)
+    return out, issues.frame()

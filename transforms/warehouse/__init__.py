@@ -1,0 +1,1 @@
+"""The warehouse: schemas from sql/, atomic nightly publishing, and the ops log of every run."""

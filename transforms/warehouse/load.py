@@ -1,0 +1,73 @@
+"""Bulk-load staged Parquet into warehouse tables inside a caller's transaction.
+
+DuckDB reads the Parquet file itself; PostgreSQL gets a COPY stream. Both run inside the one
+transaction the publish step holds, so a night's tables appear together or not at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow.parquet as pq
+from sqlalchemy import Connection, text
+
+_COPY_BATCH = 100_000
+
+
+def table_columns(conn: Connection, schema: str, table: str) -> list[str]:
+    """The table's column names, in order."""
+    rows = conn.execute(
+        text(
+            "select column_name from information_schema.columns "
+            "where table_schema = :s and table_name = :t order by ordinal_position"
+        ),
+        {"s": schema, "t": table},
+    )
+    return [r[0] for r in rows]
+
+
+def replace_table(conn: Connection, schema: str, table: str, parquet: Path | None) -> int:
+    """Empty ``schema.table`` and fill it from ``parquet`` (None leaves it empty); returns rows loaded."""
+    conn.exec_driver_sql(f"delete from {schema}.{table}")
+    if parquet is None:
+        return 0
+    return append_parquet(conn, schema, table, parquet)
+
+
+def append_parquet(conn: Connection, schema: str, table: str, parquet: Path) -> int:
+    """Insert every row of a Parquet file; columns are matched by name."""
+    columns = table_columns(conn, schema, table)
+    meta = pq.read_metadata(parquet)
+    if meta.num_rows == 0:
+        return 0
+    present = set(meta.schema.names)
+    missing = [c for c in columns if c not in present]
+    if missing:
+        raise ValueError(f"{parquet}: columns {missing} of {schema}.{table} are not in the staged file")
+    if conn.dialect.name == "duckdb":
+        path = str(parquet).replace("'", "''")
+        cols = ", ".join(columns)
+        conn.exec_driver_sql(f"insert into {schema}.{table} ({cols}) select {cols} from read_parquet('{path}')")
+    elif conn.dialect.name == "postgresql":
+        _copy_postgres(conn, schema, table, parquet, columns)
+    else:
+        frame = pq.read_table(parquet, columns=columns).to_pandas()
+        frame.to_sql(table, conn, schema=schema, if_exists="append", index=False, chunksize=10_000, method="multi")
+    return int(meta.num_rows)
+
+
+def _copy_postgres(conn: Connection, schema: str, table: str, parquet: Path, columns: list[str]) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cols = ", ".join(columns)
+    sql = f"copy {schema}.{table} ({cols}) from stdin with (format csv, null '\\N')"
+    pf = pq.ParquetFile(parquet)
+    with raw.cursor() as cur:
+        for batch in pf.iter_batches(batch_size=_COPY_BATCH, columns=columns):
+            frame = batch.to_pandas()
+            buf = io.StringIO()
+            frame.to_csv(buf, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
+            buf.seek(0)
+            cur.copy_expert(sql, buf)
