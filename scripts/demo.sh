@@ -10,7 +10,7 @@ source scripts/airflow_env.sh
 UV="${UV:-uv}"
 DAG_ID=nightly_consolidation
 TODAY="$(date -u +%F)"
-SAMPLE_DIR="${CRM_SAMPLE_DIR:-sample_data}"
+SAMPLE_DIR=sample_data  # the DAG's default sources: sample_data/sources.yml (unless CRM_SOURCES is set)
 
 if [[ ! -f "$SAMPLE_DIR/sources.yml" ]]; then
     echo "==> Generating sample data in $SAMPLE_DIR/ (2000 customers, seed 42)"
@@ -28,7 +28,8 @@ STARTED="$(date -u +%FT%TZ)"
 set +e
 $UV run airflow dags test "$DAG_ID" "$TODAY" -c "{\"as_of\": \"$TODAY\"}" 2>&1 \
     | tee "$LOG" \
-    | sed -nu -E 's/.*\[DAG TEST\] (starting|end) task task_id=([a-z_]+).*/    \1 \2/p'
+    | sed -nu -E -e 's/.*\[DAG TEST\] starting task_id=([a-z_]+).*/    started \1/p' \
+        -e 's/.*\[DAG TEST\] end task task_id=([a-z_]+).*/    ended   \1/p'
 status=${PIPESTATUS[0]}
 set -e
 
@@ -47,4 +48,4 @@ if [[ $status -ne 0 || $report_status -ne 0 ]]; then
     exit 1
 fi
 echo
-echo "==> Demo OK. Warehouse: ${CRM_WAREHOUSE_URL:-duckdb:///$PWD/data/warehouse.duckdb}"
+echo "==> Demo OK (Airflow log: ${LOG#"$PWD"/})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -53,14 +54,15 @@ def dag_run(tmp_path_factory: pytest.TempPathFactory, airflow_env: Any, venv_scr
         CRM_TASK_RETRIES="0",
     )
 
-    gen = _run(
-        [venv_script("crm-etl"), "generate", "--out", str(sample), "--customers", "300", "--seed", "7"],
-        env=env,
-        log=tmp / "generate.log",
-        timeout=180,
-    )
+    # Independent and ~10 s each: generate the data while Airflow creates its metadata DB.
+    gen_cmd = [venv_script("crm-etl"), "generate", "--out", str(sample), "--customers", "300", "--seed", "7"]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        gen_job = pool.submit(_run, gen_cmd, env=env, log=tmp / "generate.log", timeout=180)
+        migrate_job = pool.submit(
+            _run, [venv_script("airflow"), "db", "migrate"], env=env, log=tmp / "migrate.log", timeout=180
+        )
+        gen, migrate = gen_job.result(), migrate_job.result()
     assert gen.returncode == 0, _tail(gen)
-    migrate = _run([venv_script("airflow"), "db", "migrate"], env=env, log=tmp / "migrate.log", timeout=180)
     assert migrate.returncode == 0, _tail(migrate)
 
     test = _run(

@@ -97,6 +97,8 @@ def test_normalize_postcode(value: object, country: str | None, expected: str | 
         ),
         ("تهران، خیابان ولیعصر، پلاک ۱۲", AddressParts("خیابان ولیعصر, پلاک 12", None, "تهران")),
         ("Długa 5 Warszawa", AddressParts("Długa 5 Warszawa")),  # where the street ends cannot be told
+        ("Warszawa 00-950, ul. Długa 5", AddressParts("ul. Długa 5", "00-950", "Warszawa")),
+        ("00-950 ul. Długa 5", AddressParts("ul. Długa 5", "00-950")),
         ("", AddressParts()),
     ],
 )

@@ -15,7 +15,9 @@ from transforms.standardize.emails import EmailResult, email_match_key, standard
         ("Jan Kowalski <jan@wp.pl>", EmailResult("jan@wp.pl", None)),
         ("jan @ wp.pl", EmailResult("jan@wp.pl", None)),
         ("jan(at)wp.pl", EmailResult("jan@wp.pl", None)),
-        ("jan@firma.pl.", EmailResult("jan@firma.pl", None)),
+        ("jan@firma.pl.", EmailResult("jan@firma.pl", "domain_typo_fixed")),  # mended, and reported
+        ("jan@wp.pl..", EmailResult("jan@wp.pl", "domain_typo_fixed")),
+        (".jan@wp.pl", EmailResult(None, "invalid_format")),
         ("иван@почта.рф", EmailResult("иван@почта.рф", None)),
         # domain typos of known providers
         ("jan@gmial.com", EmailResult("jan@gmail.com", "domain_typo_fixed")),
@@ -25,6 +27,8 @@ from transforms.standardize.emails import EmailResult, email_match_key, standard
         ("jan@gmail", EmailResult("jan@gmail.com", "domain_typo_fixed")),
         ("jan@gmaill.com", EmailResult("jan@gmail.com", "domain_typo_fixed")),  # one slip from gmail
         ("jan@gmail..com", EmailResult("jan@gmail.com", "domain_typo_fixed")),
+        ("jan@poczta,fm", EmailResult("jan@poczta.fm", "domain_typo_fixed")),  # a comma for the dot
+        ("jan@wp.pl,nowak", EmailResult(None, "invalid_format")),  # not a comma for a dot: a list
         ("jan@hotmial.com", EmailResult("jan@hotmail.com", "domain_typo_fixed")),
         ("jan@yahho.com", EmailResult("jan@yahoo.com", "domain_typo_fixed")),
         ("jan@outlok.com", EmailResult("jan@outlook.com", "domain_typo_fixed")),

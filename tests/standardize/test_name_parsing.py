@@ -24,7 +24,7 @@ def parsed(
         ("ИВАНОВ ИВАН ПЕТРОВИЧ", parsed("Иван", "Иванов", "Петрович", "И.П.")),
         ("Иван Петрович Иванов", parsed("Иван", "Иванов", "Петрович", "И.П.")),
         ("Петрова Анна Сергеевна", parsed("Анна", "Петрова", "Сергеевна", "А.С.")),
-        ("Алиев Рашид Ахмед оглы", parsed("Рашид", "Алиев", "Ахмед Оглы", "Р.А.")),
+        ("Алиев Рашид Ахмед оглы", parsed("Рашид", "Алиев", "Ахмед оглы", "Р.А.")),
         ("Ivanov Ivan Petrovich", parsed("Ivan", "Ivanov", "Petrovich", "I.P.")),
         # two words: surname endings and known given names decide
         ("Ivan Ivanov", parsed("Ivan", "Ivanov", initials="I.")),
@@ -34,6 +34,9 @@ def parsed(
         ("Jan Kowalski", parsed("Jan", "Kowalski", initials="J.")),
         ("Kowalska Anna", parsed("Anna", "Kowalska", initials="A.")),
         ("Лукашевич Александр", parsed("Александр", "Лукашевич", initials="А.")),  # -евич as a surname
+        ("Krawczyk Antoni", parsed("Antoni", "Krawczyk", initials="A.")),  # -czyk, and a known given name
+        ("Leon Kubiak", parsed("Leon", "Kubiak", initials="L.")),
+        ("Mary Li", parsed("Mary", "Li", initials="M.")),  # a known given name outweighs the pinyin surname
         # capitals and initials
         ("IVANOV I.", parsed(None, "Ivanov", initials="I.")),
         ("IVANOV Ivan", parsed("Ivan", "Ivanov", initials="I.")),
@@ -52,6 +55,7 @@ def parsed(
         ("王 伟", parsed("伟", "王")),
         ("王先生", parsed(None, "王")),  # a title after the family name
         ("约翰·史密斯", parsed("约翰", "史密斯")),  # a foreign name in characters keeps its order
+        ("罗浩然 (Luo Haoran)", parsed("浩然", "罗")),  # another spelling in brackets is dropped
         ("Li Ming", parsed("Ming", "Li", initials="M.")),
         ("Ouyang Nana", parsed("Nana", "Ouyang", initials="N.")),
         # Persian: given name first
@@ -59,6 +63,7 @@ def parsed(
         ("علي رضائي", parsed("علی", "رضائی")),  # Arabic letters unified
         # titles and suffixes dropped, particles kept with the surname
         ("Mr. John Smith Jr.", parsed("John", "Smith", initials="J.")),
+        ("Anna Nowak (z d. Kowalska)", parsed("Anna", "Nowak", initials="A.")),
         ("Pan Jan Kowalski", parsed("Jan", "Kowalski", initials="J.")),
         ("آقای علی رضایی", parsed("علی", "رضایی")),
         ("г-н Иванов Иван", parsed("Иван", "Иванов", initials="И.")),
@@ -80,6 +85,7 @@ def test_unambiguous_names(written: str, expected: ParsedName) -> None:
         ("Иван Петрович", parsed("Иван", None, "Петрович", "И.П.", "patronymic_or_surname")),
         # In Latin letters, surname first is told only by the known given name: a guess ("Elton John").
         ("Nowak Jan", parsed("Jan", "Nowak", initials="J.", ambiguity="order_guessed")),
+        ("Zięba Beata", parsed("Beata", "Zięba", initials="B.", ambiguity="order_guessed")),
         # No sign of the order at all: the Western order, reported.
         ("Xavier Dupont", parsed("Xavier", "Dupont", initials="X.", ambiguity="order_unknown")),
         # A middle name, or the first of two surnames (García Márquez)?

@@ -27,6 +27,9 @@ from transforms.standardize.phones import PhoneResult, extract_phones, standardi
         ("+44 (0) 20 7946 0958", "PL", "+442079460958"),  # a foreign number in a Polish file
         ("13812345678", "CN", "+8613812345678"),
         ("0048601234567", None, "+48601234567"),  # no region: only international numbers
+        ("601 234 567", "Polska", "+48601234567"),  # a region written as a country name
+        ("0048 601 234 567", "RU", "+48601234567"),  # 00 where the region's own prefix is another (810)
+        ("001 281 788 9185", "US", "+12817889185"),  # and in the US (011)
     ],
 )
 def test_written_numbers(written: str, region: str | None, e164: str) -> None:
@@ -55,6 +58,8 @@ def test_numbers_stored_by_spreadsheets(stored: object, region: str, e164: str) 
     [
         ("call me", "PL", PhoneResult(None, "letters")),
         ("601 234 567 (mama)", "PL", PhoneResult("+48601234567", "letters")),  # usable, words dropped
+        ("601 234 5O7", "PL", PhoneResult("+48601234507", "letters")),  # O typed for 0 inside digits
+        ("6OI 234 567", "PL", PhoneResult("+48601234567", "letters")),  # and I for 1
         ("12345", "PL", PhoneResult(None, "too_short")),
         ("tel. 123", "PL", PhoneResult(None, "too_short")),
         ("1234567890123456789", "PL", PhoneResult(None, "too_long")),

@@ -30,6 +30,8 @@ def registry() -> SentinelRegistry:
         ("tbd", "company", "sentinel:tbd"),
         ("01.01.1900", "date_of_birth", "sentinel:01.01.1900"),
         ("1900-01-01", "date_of_birth", "sentinel:1900-01-01"),
+        ("1900/1/1", "date_of_birth", "sentinel:re:^(0?1[./-]0?1[./-]1900|1900[./-]0?1[./-]0?1)([ t]00:00(:00)?)?$"),
+        ("؟", "city", "sentinel:?"),  # the Arabic question mark
         ("XXXX", "given_name", "sentinel:re:^[xх]{2,}$"),
         ("ххх", "surname", "sentinel:re:^[xх]{2,}$"),  # Cyrillic х
         ("...", "city", "sentinel:re:^[-?._/\\\\*#=~\\s]+$"),

@@ -75,6 +75,9 @@ def test_validate_inn(written: str, valid: bool) -> None:
         (NIP, None, TaxIdResult(NIP, "NIP", True)),  # no country: the checksum tells
         (INN_10, None, TaxIdResult(INN_10, "INN", True)),
         ("1234567890", None, TaxIdResult("1234567890", "OTHER", None)),
+        ("902-771-02-19", None, TaxIdResult("9027710219", "NIP", False)),  # written the Polish way: a NIP
+        ("367-47-44-961", None, TaxIdResult("3674744961", "NIP", False)),
+        ("526-025-02-74", "DE", TaxIdResult(NIP, "VAT", None)),  # a given country wins over the grouping
         ("DE123456789", None, TaxIdResult("123456789", "VAT", None)),
         ("EL123456789", None, TaxIdResult("123456789", "VAT", None)),  # Greece's EU prefix
         ("FR12345678901", "FR", TaxIdResult("12345678901", "VAT", None)),

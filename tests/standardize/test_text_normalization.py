@@ -19,6 +19,7 @@ from transforms.standardize.text import fold_diacritics, normalize_text, to_lati
         ("۰۹۱۲ ۱۲۳ ٤٥٦٧", "0912 123 4567"),  # Persian and Arabic-Indic digits
         ("１２３ ＡＢＣ", "123 ABC"),  # full-width
         ("O’Brien — “Ltd”", 'O\'Brien - "Ltd"'),
+        ("چطور؟", "چطور?"),  # Arabic question mark
         ("", None),
         ("  \u200b ", None),
         (None, None),

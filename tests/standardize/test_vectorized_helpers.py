@@ -30,6 +30,12 @@ def test_empty_columns() -> None:
     assert parse_dates(empty).shape == (0, 2)
 
 
+def test_unhashable_cells_are_read_as_their_text() -> None:
+    values = pd.Series([[730044435], "601 234 567", None], dtype=object)  # a list parsed from a JSON line
+    frame = standardize_phones(values, "PL")
+    assert frame["phone_e164"].tolist() == ["+48730044435", "+48601234567", None]
+
+
 def test_per_row_settings_are_aligned_on_the_index() -> None:
     values = pd.Series(["7911123456", "601234567"], index=[10, 20])
     regions = pd.Series(["PL", "GB"], index=[20, 10])  # same rows, another order

@@ -9,11 +9,8 @@ from __future__ import annotations
 import logging
 
 from transforms.pipeline.context import RunContext, make_context
-from transforms.pipeline.extract_stage import run_extract
-from transforms.pipeline.publish_stage import run_publish
-from transforms.pipeline.standardize_stage import run_standardize
 from transforms.pipeline.summary import format_summary, read_summary
-from transforms.pipeline.tracking import tracked
+from transforms.pipeline.tracking import StageResult, tracked
 from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.engine import make_engine, safe_url
@@ -43,9 +40,32 @@ def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, da
     return ctx.run_dir
 
 
-extract = tracked("extract")(run_extract)
-standardize = tracked("standardize")(run_standardize)
-publish = tracked("publish")(run_publish)
+# Each stage imports its heavy modules (pandas, readers) only when it runs, so that preparing a run
+# or parsing the DAG stays quick.
+
+
+@tracked("extract")
+def extract(ctx: RunContext) -> StageResult:
+    """Read every declared file into the run's extract/ folder."""
+    from transforms.pipeline.extract_stage import run_extract
+
+    return run_extract(ctx)
+
+
+@tracked("standardize")
+def standardize(ctx: RunContext) -> StageResult:
+    """Standardize the extracts into the run's staged tables."""
+    from transforms.pipeline.standardize_stage import run_standardize
+
+    return run_standardize(ctx)
+
+
+@tracked("publish")
+def publish(ctx: RunContext) -> StageResult:
+    """Reconcile and publish the night's tables in one transaction."""
+    from transforms.pipeline.publish_stage import run_publish
+
+    return run_publish(ctx)
 
 
 def summarize(run_dir: str) -> str:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+from collections import deque
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.sample_data import taxids
@@ -188,13 +190,13 @@ def _bad_number(number: str, rng: random.Random) -> str:
     return f"{kind}-{year}-{seq}"
 
 
-def write_invoices(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> tuple[int, list[str]]:
+def write_invoices(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> tuple[int, dict[int, str]]:
     """Write accounting/invoices.csv and truth/invoices.parquet; returns (rows, written numbers)."""
     out_dir, pop, sink, seed, s = ctx.out_dir, ctx.pop, ctx.sink, ctx.seed, ctx.settings
     rng = python_rng(seed, "invoices")
     loc = Loc("invoices", INVOICES)
     order = np.lexsort((bill.seq, bill.is_credit, bill.issue))
-    written_numbers = [""] * len(bill.cust)
+    written_numbers: dict[int, str] = {}
     force = Forced(rng, len(order), {"number": s.bad_invoice_number_rate, "negative": s.negative_amount_rate})
     path = out_dir / INVOICES
     with path.open("w", encoding="utf-8-sig", newline="") as fh:
@@ -211,7 +213,8 @@ def write_invoices(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> tuple
             if not bill.is_credit[i] and force.hit("negative", n, rng.random() < s.negative_amount_rate):
                 amount = -amount
                 sink.defect(loc, n, cid, ("amount", "negative_amount", f"{amount:.2f}"))
-            written_numbers[i] = written
+            if written != number:
+                written_numbers[i] = written
             corrects = bill.number(int(bill.corrects[i])) if bill.corrects[i] >= 0 else ""
             w.writerow(
                 [
@@ -230,15 +233,45 @@ def write_invoices(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> tuple
     return len(order), written_numbers
 
 
-def _invoice_truth(path: Path, pop: Population, bill: Billing, codes: np.ndarray, written: list[str]) -> None:
+def _ids(prefix: str, index: np.ndarray, width: int) -> pa.Array:
+    """``prefix`` + zero-padded ``index + 1`` for a whole column, without Python strings per row."""
+    digits = pc.utf8_lpad(pc.cast(pa.array(index + 1), pa.string()), width=width, padding="0")
+    return pc.binary_join_element_wise(pa.scalar(prefix), digits, "")
+
+
+def document_numbers(bill: Billing) -> pa.Array:
+    """All canonical document numbers as one Arrow column (FV/2025/000123, FK/2025/000007)."""
+    kind = pa.array(np.where(bill.is_credit, "FK", "FV"))
+    year = pc.cast(pa.array(bill.year), pa.string())
+    seq = pc.utf8_lpad(pc.cast(pa.array(bill.seq), pa.string()), width=6, padding="0")
+    return pc.binary_join_element_wise(kind, year, seq, "/")
+
+
+def _invoice_truth(path: Path, pop: Population, bill: Billing, codes: np.ndarray, written: dict[int, str]) -> None:
+    """truth/invoices.parquet, written in row groups so memory stays bounded at millions of documents."""
+    writer: pq.ParquetWriter | None = None
+    step = 500_000
+    numbers = document_numbers(bill)
+    for start in range(0, max(len(bill.cust), 1), step):
+        table = _invoice_table(pop, bill, (codes, numbers), written, slice(start, start + step))
+        if writer is None:
+            writer = pq.ParquetWriter(path, table.schema, compression="zstd")
+        writer.write_table(table)
+    if writer is not None:
+        writer.close()
+
+
+def _invoice_table(
+    pop: Population, bill: Billing, labels: tuple[np.ndarray, pa.Array], written: dict[int, str], part: slice
+) -> pa.Table:
+    codes, all_numbers = labels
     today = pop.as_of
-    n = len(bill.cust)
-    due, paid_on = bill.due, bill.paid_on
-    inv = ~bill.is_credit
+    due, paid_on = bill.due[part].astype(np.int64), bill.paid_on[part].astype(np.int64)
+    credit, net = bill.is_credit[part], bill.net[part]
     late = np.where(paid_on >= 0, paid_on - due, np.where((due >= 0) & (due < today), today - due, 0))
-    has_late = inv & (bill.net > 0) & ((paid_on >= 0) | ((due >= 0) & (due < today)))
+    has_late = ~credit & (net > 0) & ((paid_on >= 0) | ((due >= 0) & (due < today)))
     status = np.select(
-        [bill.is_credit, bill.net <= 0, paid_on >= 0, due < today],
+        [credit, net <= 0, paid_on >= 0, due < today],
         ["credit_note", "cancelled", "paid", "overdue"],
         "open",
     )
@@ -246,27 +279,41 @@ def _invoice_truth(path: Path, pop: Population, bill: Billing, codes: np.ndarray
     def dates(days: np.ndarray) -> pa.Array:
         return pa.array(np.where(days >= 0, days, 0).astype("datetime64[D]"), mask=days < 0)
 
-    table = pa.table(
+    numbers = all_numbers[part.start : part.stop]
+    as_written = numbers
+    first = part.start or 0
+    mine = {i - first: w for i, w in written.items() if first <= i < first + len(numbers)}
+    if mine:
+        idx = np.fromiter(mine, dtype=np.int64)
+        mask = np.zeros(len(numbers), dtype=bool)
+        mask[idx] = True
+        replacement = np.empty(len(numbers), dtype=object)
+        replacement[idx] = [mine[i] for i in idx.tolist()]
+        as_written = pc.if_else(pa.array(mask), pa.array(replacement, pa.string()), numbers)
+    corr = bill.corrects[part]
+    corrects = pc.take(all_numbers, pa.array(np.maximum(corr, 0)))
+    corrects = pc.if_else(pa.array(corr >= 0), corrects, pa.scalar(None, pa.string()))
+    cust = bill.cust[part]
+    return pa.table(
         {
-            "invoice_number": [bill.number(i) for i in range(n)],
-            "invoice_number_written": written,
-            "document_type": np.where(bill.is_credit, "credit_note", "invoice"),
-            "customer_id": [pop.customer_id(int(c)) for c in bill.cust.tolist()],
-            "customer_code": codes[bill.code_row].astype(str),
-            "issue_date": dates(bill.issue),
+            "invoice_number": numbers,
+            "invoice_number_written": as_written,
+            "document_type": np.where(credit, "credit_note", "invoice"),
+            "customer_id": _ids("C", cust.astype(np.int64), max(6, len(str(pop.n)))),
+            "customer_code": codes[bill.code_row[part]].astype(str),
+            "issue_date": dates(bill.issue[part].astype(np.int64)),
             "due_date": dates(due),
-            "amount": np.round(bill.amount, 2),
-            "currency": np.asarray(CURRENCIES)[bill.currency],
-            "corrects_invoice": [bill.number(int(c)) if c >= 0 else None for c in bill.corrects.tolist()],
-            "net_amount": np.round(bill.net, 2),
-            "paid_amount": np.round(bill.paid_amount, 2),
+            "amount": np.round(bill.amount[part], 2),
+            "currency": np.asarray(CURRENCIES)[bill.currency[part]],
+            "corrects_invoice": corrects,
+            "net_amount": np.round(net, 2),
+            "paid_amount": np.round(bill.paid_amount[part], 2),
             "paid_date": dates(paid_on),
             "days_late": pa.array(late.astype(np.int32), mask=~has_late),
             "status": status,
-            "payment_class": np.asarray(PAYMENT_CLASSES)[pop.pay_class[bill.cust]],
+            "payment_class": np.asarray(PAYMENT_CLASSES)[pop.pay_class[cust]],
         }
     )
-    pq.write_table(table, path, compression="zstd")
 
 
 def write_payments(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> int:
@@ -287,7 +334,7 @@ def write_payments(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> int:
         pid = 0
         for j in order.tolist():
             while extra and extra[0][0] <= bill.pay_day[j]:
-                day, code, cid, number, amount, cur = extra.pop(0)
+                day, code, cid, number, amount, cur = extra.popleft()
                 pid += 1
                 n += 1
                 w.writerow([f"WPL{pid:08d}", to_date(day).isoformat(), number, code, f"{amount:.2f}", cur])
@@ -329,23 +376,25 @@ def write_payments(ctx: WriteContext, bill: Billing, codes: np.ndarray) -> int:
 
 def _unknown_payments(
     rng: random.Random, pop: Population, bill: Billing, codes: np.ndarray, s: GenerationSettings
-) -> list[tuple[int, str, str, str, float, str]]:
-    """Payments for invoice numbers that do not exist (old system, typos), dated and sorted."""
+) -> deque[tuple[int, str, str, str, float, str]]:
+    """Payments for invoice numbers that do not exist (an old system's years, a number past the last), by date."""
     count = max(1, round(len(bill.pay_doc) * s.unknown_invoice_rate)) if s.unknown_invoice_rate else 0
     if not count or not len(bill.cust):
-        return []
-    known = {bill.number(i) for i in range(len(bill.cust))}
+        return deque()
+    invoices = ~bill.is_credit
+    years = bill.year[invoices]
+    first_year = int(years.min())
+    last_seq = {int(y): int(bill.seq[invoices][years == y].max()) for y in np.unique(years).tolist()}
     out = []
-    today = pop.as_of
     for _ in range(count):
         d = rng.randrange(len(bill.cust))
-        day = min(today, int(bill.issue[d]) + rng.randrange(1, 90))
-        while True:
-            year = rng.choice((to_date(day).year, to_date(day).year - rng.randrange(3, 8)))
-            number = f"FV/{year}/{rng.randrange(900000, 999999):06d}"
-            if number not in known:
-                break
+        day = min(pop.as_of, int(bill.issue[d]) + rng.randrange(1, 90))
+        year = to_date(day).year
+        if rng.random() < 0.5 or year not in last_seq:
+            number = f"FV/{first_year - rng.randrange(1, 6)}/{rng.randrange(1, 999999):06d}"
+        else:
+            number = f"FV/{year}/{last_seq[year] + rng.randrange(1, 5000):06d}"
         amount = round(rng.uniform(20, 3000), 2)
         out.append((day, str(codes[bill.code_row[d]]), pop.customer_id(int(bill.cust[d])), number, amount, "PLN"))
     out.sort(key=lambda t: (t[0], t[3]))
-    return out
+    return deque(out)

@@ -10,7 +10,6 @@ notes reduce what is owed. All vectorized; only payments are expanded per instal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 
@@ -48,17 +47,9 @@ class Billing:
     pay_day: np.ndarray
     pay_amount: np.ndarray
 
-    @cached_property
-    def numbers(self) -> list[str]:
-        """Canonical document numbers, FV/2025/000123 or FK/2025/000007, by document index."""
-        return [
-            f"{'FK' if credit else 'FV'}/{year}/{seq:06d}"
-            for credit, year, seq in zip(self.is_credit.tolist(), self.year.tolist(), self.seq.tolist(), strict=True)
-        ]
-
     def number(self, i: int) -> str:
-        """The canonical number of document ``i``."""
-        return self.numbers[i]
+        """The canonical number of document ``i``: FV/2025/000123 or FK/2025/000007."""
+        return f"{'FK' if self.is_credit[i] else 'FV'}/{self.year[i]}/{self.seq[i]:06d}"
 
 
 def _year_of(days: np.ndarray) -> np.ndarray:
@@ -126,22 +117,23 @@ def simulate_billing(pop: Population, buyer: np.ndarray, accounts: Plan, seed: i
     seq[:n_inv] = _sequence(year[:n_inv], all_issue[:n_inv], all_cust[:n_inv])
     seq[n_inv:] = _sequence(year[n_inv:], all_issue[n_inv:], all_cust[n_inv:])
     code_row = _code_rows(rng, all_cust, all_issue, accounts)
+    i32 = np.int32
     return Billing(
-        cust=all_cust,
-        code_row=code_row,
+        cust=all_cust.astype(i32),
+        code_row=code_row.astype(i32),
         is_credit=is_credit,
-        year=year,
-        seq=seq,
-        issue=all_issue,
-        due=np.r_[due, np.full(n_cred, -1)],
+        year=year.astype(np.int16),
+        seq=seq.astype(i32),
+        issue=all_issue.astype(i32),
+        due=np.r_[due, np.full(n_cred, -1)].astype(i32),
         amount=np.r_[amount, c_amount],
-        currency=np.r_[currency, currency[credited]],
-        corrects=np.r_[np.full(n_inv, -1), credited],
+        currency=np.r_[currency, currency[credited]].astype(np.int8),
+        corrects=np.r_[np.full(n_inv, -1), credited].astype(i32),
         net=np.r_[net, c_amount],
         paid_amount=np.r_[paid_amount, np.zeros(n_cred)],
-        paid_on=np.r_[paid_on, np.full(n_cred, -1)],
-        pay_doc=pay_doc,
-        pay_day=pay_day,
+        paid_on=np.r_[paid_on, np.full(n_cred, -1)].astype(i32),
+        pay_doc=pay_doc.astype(i32),
+        pay_day=pay_day.astype(i32),
         pay_amount=pay_amount,
     )
 
@@ -203,10 +195,9 @@ def _payments(
     # Non-payers sometimes pay a part once and never the rest.
     partial = ~pays & (net > 0) & (rng.random(n) < 0.25)
     doc = np.r_[np.repeat(np.flatnonzero(pays), parts[pays]), np.flatnonzero(partial)]
-    k = np.r_[
-        np.concatenate([np.arange(p) for p in parts[pays]]) if pays.any() else np.zeros(0, int),
-        np.zeros(int(partial.sum()), dtype=np.int64),
-    ]
+    paying_parts = parts[pays]
+    starts = np.repeat(np.cumsum(paying_parts) - paying_parts, paying_parts)
+    k = np.r_[np.arange(int(paying_parts.sum())) - starts, np.zeros(int(partial.sum()), dtype=np.int64)]
     total = np.r_[np.repeat(parts[pays], parts[pays]), np.ones(int(partial.sum()), dtype=np.int64)]
     is_partial = np.r_[np.zeros(len(doc) - int(partial.sum()), dtype=bool), np.ones(int(partial.sum()), dtype=bool)]
     last = k == total - 1

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from transforms.sample_data import accounting, journals
 from transforms.sample_data.appearances import plan_appearances
@@ -23,7 +21,7 @@ from transforms.sample_data.billing import simulate_billing
 from transforms.sample_data.config import DEFAULT_AS_OF, GenerationSettings
 from transforms.sample_data.context import WriteContext
 from transforms.sample_data.customer_table import write_customers_table
-from transforms.sample_data.people import Population, generate_population
+from transforms.sample_data.people import generate_population
 from transforms.sample_data.sources_file import write_sources_file
 from transforms.sample_data.truth import TruthSink
 from transforms.sample_data.workbooks import write_workbooks
@@ -89,7 +87,7 @@ def generate_sample(
     codes = accounting.customer_codes(acc, pop)
     bill = simulate_billing(pop, apps.buyer, acc, seed, s)
 
-    sink = TruthSink(truth_dir)
+    sink = TruthSink(truth_dir, customers)
     ctx = WriteContext(out, pop, sink, seed, s)
     rows: dict[str, int] = {}
     rows[journals.CALL_LOG] = journals.write_call_log(ctx, apps.calls)
@@ -101,7 +99,7 @@ def generate_sample(
     rows[accounting.PAYMENTS] = accounting.write_payments(ctx, bill, codes)
     sink.close()
 
-    codes_of, sources_of, rows_of = _appearance_index(truth_dir / "rows.parquet", pop, acc.cust, codes)
+    codes_of, sources_of, rows_of = _appearance_index(sink, acc.cust, codes)
     rows["truth/customers.parquet"] = write_customers_table(
         truth_dir / "customers.parquet", pop, codes_of, sources_of, rows_of
     )
@@ -131,22 +129,17 @@ def generate_sample(
 
 
 def _appearance_index(
-    rows_path: Path, pop: Population, acc_cust: np.ndarray, codes: np.ndarray
+    sink: TruthSink, acc_cust: np.ndarray, codes: np.ndarray
 ) -> tuple[dict[int, list[str]], list[list[str]], np.ndarray]:
     """Per customer: accounting codes, the sources holding a record of them, and their number of record rows."""
     codes_of: dict[int, list[str]] = defaultdict(list)
     for i, c in sorted(zip(acc_cust.tolist(), codes.tolist(), strict=True)):
         codes_of[i].append(c)
-    table = pq.read_table(rows_path, columns=["customer_id", "source_name", "row_type"])
-    records = table.filter(pc.equal(table["row_type"], "record")).drop_columns(["row_type"])
-    grouped = records.group_by(["customer_id", "source_name"]).aggregate([([], "count_all")])
-    ids = grouped["customer_id"].to_pylist()
-    names = grouped["source_name"].to_pylist()
-    counts = grouped["count_all"].to_pylist()
-    rows_of = np.zeros(pop.n, dtype=np.int64)
-    sources: list[set[str]] = [set() for _ in range(pop.n)]
-    for cid, name, count in zip(ids, names, counts, strict=True):
-        i = int(cid[1:]) - 1
-        rows_of[i] += count
-        sources[i].add(name)
-    return dict(codes_of), [sorted(x) for x in sources], rows_of
+    rows_of = np.zeros(sink.customers, dtype=np.int64)
+    sources: list[list[str]] = [[] for _ in range(sink.customers)]
+    for name in sorted(sink.records_by_source):
+        counts = sink.records_by_source[name]
+        rows_of += counts
+        for i in np.flatnonzero(counts).tolist():
+            sources[i].append(name)
+    return dict(codes_of), sources, rows_of

@@ -1,8 +1,25 @@
 """The truth behind the files, streamed to Parquet as rows are written, so memory stays flat at any size.
 
-``rows.parquet`` has one row per data row under a header (records and everything else); ``defects.parquet``
-one row per planted defect; ``customers.parquet`` one row per true customer. Writers call ``row`` and
-``defect`` right where they write the file row, so the truth is exactly what was written.
+Writers call ``row`` and ``defect`` right where they write a file row, so the truth is exactly what was
+written. Tables (all under ``truth/``):
+
+``rows.parquet`` - one row per data row under a header, records and everything else:
+    source_name, source_file (relative to sources.yml), sheet ('' for CSV/JSONL), row_number (1 = first row
+    under the header; blank and non-record rows count; xlsx: physical row - header row; CSV: line - 1;
+    JSONL: line), row_type (record, blank, section_title, total, repeated_header, malformed), customer_id
+    (records only), record_date (the row's own date: last update, call, visit, issue or payment date),
+    phone / email / date_of_birth (the true values as of record_date: a row written before a move carries
+    the old phone), phone_written_ok / email_written_ok / dob_written_ok (True: written recoverably, only
+    the format differs; False: missing, sentinel or corrupted; null: no true value or no such column),
+    name_variant ('+'-joined transformations: nickname, latin_pl, swapped, folded, outdated ...),
+    is_current (phone, address and surname are still the customer's current ones), invoice_number
+    (canonical, for invoices and payments).
+``defects.parquet`` - one row per planted defect: the row's location, customer_id, field ('*' = the whole
+    row), defect (missing, sentinel, typo, swapped_names, bad_phone, bad_email, impossible_dob, swapped_dob,
+    stale, duplicate_record, duplicate_account, bad_tax_id, bad_invoice_number, negative_amount,
+    payment_before_invoice, unknown_invoice, duplicate_payment, wrong_type, malformed_json) and the value as
+    written.
+``customers.parquet`` and ``invoices.parquet`` are written by ``customer_table`` and ``accounting``.
 """
 
 from __future__ import annotations
@@ -13,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -97,8 +115,11 @@ class _Buffered:
 class TruthSink:
     """Collects rows.parquet and defects.parquet while the files are written."""
 
-    def __init__(self, truth_dir: Path):
+    def __init__(self, truth_dir: Path, customers: int):
         truth_dir.mkdir(parents=True, exist_ok=True)
+        self.customers = customers
+        #: Record rows per customer (index = customer number - 1), per source name.
+        self.records_by_source: dict[str, np.ndarray] = {}
         self.rows = _Buffered(truth_dir / "rows.parquet", ROWS_SCHEMA)
         self.defects = _Buffered(truth_dir / "defects.parquet", DEFECTS_SCHEMA)
         self.per_file: Counter[str] = Counter()
@@ -146,6 +167,11 @@ class TruthSink:
         )
         self.per_file[loc.source_file] += 1
         self.per_type[(loc.source_name, row_type)] += 1
+        if customer_id is not None and row_type == "record":
+            counts = self.records_by_source.get(loc.source_name)
+            if counts is None:
+                counts = self.records_by_source[loc.source_name] = np.zeros(self.customers, dtype=np.int32)
+            counts[int(customer_id[1:]) - 1] += 1
 
     def defect(self, loc: Loc, row_number: int, customer_id: str | None, planted: tuple[str, str, str]) -> None:
         """Record one planted defect: ``planted`` is (field, defect, value as written)."""

@@ -291,14 +291,12 @@ def split_address(one_field: str, country: str | None = None) -> AddressParts:
     if found is not None:
         used.add(found.segment)
         region = found.state
+        rest = [found.before, found.after]
         if found.after and not _is_street_like(found.after):
-            city = found.after
-            if found.before:
-                extra_street.append(found.before)
+            city, rest = found.after, [found.before]  # "00-950 Warszawa"
         elif found.before and not _is_street_like(found.before):
-            city = found.before
-        elif found.before:
-            extra_street.append(found.before)
+            city, rest = found.before, [found.after]  # "London SW1A 2AA", "Springfield IL 62704"
+        extra_street = [part for part in rest if part]
     for i, segment in enumerate(segments):
         if i in used:
             continue

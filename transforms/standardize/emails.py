@@ -36,7 +36,9 @@ _MAILTO = re.compile(r"^(?:mailto|e-?mail|mail|адрес|почта|ایمیل|
 _ANGLE = re.compile(r"<([^<>]*@[^<>]*)>")
 _AT = re.compile(r"\s*(?:@|\((?:at|@)\)|\[(?:at|@)\])\s*", re.IGNORECASE)
 _SEPARATORS = re.compile(r"[\s,;]+")
-_SURROUNDING = " <>()[]\"'.,;:"
+# "jan@poczta,fm": a comma for the one dot of the domain (not "jan@wp.pl,nowak": a list).
+_COMMA_FOR_DOT = re.compile(r"^([^@\s,;]+@[^@\s,;.]+),([^\W\d_]{2,6})$")
+_SURROUNDING = " <>()[]\"',;:"  # not the dot: a dot after the domain is a typo to report
 
 
 @dataclass(frozen=True)
@@ -102,8 +104,9 @@ def _standardize_one(text: str) -> EmailResult:
     local, at, domain = text.rpartition("@")
     if not at or "@" in local:
         return EmailResult(None, "invalid_format")
-    domain = domain.rstrip(".")
     issue = None
+    if domain.endswith("."):
+        domain, issue = domain.rstrip("."), "domain_typo_fixed"  # "jan@wp.pl.."
     if ".." in domain:
         domain, issue = re.sub(r"\.{2,}", ".", domain), "domain_typo_fixed"
     corrected = _corrected_domain(domain)
@@ -124,8 +127,12 @@ def extract_emails(value: object) -> list[EmailResult]:
     angle = _ANGLE.search(text)
     if angle:
         text = angle.group(1)  # "Jan Kowalski <jan@wp.pl>"
-    text = _AT.sub("@", text)
-    parts = [p for p in _SEPARATORS.split(text.strip(_SURROUNDING)) if p]
+    text = _AT.sub("@", text).strip(_SURROUNDING)
+    comma = _COMMA_FOR_DOT.match(text)
+    if comma:
+        fixed = _standardize_one(f"{comma.group(1)}.{comma.group(2)}")
+        return [EmailResult(fixed.email, "domain_typo_fixed") if fixed.email else fixed]
+    parts = [p for p in _SEPARATORS.split(text) if p]
     if len(parts) > 1 and all("@" in p for p in parts):
         return [_standardize_one(p) for p in parts]
     if len(parts) != 1:

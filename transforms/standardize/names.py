@@ -70,6 +70,7 @@ _HAN_NAME_SEPARATORS = re.compile(r"\s*[·•・]\s*")
 _INITIAL = re.compile(r"(?:[^\W\d_]\.)+|[^\W\d_]")
 _GLUED_INITIAL = re.compile(r"(?<=\b[^\W\d_]\.)(?=[^\W\d_]{2,})")  # "I.P.Ivanov" -> "I.P. Ivanov"
 _NOT_LETTERS = re.compile(r"[^a-z]+")
+_BRACKETED = re.compile(r"\s*[(\[][^()\[\]]*[)\]]")  # "罗浩然 (Luo Haoran)", "Nowak (z d. Kowalska)"
 
 
 # ------------------------------------------------------------------------------------------------------ match keys
@@ -94,7 +95,8 @@ def name_key(s: str) -> str:
 
 
 def phonetic_key(s: str) -> str:
-    """Metaphone code of ``name_key(s)``: a looser key that also joins near-homophones (Petrov / Petroff / Pietrow)."""
+    """Metaphone code of ``name_key(s)``: a looser key for blocking that also joins near-homophones (Meyer / Maier,
+    Catherine / Katherine), and vowel-only differences too (Ivanov / Ivanova): never a match on its own."""
     key = name_key(s)
     return jellyfish.metaphone(key) if key else ""
 
@@ -130,9 +132,16 @@ def nickname_groups(given_name: str) -> frozenset[str]:
 # ------------------------------------------------------------------------------------------------- word properties
 
 
+@cache
+def _given_name_keys() -> frozenset[str]:
+    """Keys of the names known to be given names: the nickname table and ``data/given_names.yml``."""
+    listed = string_list(load_table("given_names.yml")["names"], "given_names.yml: names")
+    return frozenset(load_nicknames()) | frozenset(_nickname_key(name) for name in listed)
+
+
 @lru_cache(maxsize=1 << 16)
 def _is_known_given(word: str) -> bool:
-    return _nickname_key(word) in load_nicknames()
+    return _nickname_key(word) in _given_name_keys()
 
 
 def _has_suffix(word: str, suffixes: frozenset[str]) -> bool:
@@ -156,6 +165,7 @@ def _is_cased(word: str) -> bool:
     return word.lower() != word.upper()
 
 
+@lru_cache(maxsize=1 << 16)
 def _is_caps(word: str) -> bool:
     letters = [c for c in word if c.isalpha()]
     return len(letters) > 1 and word.isupper()
@@ -190,6 +200,7 @@ def _is_pinyin(word: str) -> bool:
     return reachable[-1]
 
 
+@lru_cache(maxsize=1 << 16)
 def _fix_case(word: str) -> str:
     """'IVANOV' / 'ivanov' -> 'Ivanov'; mixed case (McDonald) is kept as written."""
     if _is_cased(word) and (word.isupper() or word.islower()) and not _is_initial(word):
@@ -286,7 +297,10 @@ def _compose(
         w.casefold() if i < len(surname) - 1 and w.casefold() in _PARTICLES else _fix_case(w)
         for i, w in enumerate(surname)
     ]
-    patronymic = " ".join(_fix_case(w) for w in patronymic.split()) if patronymic else None
+    if patronymic:
+        patronymic = " ".join(
+            w.casefold() if w.casefold() in _PATRONYMIC_WORDS else _fix_case(w) for w in patronymic.split()
+        )
     letters = [_initial_of(given[0])] if given else []
     letters += [w.upper() for w in initials]
     if patronymic:
@@ -395,9 +409,10 @@ def split_full_name(full: str) -> ParsedName:
     when the first word is a common Chinese surname; otherwise the first and last words are weighed on surname
     endings (-ov, -ska, -енко, -швили), on a word in capitals (IVANOV Ivan) and on known given names, and the
     Western order "Given Surname" is the default. Initials ("IVANOV I.P.", "I. Ivanov") are collected apart.
-    Titles (Mr, Pan, г-н, آقای) and Jr/Sr are dropped. Names in Arabic script are read given name first.
+    Titles (Mr, Pan, г-н, آقای), Jr/Sr and anything in brackets (another spelling, a maiden name) are dropped.
+    Names in Arabic script are read given name first.
     """
-    text = normalize_text(full)
+    text = normalize_text(_BRACKETED.sub("", full) or full)
     if text is None:
         return ParsedName()
     text = _GLUED_INITIAL.sub(" ", text)

@@ -20,6 +20,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat
 
 from transforms.standardize._data import load_table, string_list
+from transforms.standardize.countries import country_to_iso2
 from transforms.standardize.text import normalize_text
 from transforms.standardize.vectorize import results_frame_with
 
@@ -56,6 +57,9 @@ _SCIENTIFIC_RE = re.compile(r"^[+]?\d+(?:[.,]\d+)?[eE][+]?\d+$")
 _FLOAT_ZERO_RE = re.compile(r"^(\+?\d+)[.,]0+$")
 _NON_DIGITS = re.compile(r"\D")
 _HAS_LETTER = re.compile(_LETTER)
+# Letters typed for the digits they look like (O for 0, I or l for 1), inside a group that has digits: "4O4".
+_LOOKALIKES = str.maketrans("OoОоIlІ|", "00001111")
+_LOOKALIKE_GROUP = re.compile(rf"(?<!{_LETTER})[\dOoОоIlІ|]*\d[\dOoОоIlІ|]*(?!{_LETTER})")
 
 MIN_DIGITS = 7
 MAX_DIGITS = 15
@@ -93,10 +97,11 @@ def _as_text(value: object) -> str | None:
 
 
 def _region(region: object) -> str | None:
+    """The region as an ISO alpha-2 code; a country name ("Polska") is accepted too."""
     if not isinstance(region, str):
         return None
     code = region.strip().upper()
-    return code if len(code) == 2 and code.isalpha() else None
+    return code if len(code) == 2 and code.isalpha() else country_to_iso2(region)
 
 
 @lru_cache(maxsize=1 << 18)
@@ -122,7 +127,9 @@ def _candidates(digits: str, plus: bool, region: str | None) -> list[str]:
     trunk = metadata.national_prefix if metadata is not None else None
     if trunk and not digits.startswith(trunk):
         readings.append(trunk + digits)  # a national number that lost its leading zero in a number cell
-    if len(digits) >= 10:
+    if digits.startswith("00"):
+        readings.append("+" + digits[2:])  # 00, the international prefix of most countries, where it is not (US, RU)
+    elif len(digits) >= 10:
         readings.append("+" + digits)  # an international number that lost its "+" or "00"
     return readings
 
@@ -132,6 +139,7 @@ def _standardize_one(text: str, region: str | None) -> PhoneResult:
     if _HAS_LETTER.search(text) or "#" in text:
         text = _LABEL_RE.sub(" ", _EXTENSION_RE.sub("", text))
         has_letters = _HAS_LETTER.search(text) is not None
+        text = _LOOKALIKE_GROUP.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
     text = text.replace("(0)", " ")
     digits = _NON_DIGITS.sub("", text)
     plus = text.lstrip(" -.:").startswith("+")

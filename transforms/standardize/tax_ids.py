@@ -93,6 +93,7 @@ class _Tables:
     label_country: dict[str, str | None]
     eu_prefixes: frozenset[str]
     prefixes: frozenset[str]
+    written_formats: tuple[tuple[re.Pattern[str], str], ...]
 
 
 @cache
@@ -106,6 +107,7 @@ def _tables() -> _Tables:
         label_country=label_country,
         eu_prefixes=eu,
         prefixes=eu | frozenset(string_list(table["other_prefixes"], "tax_ids.yml: other_prefixes")),
+        written_formats=tuple((re.compile(f["regex"]), str(f["country"])) for f in table["written_formats"]),
     )
 
 
@@ -129,6 +131,8 @@ def _without_prefix(text: str, country: str | None) -> tuple[str, str | None]:
     prefix = compact[:2]
     if prefix in tables.prefixes and compact[2:3].isdigit():
         code, compact = ("GR" if prefix == "EL" else prefix), compact[2:]
+    if code is None:
+        code = next((c for pattern, c in tables.written_formats if pattern.fullmatch(text.strip())), None)
     return compact, code
 
 
@@ -150,7 +154,8 @@ def _by_checksum(compact: str) -> TaxIdResult:
 def standardize_tax_id(value: object, country: str | None) -> TaxIdResult:
     """The tax id written in ``value``, for a customer in ``country`` (ISO code or name; None when unknown).
 
-    A written prefix ("PL", "DE", "EL") or label ("NIP", "ИНН") overrides ``country``. Polish ids are checked as
+    A written prefix ("PL", "DE", "EL") or label ("NIP", "ИНН") overrides ``country``; with no country at all, a
+    grouping that only one country uses tells it (123-456-78-90 is a Polish NIP). Polish ids are checked as
     NIP, Russian as INN (9 or 11 digits get back the leading zero a number cell drops, when that makes the INN
     valid: INNs of some regions start with 0), other EU ids are VAT with no checksum. With no country, ten digits
     are read as NIP or INN by whichever checksum holds, and twelve as INN.

@@ -18,7 +18,11 @@ R = TypeVar("R")
 
 def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Per-row code into the list of distinct values; missing values (if any) get the code of a trailing None."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    try:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    except TypeError:
+        # Unhashable cells (a list parsed from JSON): standardize their text, "[730044435]".
+        codes, uniques = pd.factorize(values.map(lambda v: v if isinstance(v, Hashable) else str(v)))
     distinct = list(uniques)
     missing = codes < 0
     if missing.any():

@@ -1,0 +1,78 @@
+"""Counts reconcile against the generator's truth, and a rerun of the same night changes nothing."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.support import PipelineRun, run_pipeline
+
+DATA_TABLES = ["staging.contact", "staging.interaction", "staging.invoice", "staging.payment",
+               "staging.field_issue", "staging.quarantine"]
+RUN_COLUMNS = {"run_id"}
+
+
+def table_checksums(db: Path) -> dict[str, str]:
+    """A checksum of each data table's content, order-independent, run ids left out."""
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for t in DATA_TABLES:
+            df = con.sql(f"select * from {t}").df().drop(columns=list(RUN_COLUMNS))
+            rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
+            out[t] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return out
+
+
+def test_every_file_reconciles_with_the_truth(pipeline_run: PipelineRun) -> None:
+    truth = pd.read_parquet(pipeline_run.sample_dir / "truth" / "rows.parquet")
+    expected = truth.assign(is_record=truth["row_type"].eq("record")).groupby(["source_name", "source_file"]).agg(
+        read=("row_number", "size"), loaded=("is_record", "sum")
+    )
+    with duckdb.connect(str(pipeline_run.warehouse_path), read_only=True) as con:
+        rec = con.sql("select * from ops.reconciliation where run_id = 'test_run_1'").df()
+        run = con.sql("select * from ops.run where run_id = 'test_run_1'").df()
+    got = rec.set_index(["source_name", "source_file"])
+    assert set(got.index) == set(expected.index)
+    assert (got["rows_read"] == expected["read"].reindex(got.index)).all()
+    assert (got["rows_loaded"] == expected["loaded"].reindex(got.index)).all()
+    assert got["is_balanced"].all() and (got["rows_read"] == got["rows_loaded"] + got["rows_quarantined"]).all()
+    assert run["status"].item() == "succeeded"
+    assert run["rows_read"].item() == len(truth)
+
+
+def test_quarantine_reasons_match_the_planted_non_record_rows(pipeline_run: PipelineRun) -> None:
+    truth = pd.read_parquet(pipeline_run.sample_dir / "truth" / "rows.parquet")
+    planted = truth[truth["row_type"] != "record"]
+    with duckdb.connect(str(pipeline_run.warehouse_path), read_only=True) as con:
+        q = con.sql("select source_name, source_file, sheet, row_number, reason from staging.quarantine").df()
+    merged = planted.merge(q, on=["source_name", "source_file", "sheet", "row_number"], how="left")
+    assert merged["reason"].notna().all()
+    prefix = {"blank": "blank_row", "section_title": "non_record_row", "total": "totals_row",
+              "repeated_header": "repeated_header", "malformed": "unreadable_row"}
+    for kind, expected in prefix.items():
+        reasons = merged.loc[merged["row_type"] == kind, "reason"]
+        assert reasons.str.startswith(expected).all(), (kind, reasons.unique())
+
+
+def test_rerun_of_the_same_night_leaves_the_same_tables(
+    sample_dir: Path, tmp_path: Path, pipeline_run: PipelineRun
+) -> None:
+    first = table_checksums(pipeline_run.warehouse_path)
+    again = run_pipeline(sample_dir, pipeline_run.data_dir.parent / f"{pipeline_run.data_dir.name}_copy", run_id="r1")
+    again = run_pipeline(sample_dir, again.data_dir, run_id="r2")  # the second run reuses unchanged extracts
+    assert table_checksums(again.warehouse_path) == first
+    with duckdb.connect(str(again.warehouse_path), read_only=True) as con:
+        reused = con.execute("select bool_and(is_reused) from ops.reconciliation where run_id = 'r2'").fetchone()
+        runs = con.execute("select count(*) from ops.run").fetchone()
+    assert reused == (True,)
+    assert runs == (2,)
+
+
+@pytest.mark.parametrize("table", DATA_TABLES)
+def test_every_table_is_not_empty(pipeline_run: PipelineRun, table: str) -> None:
+    with duckdb.connect(str(pipeline_run.warehouse_path), read_only=True) as con:
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0

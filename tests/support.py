@@ -1,0 +1,30 @@
+"""Helpers shared by the tests: running the pipeline on a generated sample company."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from transforms.pipeline import tasks
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """Where a finished run's inputs, staging and warehouse are."""
+
+    sample_dir: Path
+    data_dir: Path
+    run_dir: Path
+    warehouse_url: str
+    warehouse_path: Path
+
+
+def run_pipeline(sample_dir: Path, data_dir: Path, *, run_id: str, as_of: str = "2026-11-20") -> PipelineRun:
+    """Run every task in DAG order on ``sample_dir`` into a DuckDB warehouse under ``data_dir``."""
+    wh = data_dir / "warehouse.duckdb"
+    url = f"duckdb:///{wh}"
+    tasks.run_all(
+        sources=str(sample_dir / "sources.yml"), warehouse_url=url, as_of=as_of, run_id=run_id, data_dir=str(data_dir)
+    )
+    run_dir = data_dir / "runs" / run_id
+    return PipelineRun(sample_dir, data_dir, run_dir, url, wh)
