@@ -35,6 +35,7 @@ def _logging(verbose: bool) -> None:
 
 @app.command()
 def generate(
+    *,
     out: Annotated[Path, typer.Option(help="Folder to write the sample files, sources.yml and truth/ into.")],
     customers: Annotated[int, typer.Option(min=1, help="How many true customers to simulate.")] = 2000,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
@@ -50,6 +51,7 @@ def generate(
 
 @app.command()
 def run(
+    *,
     sources: Annotated[Path, typer.Option(help="The sources file declaring the files to read.")],
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     as_of: Annotated[str | None, typer.Option(help="Business date of the run (YYYY-MM-DD); default today.")] = None,
@@ -89,6 +91,7 @@ def run(
 
 @app.command()
 def summary(
+    *,
     run_dir: Annotated[Path | None, typer.Option(help="A run folder (data/runs/<run id>).")] = None,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
@@ -113,11 +116,12 @@ def summary(
 
 @app.command()
 def status(
+    *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     limit: Annotated[int, typer.Option(min=1, help="How many recent runs to show.")] = 10,
 ) -> None:
     """The last runs: when, outcome, rows read/loaded/quarantined, and what failed."""
-    from transforms.warehouse.status import recent_runs, recent_failures
+    from transforms.warehouse.status import recent_failures, recent_runs
 
     runs = recent_runs(warehouse, limit)
     if not runs:
@@ -150,4 +154,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

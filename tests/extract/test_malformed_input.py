@@ -172,7 +172,13 @@ def test_dates_as_text_serial_and_excel_date_are_kept_readably(tmp_path: Path, e
     cols = {"Nazwisko": "surname", "Urodzony": "date_of_birth"}
     write_xlsx(
         path,
-        [["Nazwisko", "Urodzony"], ["A", dt.datetime(1984, 7, 2)], ["B", "02.07.1984"], ["C", 30865], ["D", "31.02.1990"]],
+        [
+            ["Nazwisko", "Urodzony"],
+            ["A", dt.datetime(1984, 7, 2)],
+            ["B", "02.07.1984"],
+            ["C", 30865],
+            ["D", "31.02.1990"],
+        ],
     )
     r = extract_one([{"name": "d", "kind": "spreadsheet", "path": "dates.xlsx", "columns": cols}])
     assert records(r[0])["date_of_birth"].tolist() == ["1984-07-02", "02.07.1984", "30865", "31.02.1990"]
@@ -225,7 +231,10 @@ def test_json_with_wrong_types_keeps_the_value_as_text(tmp_path: Path, extract_o
 
 
 def test_nested_json_and_two_schema_versions(tmp_path: Path, extract_one: Extract) -> None:
-    lines = ['{"name": "Old", "mail": "o@x.pl"}', '{"contact": {"first_name": "New", "email": "n@x.pl"}, "tags": ["a"]}']
+    lines = [
+        '{"name": "Old", "mail": "o@x.pl"}',
+        '{"contact": {"first_name": "New", "email": "n@x.pl"}, "tags": ["a"]}',
+    ]
     (tmp_path / "s.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
     cols = {"name": "given_name", "mail": "email", "contact.first_name": "given_name", "contact.email": "email"}
     r = extract_one([{"name": "s", "kind": "journal", "path": "s.jsonl", "columns": cols}])

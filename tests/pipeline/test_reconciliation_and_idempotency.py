@@ -11,8 +11,14 @@ import pytest
 
 from tests.support import PipelineRun, run_pipeline
 
-DATA_TABLES = ["staging.contact", "staging.interaction", "staging.invoice", "staging.payment",
-               "staging.field_issue", "staging.quarantine"]
+DATA_TABLES = [
+    "staging.contact",
+    "staging.interaction",
+    "staging.invoice",
+    "staging.payment",
+    "staging.field_issue",
+    "staging.quarantine",
+]
 RUN_COLUMNS = {"run_id"}
 
 
@@ -29,8 +35,10 @@ def table_checksums(db: Path) -> dict[str, str]:
 
 def test_every_file_reconciles_with_the_truth(pipeline_run: PipelineRun) -> None:
     truth = pd.read_parquet(pipeline_run.sample_dir / "truth" / "rows.parquet")
-    expected = truth.assign(is_record=truth["row_type"].eq("record")).groupby(["source_name", "source_file"]).agg(
-        read=("row_number", "size"), loaded=("is_record", "sum")
+    expected = (
+        truth.assign(is_record=truth["row_type"].eq("record"))
+        .groupby(["source_name", "source_file"])
+        .agg(read=("row_number", "size"), loaded=("is_record", "sum"))
     )
     with duckdb.connect(str(pipeline_run.warehouse_path), read_only=True) as con:
         rec = con.sql("select * from ops.reconciliation where run_id = 'test_run_1'").df()
@@ -51,8 +59,13 @@ def test_quarantine_reasons_match_the_planted_non_record_rows(pipeline_run: Pipe
         q = con.sql("select source_name, source_file, sheet, row_number, reason from staging.quarantine").df()
     merged = planted.merge(q, on=["source_name", "source_file", "sheet", "row_number"], how="left")
     assert merged["reason"].notna().all()
-    prefix = {"blank": "blank_row", "section_title": "non_record_row", "total": "totals_row",
-              "repeated_header": "repeated_header", "malformed": "unreadable_row"}
+    prefix = {
+        "blank": "blank_row",
+        "section_title": "non_record_row",
+        "total": "totals_row",
+        "repeated_header": "repeated_header",
+        "malformed": "unreadable_row",
+    }
     for kind, expected in prefix.items():
         reasons = merged.loc[merged["row_type"] == kind, "reason"]
         assert reasons.str.startswith(expected).all(), (kind, reasons.unique())

@@ -17,8 +17,7 @@ def joined(pipeline_run: PipelineRun) -> pd.DataFrame:
     truth = truth[truth["row_type"] == "record"]
     with duckdb.connect(str(pipeline_run.warehouse_path), read_only=True) as con:
         got = con.sql(
-            "select source_name, source_file, sheet, row_number, phone_e164, email, date_of_birth "
-            "from staging.contact"
+            "select source_name, source_file, sheet, row_number, phone_e164, email, date_of_birth from staging.contact"
         ).df()
     return truth.merge(got, on=KEYS, how="inner", suffixes=("_true", ""))
 
@@ -52,7 +51,9 @@ def test_every_planted_sentinel_is_recognised(pipeline_run: PipelineRun) -> None
             "where issue like 'sentinel:%'"
         ).df()
     found["field"] = found["field"].replace({"street": "address", "city": "address", "postcode": "address"})
-    planted = planted.assign(field=planted["field"].replace({"street": "address", "city": "address", "postcode": "address"}))
+    planted = planted.assign(
+        field=planted["field"].replace({"street": "address", "city": "address", "postcode": "address"})
+    )
     merged = planted.merge(found.drop_duplicates(), on=[*KEYS, "field"], how="left", indicator=True)
     missed = merged[merged["_merge"] == "left_only"]
     assert missed.empty, f"sentinels not recognised:\n{missed[[*KEYS, 'field', 'value']].to_string()}"

@@ -27,6 +27,13 @@ def test_households_lookalikes_movers_marriages(sample: Sample) -> None:
     rows = sample.rows.merge(c[["customer_id", "previous_phone_e164"]], on="customer_id")
     assert (rows.phone == rows.previous_phone_e164).any(), "an old row still shows the phone before the move"
     assert c.previous_surname.notna().any()
+    named = sample.rows[sample.rows.surname.notna()].merge(
+        c[["customer_id", "given_name", "surname", "previous_surname"]], on="customer_id", suffixes=("", "_now")
+    )
+    assert (named.given_name == named.given_name_now).all()
+    changed = named[named.surname != named.surname_now]
+    assert len(changed), "some rows were written before the customer's wedding"
+    assert (changed.surname == changed.previous_surname).all()
     assert (sample.rows.is_current == False).any()  # noqa: E712
 
 

@@ -67,7 +67,7 @@ def test_unknown_format_extension(tmp_path: Path) -> None:
 
 def test_responsible_needs_exactly_one_way(tmp_path: Path) -> None:
     path = write(tmp_path, {"sources": [good_source(responsible={"employee": "A", "column": "B"})]})
-    with pytest.raises(SettingsError, match="sources\\[0\\].responsible"):
+    with pytest.raises(SettingsError, match=r"sources\[0\]\.responsible"):
         load_sources(path)
 
 

@@ -12,8 +12,14 @@ from tests.support import PipelineRun
 from transforms.pipeline import tasks
 
 pytestmark = pytest.mark.postgres
-TABLES = ["staging.contact", "staging.interaction", "staging.invoice", "staging.payment",
-          "staging.field_issue", "staging.quarantine"]
+TABLES = [
+    "staging.contact",
+    "staging.interaction",
+    "staging.invoice",
+    "staging.payment",
+    "staging.field_issue",
+    "staging.quarantine",
+]
 
 
 def test_pipeline_into_postgres_matches_duckdb(

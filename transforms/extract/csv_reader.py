@@ -75,8 +75,9 @@ def read_csv_sheet(
 
     def rows() -> Iterator[RawRow]:
         buffered = head[idx + 1 :]
-        for line, cells in _chain(buffered, records):
+        for line, parsed in _chain(buffered, records):
             number = line - header_line
+            cells = parsed
             if len(cells) != len(header) and any(c.strip() for c in cells):
                 if len(cells) > len(header) and not any(c.strip() for c in cells[len(header) :]):
                     cells = cells[: len(header)]
@@ -95,7 +96,9 @@ def read_csv_sheet(
     return RawSheet(sheet="", header=header, header_physical_row=header_line, rows=rows(), notes=notes)
 
 
-def _chain(first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, list[str]]]:
+def _chain(
+    first: list[tuple[int, list[str]]], rest: Iterator[tuple[int, list[str]]]
+) -> Iterator[tuple[int, list[str]]]:
     yield from first
     yield from rest
 

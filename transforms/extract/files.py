@@ -23,7 +23,7 @@ class SourceFile:
 def resolve_files(spec: SourceSpec) -> list[SourceFile]:
     """Every file a source's path or glob matches, sorted so runs are reproducible."""
     pattern = spec.pattern
-    matches = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [pattern]
+    matches = sorted(glob.glob(pattern, recursive=True))  # noqa: PTH207 - absolute patterns, which Path.glob refuses if glob.has_magic(pattern) else [pattern]
     base = Path(spec.base_dir) if spec.base_dir else None
     out = []
     for m in matches:

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 
 import yaml
 
@@ -87,7 +86,7 @@ class MappedRow:
 
 
 def _row_raw(texts: list[str | None]) -> str:
-    return json.dumps([t for t in texts], ensure_ascii=False)
+    return json.dumps(list(texts), ensure_ascii=False)
 
 
 def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow:
@@ -107,7 +106,7 @@ def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow
     if same_as_header * 2 >= len(filled) and same_as_header >= 2:
         return MappedRow({}, {}, None, reason="repeated_header", raw=raw)
     first = _fold(texts[filled[0]] or "")
-    if any(first == m or first.startswith(m + " ") or first.startswith(m + ":") for m in totals_markers()):
+    if any(first == m or first.startswith((m + " ", m + ":")) for m in totals_markers()):
         return MappedRow({}, {}, None, reason="totals_row", raw=raw)
     mapped = _values(texts, plan, raw, row)
     if mapped.reason is None and len(filled) == 1 and not (set(mapped.values) & IDENTIFYING_FIELDS):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -37,7 +38,7 @@ LOADED_TABLE = {
 TABLES = ("contact", "interaction", "invoice", "payment", "field_issue", "quarantine")
 
 
-def reading_rules(sources: SourcesFile, spec: SourceSpec) -> ReadingRules:
+def reading_rules(sources: SourcesFile, spec: SourceSpec, as_of: dt.date) -> ReadingRules:
     """The reading rules of one source, defaults filled in."""
     eff = sources.effective(spec)
     return ReadingRules(
@@ -46,6 +47,7 @@ def reading_rules(sources: SourcesFile, spec: SourceSpec) -> ReadingRules:
         country=eff["country"],
         currency=eff["currency"],
         date_format=spec.date_format,
+        as_of=as_of,
     )
 
 
@@ -80,13 +82,15 @@ def run_standardize(ctx: RunContext) -> StageResult:
         raw = pq.read_table(f["records_path"]).to_pandas()
         rows_in += len(raw)
         if len(raw):
-            for table, frame in _standardize_file(spec.kind, raw, reading_rules(sources, spec), sentinels).items():
+            for table, frame in _standardize_file(
+                spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date), sentinels
+            ).items():
                 parts[table].append(frame)
         parts["quarantine"].append(pq.read_table(f["quarantine_path"]).to_pandas())
     outputs: dict[str, Any] = {}
     rows_out = 0
-    for table, frames in parts.items():
-        frames = [f for f in frames if len(f)]
+    for table, found in parts.items():
+        frames = [f for f in found if len(f)]
         path = out_dir / f"{table}.parquet"
         if frames:
             frame = pd.concat(frames, ignore_index=True)

@@ -18,9 +18,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     for f in files:
         status = f["status"] if f["status"] != "ok" else ("ok (unchanged)" if f.get("is_reused") else "ok")
-        lines.append(
-            f"{_label(f).ljust(width)}  {f['rows_read']:>8}  {f['rows_loaded']:>8}  {f['rows_quarantined']:>11}  {status}"
-        )
+        counts = f"{f['rows_read']:>8}  {f['rows_loaded']:>8}  {f['rows_quarantined']:>11}"
+        lines.append(f"{_label(f).ljust(width)}  {counts}  {status}")
     c = summary["counts"]
     lines.append(f"{'total'.ljust(width)}  {c['rows_read']:>8}  {c['rows_loaded']:>8}  {c['rows_quarantined']:>11}")
     errors = [f for f in files if f.get("error")]

@@ -42,7 +42,15 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                     status, message = "failed", f"{type(exc).__name__}: {exc}"
                     raise
                 finally:
-                    _log_attempt(ctx, task, started, status, message, result, m.peak_rss_mb)
+                    _log_attempt(
+                        ctx,
+                        task=task,
+                        started=started,
+                        status=status,
+                        message=message,
+                        result=result,
+                        peak=m.peak_rss_mb,
+                    )
             log.info("%s finished in %.1fs, peak memory %.0f MB", task, m.seconds, m.peak_rss_mb)
             return result.value
 
@@ -53,6 +61,7 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
 
 def _log_attempt(
     ctx: RunContext,
+    *,
     task: str,
     started: object,
     status: str,

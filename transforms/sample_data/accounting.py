@@ -148,6 +148,7 @@ def write_customers(ctx: WriteContext, plan: Plan, codes: np.ndarray) -> int:
                     record_date=to_date(day),
                     phone=p.phone_e164[k],
                     email=p.email[k],
+                    names=(p.given_native[k], p.surname_native[k]),
                     phone_ok=out.phone_ok,
                     email_ok=out.email_ok,
                     name_variant=out.variant,

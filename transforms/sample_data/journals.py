@@ -118,6 +118,7 @@ def _truth(sink: TruthSink, loc: Loc, n: int, *, p: PersonRows, k: int, out: Row
         phone=p.phone_e164[k],
         email=p.email[k],
         dob=p.dob[k],
+        names=(p.given_native[k], p.surname_native[k]),
         phone_ok=out.phone_ok,
         email_ok=out.email_ok,
         dob_ok=out.dob_ok,

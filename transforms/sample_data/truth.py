@@ -8,9 +8,10 @@ written. Tables (all under ``truth/``):
     under the header; blank and non-record rows count; xlsx: physical row - header row; CSV: line - 1;
     JSONL: line), row_type (record, blank, section_title, total, repeated_header, malformed), customer_id
     (records only), record_date (the row's own date: last update, call, visit, issue or payment date),
-    phone / email / date_of_birth (the true values as of record_date: a row written before a move carries
-    the old phone), phone_written_ok / email_written_ok / dob_written_ok (True: written recoverably, only
-    the format differs; False: missing, sentinel or corrupted; null: no true value or no such column),
+    phone / email / date_of_birth / given_name / surname (the true values as of record_date, names in
+    native script: a row written before a move carries the old phone, before a wedding the maiden name),
+    phone_written_ok / email_written_ok / dob_written_ok (True: written recoverably, only the format
+    differs; False: missing, sentinel or corrupted; null: no true value or no such column),
     name_variant ('+'-joined transformations: nickname, latin_pl, swapped, folded, outdated ...),
     is_current (phone, address and surname are still the customer's current ones), invoice_number
     (canonical, for invoices and payments).
@@ -48,6 +49,8 @@ ROWS_SCHEMA = pa.schema(
         ("phone", pa.string()),
         ("email", pa.string()),
         ("date_of_birth", pa.date32()),
+        ("given_name", pa.string()),
+        ("surname", pa.string()),
         ("phone_written_ok", pa.bool_()),
         ("email_written_ok", pa.bool_()),
         ("dob_written_ok", pa.bool_()),
@@ -137,6 +140,7 @@ class TruthSink:
         phone: str | None = None,
         email: str | None = None,
         dob: dt.date | None = None,
+        names: tuple[str, str] | None = None,
         phone_ok: bool | None = None,
         email_ok: bool | None = None,
         dob_ok: bool | None = None,
@@ -157,6 +161,8 @@ class TruthSink:
                 phone,
                 email,
                 dob,
+                names[0] if names else None,
+                names[1] if names else None,
                 phone_ok,
                 email_ok,
                 dob_ok,

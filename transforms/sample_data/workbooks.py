@@ -220,6 +220,7 @@ class _WorkbookWriter:
             phone=p.phone_e164[k],
             email=p.email[k],
             dob=p.dob[k],
+            names=(p.given_native[k], p.surname_native[k]),
             phone_ok=out.phone_ok if "phone" in fields else None,
             email_ok=out.email_ok if "email" in fields else None,
             dob_ok=out.dob_ok if "date_of_birth" in fields else None,

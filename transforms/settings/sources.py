@@ -47,9 +47,17 @@ CUSTOMER_FIELDS: tuple[str, ...] = (
 
 #: What each kind of source may map its columns to (besides ``attributes.<name>``).
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    "journal": CUSTOMER_FIELDS
-    + ("interaction_at", "interaction_type", "survey_score", "complaint", "notes", "tags", "preferences"),
-    "spreadsheet": CUSTOMER_FIELDS + ("reliability_note", "notes"),
+    "journal": (
+        *CUSTOMER_FIELDS,
+        "interaction_at",
+        "interaction_type",
+        "survey_score",
+        "complaint",
+        "notes",
+        "tags",
+        "preferences",
+    ),
+    "spreadsheet": (*CUSTOMER_FIELDS, "reliability_note", "notes"),
     "accounting_customers": CUSTOMER_FIELDS,
     "invoices": (
         "invoice_number",
@@ -70,6 +78,14 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _ATTR_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 ColumnTarget = str
+_BY_EXTENSION: dict[str, FileFormat] = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".jsonl": "jsonl",
+}
 
 
 class _Frozen(BaseModel):
@@ -214,9 +230,7 @@ class SourceSpec(_Frozen):
         if self.format is not None:
             return self.format
         suffix = Path(self.path).suffix.lower()
-        return {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx", ".jsonl": "jsonl"}.get(
-            suffix
-        )  # type: ignore[return-value]
+        return _BY_EXTENSION.get(suffix)
 
     @property
     def pattern(self) -> str:

@@ -18,7 +18,7 @@ def parse_amount(value: str | None) -> float | None:
     if value is None:
         return None
     text = _KEEP.sub("", str(value).replace("\u2212", "-"))
-    negative = text.startswith("(") and text.endswith(")") or text.startswith("-") or text.endswith("-")
+    negative = (text.startswith("(") and text.endswith(")")) or text.startswith("-") or text.endswith("-")
     text = text.strip("()-")
     if not text or not any(ch.isdigit() for ch in text):
         return None

@@ -8,26 +8,48 @@ modified.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
 from transforms.standardize.amounts import parse_amounts
-from transforms.standardize.dates import parse_dates
+from transforms.standardize.dates import MAX_DATE, parse_dates
 from transforms.standardize.emails import standardize_emails
 from transforms.standardize.names import name_key, split_full_name
 from transforms.standardize.phones import standardize_phones
 from transforms.standardize.sentinels import SentinelRegistry
-from transforms.standardize.tax_ids import standardize_tax_id
+from transforms.standardize.tax_ids import standardize_tax_ids
 from transforms.standardize.text import normalize_text, to_latin
+from transforms.standardize.vectorize import map_unique
 from transforms.standardize.vocab import code_document_type, code_flag, code_sex
 
-ISSUE_COLUMNS = ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible", "field", "issue", "raw_value"]
-LINEAGE = ["source_name", "source_kind", "source_file", "sheet", "row_number", "physical_row", "file_sha256", "responsible"]
+ISSUE_COLUMNS = [
+    "record_id",
+    "source_name",
+    "source_file",
+    "sheet",
+    "row_number",
+    "responsible",
+    "field",
+    "issue",
+    "raw_value",
+]
+LINEAGE = [
+    "source_name",
+    "source_kind",
+    "source_file",
+    "sheet",
+    "row_number",
+    "physical_row",
+    "file_sha256",
+    "responsible",
+]
 TEXT_FIELDS = (
     "customer_code",
     "given_name",
@@ -59,6 +81,14 @@ class ReadingRules:
     country: str | None = None
     currency: str = "PLN"
     date_format: str | None = None
+    as_of: dt.date | None = None  # the run's date: two-digit years pivot on it; no birth date after it
+
+    def dates(self, values: pd.Series, *, not_after_as_of: bool = False) -> pd.DataFrame:
+        """Parse a date column the way this source writes dates."""
+        if self.as_of is None:
+            return parse_dates(values, order=self.date_order, fmt=self.date_format)
+        latest = self.as_of if not_after_as_of else MAX_DATE
+        return parse_dates(values, order=self.date_order, fmt=self.date_format, today=self.as_of, max_date=latest)
 
 
 @dataclass
@@ -98,11 +128,16 @@ def record_ids(raw: pd.DataFrame) -> pd.Series:
     return keys.map(lambda k: hashlib.sha1(k.encode("utf-8")).hexdigest()[:20])
 
 
-def _map_unique(values: pd.Series, fn: object) -> pd.Series:
-    """Apply a scalar function once per distinct value (columns repeat a lot)."""
-    uniques = values.dropna().unique()
-    lookup = {v: fn(v) for v in uniques}  # type: ignore[operator]
-    return values.map(lookup).astype("object").where(values.notna(), None)
+def _map_unique(values: pd.Series, fn: Callable[[Any], object]) -> pd.Series:
+    """Apply a scalar function once per distinct present value; missing values stay None."""
+    return map_unique(values, lambda v: None if v is None or pd.isna(v) else fn(v))
+
+
+def _blank(values: pd.Series, mask: pd.Series) -> pd.Series:
+    """A copy of ``values`` with None where ``mask`` holds."""
+    out = values.astype("object").copy()
+    out[mask] = None
+    return out
 
 
 def _col(raw: pd.DataFrame, name: str) -> pd.Series:
@@ -119,10 +154,10 @@ def clean_text_columns(
     for f in fields:
         written = _col(raw, f)
         text = _map_unique(written, normalize_text)
-        reason = _map_unique(text, lambda v, f=f: sentinels.match(v, f))
+        reason = sentinels.match_series(text, f)
         is_sentinel = reason.notna()
         issues.add(base, is_sentinel, f, reason, written)
-        out[f] = text.where(~is_sentinel, None)
+        out[f] = _blank(text, is_sentinel)
     return out
 
 
@@ -153,10 +188,10 @@ def standardize_contacts(
     unknown_sex = t["sex"].notna() & out["sex"].isna()
     issues.add(base, unknown_sex, "sex", "unrecognised", t["sex"])
 
-    dob = parse_dates(t["date_of_birth"], order=rules.date_order, fmt=rules.date_format)
+    dob = rules.dates(t["date_of_birth"], not_after_as_of=True)
     issues.add(base, dob["issue"].notna(), "date_of_birth", dob["issue"], t["date_of_birth"])
     out["date_of_birth"] = dob["date"].to_numpy()
-    upd = parse_dates(t["last_updated"], order=rules.date_order, fmt=rules.date_format)
+    upd = rules.dates(t["last_updated"], not_after_as_of=True)
     issues.add(base, upd["issue"].notna(), "last_updated", upd["issue"], t["last_updated"])
     out["last_updated_on"] = upd["date"].to_numpy()
 
@@ -166,10 +201,9 @@ def standardize_contacts(
     out["phone_e164"] = phones["phone_e164"].to_numpy()
 
     emails = standardize_emails(t["email"])
-    bad_email = emails["email_issue"].notna() & (emails["email_issue"] != "domain_typo_fixed")
     issues.add(base, emails["email_issue"].notna(), "email", emails["email_issue"], t["email"])
-    out["email"] = emails["email"].where(~bad_email, None).to_numpy()
-    out["email_key"] = emails["email_key"].where(~bad_email, None).to_numpy()
+    out["email"] = emails["email"].to_numpy()
+    out["email_key"] = emails["email_key"].to_numpy()
 
     street, city, postcode = t["street"].copy(), t["city"].copy(), t["postcode"].copy()
     one_field = t["address"].notna() & street.isna()
@@ -191,14 +225,10 @@ def standardize_contacts(
     )
     out["country"] = country
 
-    tax = pd.Series(
-        [standardize_tax_id(v, c) if v is not None else None for v, c in zip(t["tax_id"], country, strict=True)],
-        index=raw.index,
-        dtype="object",
-    )
-    out["tax_id"] = tax.map(lambda r: r.tax_id if r is not None else None)
-    out["tax_id_kind"] = tax.map(lambda r: r.kind if r is not None else None)
-    out["is_tax_id_valid"] = tax.map(lambda r: r.is_valid if r is not None else None).astype("object")
+    tax = standardize_tax_ids(t["tax_id"], country)
+    out["tax_id"] = tax["tax_id"].to_numpy()
+    out["tax_id_kind"] = tax["tax_id_kind"].to_numpy()
+    out["is_tax_id_valid"] = tax["tax_id_is_valid"].astype("object").to_numpy()
     issues.add(base, out["is_tax_id_valid"].eq(False), "tax_id", "checksum", t["tax_id"])
 
     out["company"] = t["company"]
@@ -215,7 +245,7 @@ def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> pd.Da
     stamps = pd.to_datetime(when, errors="coerce", format="ISO8601")
     missing = stamps.isna() & when.notna()
     if missing.any():
-        dates = parse_dates(when[missing].str.slice(0, 10), order=rules.date_order, fmt=rules.date_format)
+        dates = rules.dates(when[missing].str.slice(0, 10))
         stamps[missing] = pd.to_datetime(dates["date"].to_numpy(), errors="coerce")
     out["interaction_at"] = stamps
     out["interaction_type"] = _col(raw, "interaction_type").map(lambda v: normalize_text(v) if v else None)
@@ -241,11 +271,12 @@ def standardize_invoices(
     out = base[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
     out["invoice_number"] = t["invoice_number"]
     doc = _map_unique(t["document_type"], code_document_type)
-    doc = doc.where(doc.notna(), np.where(t["corrects_invoice"].notna(), "credit_note", "invoice"))
+    inferred = pd.Series(np.where(t["corrects_invoice"].notna(), "credit_note", "invoice"), index=doc.index)
+    doc = doc.fillna(inferred)
     out["document_type"] = doc
     out["customer_code"] = t["customer_code"]
     for src, dst in (("issue_date", "issued_on"), ("due_date", "due_on")):
-        parsed = parse_dates(t[src], order=rules.date_order, fmt=rules.date_format)
+        parsed = rules.dates(t[src])
         issues.add(base, parsed["issue"].notna(), src, parsed["issue"], t[src])
         out[dst] = parsed["date"].to_numpy()
     out["amount"] = parse_amounts(t["amount"])
@@ -268,7 +299,7 @@ def standardize_payments(
     out["payment_id"] = t["payment_id"]
     out["invoice_number"] = t["invoice_number"]
     out["customer_code"] = t["customer_code"]
-    parsed = parse_dates(t["payment_date"], order=rules.date_order, fmt=rules.date_format)
+    parsed = rules.dates(t["payment_date"], not_after_as_of=True)
     issues.add(base, parsed["issue"].notna(), "payment_date", parsed["issue"], t["payment_date"])
     out["paid_on"] = parsed["date"].to_numpy()
     out["amount"] = parse_amounts(t["amount"])

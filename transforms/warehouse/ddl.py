@@ -31,7 +31,9 @@ def ddl_files() -> list[Path]:
 def split_statements(sql: str) -> list[str]:
     """Statements of a file, split on semicolons outside quotes, comments dropped."""
     body = re.sub(r"--[^\n]*", "", sql)
-    out, buf, quoted = [], [], False
+    out: list[str] = []
+    buf: list[str] = []
+    quoted = False
     for ch in body:
         if ch == "'":
             quoted = not quoted
