@@ -17,9 +17,8 @@ def cell_text(value: Any) -> str | None:
     """The text of a cell, or None when the cell is empty."""
     if value is None:
         return None
-    if isinstance(value, str):
-        text = value.replace("\x00", "")
-        return text if text.strip() else None
+    if type(value) is str:  # the common case first: most cells are text
+        return value if value.strip() else None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -9,6 +9,7 @@ are never silently lost either.
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -32,6 +33,13 @@ def totals_markers() -> tuple[str, ...]:
     return tuple(sorted((normalize_header(w) for w in words), key=len, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _totals_pattern() -> re.Pattern[str]:
+    """One regular expression for "a totals word, then the end, a space or a colon"."""
+    words = "|".join(re.escape(m) for m in totals_markers())
+    return re.compile(rf"^(?:{words})(?:$|[\s:])")
+
+
 @dataclass(frozen=True)
 class ColumnPlan:
     """How each header of one sheet maps to a logical field, an attribute, or the responsible employee."""
@@ -40,6 +48,7 @@ class ColumnPlan:
     attributes: dict[int, str]  # column index -> attribute name
     responsible_col: int | None
     header_keys: tuple[str, ...]
+    header_folded: tuple[str, ...]  # headers case-folded only: a cheap first test for a repeated header row
     missing: tuple[str, ...]  # declared headers not present in this sheet
     unmapped: tuple[str, ...]
 
@@ -70,7 +79,8 @@ def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
                 responsible_col = i
     present = set(keys)
     missing = tuple(h for h in spec.columns if normalize_header(h) not in present)
-    return ColumnPlan(fields, attributes, responsible_col, keys, missing, tuple(unmapped))
+    folded = tuple(h.casefold().strip() for h in header)
+    return ColumnPlan(fields, attributes, responsible_col, keys, folded, missing, tuple(unmapped))
 
 
 @dataclass
@@ -97,24 +107,35 @@ def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow
     filled = [i for i, t in enumerate(texts) if t is not None]
     if not filled:
         return MappedRow({}, {}, None, reason="blank_row")
-    raw = _row_raw(texts)
     if not tabular:
-        return _values(texts, plan, raw, row)
-    same_as_header = sum(
-        1 for i in filled if i < len(plan.header_keys) and normalize_header(texts[i]) == plan.header_keys[i]
-    )
-    if same_as_header * 2 >= len(filled) and same_as_header >= 2:
-        return MappedRow({}, {}, None, reason="repeated_header", raw=raw)
-    first = _fold(texts[filled[0]] or "")
-    if any(first == m or first.startswith((m + " ", m + ":")) for m in totals_markers()):
-        return MappedRow({}, {}, None, reason="totals_row", raw=raw)
-    mapped = _values(texts, plan, raw, row)
+        return _values(texts, plan)
+    if len(filled) >= 2 and _is_repeated_header(texts, filled, plan):
+        return MappedRow({}, {}, None, reason="repeated_header", raw=_row_raw(texts))
+    if _totals_pattern().match(_fold(texts[filled[0]] or "")):
+        return MappedRow({}, {}, None, reason="totals_row", raw=_row_raw(texts))
+    mapped = _values(texts, plan)
     if mapped.reason is None and len(filled) == 1 and not (set(mapped.values) & IDENTIFYING_FIELDS):
-        return MappedRow({}, {}, None, reason="non_record_row: a single filled cell (a section title?)", raw=raw)
+        reason = "non_record_row: a single filled cell (a section title?)"
+        return MappedRow({}, {}, None, reason=reason, raw=_row_raw(texts))
     return mapped
 
 
-def _values(texts: list[str | None], plan: ColumnPlan, raw: str, row: RawRow) -> MappedRow:
+def _is_repeated_header(texts: list[str | None], filled: list[int], plan: ColumnPlan) -> bool:
+    """At least two filled cells, and at least half of them, repeat their column's header."""
+    width = len(plan.header_keys)
+    same = 0
+    for i in filled:
+        t = texts[i]
+        if i >= width or t is None:
+            continue
+        folded = t.casefold().strip()
+        header = plan.header_folded[i]
+        if folded == header or (abs(len(folded) - len(header)) <= 3 and normalize_header(t) == plan.header_keys[i]):
+            same += 1
+    return same >= 2 and same * 2 >= len(filled)
+
+
+def _values(texts: list[str | None], plan: ColumnPlan) -> MappedRow:
     values: dict[str, str] = {}
     for i, field in plan.fields.items():
         t = texts[i] if i < len(texts) else None
@@ -131,7 +152,8 @@ def _values(texts: list[str | None], plan: ColumnPlan, raw: str, row: RawRow) ->
             attributes[f"column_{i + 1}"] = t
     responsible = texts[plan.responsible_col] if plan.responsible_col is not None else None
     if not values:
-        return MappedRow({}, {}, None, reason="non_record_row: none of the mapped columns is filled", raw=raw)
+        reason = "non_record_row: none of the mapped columns is filled"
+        return MappedRow({}, {}, None, reason=reason, raw=_row_raw(texts))
     return MappedRow(values, attributes, responsible)
 
 
