@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+
+import duckdb
 
 from transforms.pipeline import tasks
 
@@ -28,3 +31,25 @@ def run_pipeline(sample_dir: Path, data_dir: Path, *, run_id: str, as_of: str = 
     )
     run_dir = data_dir / "runs" / run_id
     return PipelineRun(sample_dir, data_dir, run_dir, url, wh)
+
+
+DATA_TABLES = [
+    "staging.contact",
+    "staging.interaction",
+    "staging.invoice",
+    "staging.payment",
+    "staging.field_issue",
+    "staging.quarantine",
+]
+RUN_COLUMNS = ["run_id"]
+
+
+def table_checksums(db: Path) -> dict[str, str]:
+    """A checksum of each data table's content, order-independent, run ids left out."""
+    out = {}
+    with duckdb.connect(str(db), read_only=True) as con:
+        for t in DATA_TABLES:
+            df = con.sql(f"select * from {t}").df().drop(columns=RUN_COLUMNS)
+            rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
+            out[t] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
+    return out

@@ -149,7 +149,7 @@ def test_warehouse_counts_match_the_generator_truth(dag_run: SimpleNamespace) ->
 
 
 def test_cli_path_gives_the_same_tables_as_the_dag(dag_run: SimpleNamespace) -> None:
-    from tests.pipeline.test_reconciliation_and_idempotency import table_checksums
+    from tests.support import table_checksums
     from transforms.pipeline import tasks
 
     cli_data = dag_run.tmp / "cli_data"

@@ -2,35 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.support import PipelineRun, run_pipeline
-
-DATA_TABLES = [
-    "staging.contact",
-    "staging.interaction",
-    "staging.invoice",
-    "staging.payment",
-    "staging.field_issue",
-    "staging.quarantine",
-]
-RUN_COLUMNS = {"run_id"}
-
-
-def table_checksums(db: Path) -> dict[str, str]:
-    """A checksum of each data table's content, order-independent, run ids left out."""
-    out = {}
-    with duckdb.connect(str(db), read_only=True) as con:
-        for t in DATA_TABLES:
-            df = con.sql(f"select * from {t}").df().drop(columns=list(RUN_COLUMNS))
-            rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
-            out[t] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
-    return out
+from tests.support import DATA_TABLES, PipelineRun, run_pipeline, table_checksums
 
 
 def test_every_file_reconciles_with_the_truth(pipeline_run: PipelineRun) -> None:

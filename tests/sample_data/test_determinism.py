@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from transforms.sample_data import generate_sample
@@ -38,3 +41,19 @@ def test_other_seed_other_data(tmp_path: Path) -> None:
 def test_default_as_of_is_fixed_not_today(tmp_path: Path) -> None:
     s = generate_sample(tmp_path / "a", customers=50, seed=1)
     assert s.as_of.isoformat() == "2026-11-20"
+
+
+def test_same_bytes_across_processes_with_different_hash_seeds(tmp_path: Path) -> None:
+    """Set and dict iteration must not leak into the data: Python salts str hashes per process."""
+    script = (
+        "import sys; from transforms.sample_data import generate_sample; "
+        "generate_sample(sys.argv[1], customers=150, seed=3)"
+    )
+    digests = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"h{hash_seed}"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        subprocess.run([sys.executable, "-c", script, str(out)], check=True, env=env, timeout=300)
+        digests.append(_digests(out))
+    differing = [name for name in digests[0] if digests[0][name] != digests[1].get(name)]
+    assert not differing, f"output depends on the process's hash seed: {differing}"

@@ -8,18 +8,11 @@ import duckdb
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.support import DATA_TABLES as TABLES
 from tests.support import PipelineRun
 from transforms.pipeline import tasks
 
 pytestmark = pytest.mark.postgres
-TABLES = [
-    "staging.contact",
-    "staging.interaction",
-    "staging.invoice",
-    "staging.payment",
-    "staging.field_issue",
-    "staging.quarantine",
-]
 
 
 def test_pipeline_into_postgres_matches_duckdb(

@@ -26,6 +26,7 @@ from transforms.extract.jsonl_reader import read_jsonl_sheet
 from transforms.extract.rows import map_row, plan_columns
 from transforms.extract.tables import RawSheet
 from transforms.extract.xlsx_reader import read_xlsx_sheets
+from transforms.lineage import LINEAGE_COLUMNS
 from transforms.settings.sources import KIND_FIELDS, SourcesFile, SourceSpec
 
 log = logging.getLogger(__name__)
@@ -33,30 +34,7 @@ log = logging.getLogger(__name__)
 #: Bump when the staged layout or the reading rules change, so cached extracts are not reused.
 EXTRACT_VERSION = "1"
 
-LINEAGE_COLUMNS = (
-    "source_name",
-    "source_kind",
-    "source_file",
-    "sheet",
-    "row_number",
-    "physical_row",
-    "file_sha256",
-    "responsible",
-)
-QUARANTINE_COLUMNS = (
-    "source_name",
-    "source_kind",
-    "source_file",
-    "sheet",
-    "row_number",
-    "physical_row",
-    "file_sha256",
-    "responsible",
-    "stage",
-    "field",
-    "reason",
-    "raw_value",
-)
+QUARANTINE_COLUMNS = (*LINEAGE_COLUMNS, "stage", "field", "reason", "raw_value")
 _INT_COLUMNS = {"row_number", "physical_row"}
 
 

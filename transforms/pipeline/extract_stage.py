@@ -25,16 +25,18 @@ def run_extract(ctx: RunContext) -> StageResult:
     for r in reports:
         if r.status != "ok":
             log.error("%s", r.error)
-        else:
-            log.info(
-                "%s%s: %d rows read, %d extracted, %d quarantined%s",
-                r.source_file,
-                f" [{', '.join(s for s in r.sheets if s)}]" if any(r.sheets) else "",
-                r.rows_read,
-                r.rows_extracted,
-                r.rows_quarantined,
-                " (unchanged, reused)" if r.reused else "",
-            )
+            continue
+        if r.columns_missing:
+            log.warning("%s: declared column(s) not found: %s", r.source_file, ", ".join(r.columns_missing))
+        log.info(
+            "%s%s: %d rows read, %d extracted, %d quarantined%s",
+            r.source_file,
+            f" [{', '.join(s for s in r.sheets if s)}]" if any(r.sheets) else "",
+            r.rows_read,
+            r.rows_extracted,
+            r.rows_quarantined,
+            " (unchanged, reused)" if r.reused else "",
+        )
     path = write_manifest(out / "manifest.json", {"files": [asdict(r) for r in reports]})
     return StageResult(
         path,

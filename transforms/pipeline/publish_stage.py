@@ -77,6 +77,19 @@ def reconcile(ctx: RunContext, files: list[dict[str, Any]], tables: dict[str, An
     return lines
 
 
+def file_notes(files: list[dict[str, Any]]) -> list[str]:
+    """What an operator should know about files that were read: guessed encodings, skipped sheets, missing columns."""
+    notes = []
+    for f in files:
+        if f["status"] != "ok":
+            continue
+        for note in f.get("notes", []):
+            notes.append(f"{f['source_file']}: {note}")
+        if f.get("columns_missing"):
+            notes.append(f"{f['source_file']}: declared column(s) not found: {', '.join(f['columns_missing'])}")
+    return notes
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
     files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
@@ -128,6 +141,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         "run_dir": ctx.run_dir,
         "counts": counts,
         "files": lines,
+        "notes": file_notes(files),
     }
     path = write_manifest(ctx.stage_dir("publish") / "summary.json", summary)
     log.info("published run %s: %s", ctx.run_id, counts)

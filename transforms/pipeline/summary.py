@@ -25,6 +25,8 @@ def format_summary(summary: dict[str, Any]) -> str:
     errors = [f for f in files if f.get("error")]
     if errors:
         lines += ["", "Files that could not be read:"] + [f"  - {f['error']}" for f in errors]
+    if summary.get("notes"):
+        lines += ["", "Notes:"] + [f"  - {n}" for n in summary["notes"]]
     lines += [
         "",
         f"Warehouse:        {summary['warehouse']}",

@@ -81,9 +81,7 @@ ACC_STYLE = SourceStyle(
     latin_address=True,
     email_scale=0.7,
 )
-_FIELDS = frozenset(
-    {"given_name", "surname", "phone", "email", "address", "street", "postcode", "city", "country", "company"}
-)
+_FIELDS = ("given_name", "surname", "phone", "email", "address", "street", "postcode", "city", "country", "company")
 
 
 def customer_codes(plan: Plan, pop: Population) -> np.ndarray:

@@ -43,7 +43,7 @@ CALL_HEADERS = (
     "Жалоба",
     "Оценка",
 )
-CALL_FIELDS = frozenset({"given_name", "surname", "patronymic", "phone", "email", "date_of_birth"})
+CALL_FIELDS = ("given_name", "surname", "patronymic", "phone", "email", "date_of_birth")
 CALL_STYLE = SourceStyle(
     lang="ru",
     region=1,
@@ -84,7 +84,7 @@ NEW_VISIT_STYLE = SourceStyle(
     dob_formats=(("iso", 1.0),),
     dob_fallback="iso",
 )
-VISIT_FIELDS = frozenset({"given_name", "surname", "full_name", "phone", "email", "date_of_birth"})
+VISIT_FIELDS = ("given_name", "surname", "full_name", "phone", "email", "date_of_birth")
 
 
 def schema_change_date(as_of: dt.date) -> dt.date:

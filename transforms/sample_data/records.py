@@ -99,12 +99,16 @@ class RecordRenderer:
             out.defects.append((name, w.defect, cell_text(w.value)))
         return w.value
 
-    def render(self, p: PersonRows, k: int, fields: frozenset[str], when: dt.date) -> RowOut:
-        """The cells of row ``k`` of ``p`` for ``fields``; ``when`` is the row's own date (last update)."""
+    def render(self, p: PersonRows, k: int, fields: tuple[str, ...], when: dt.date) -> RowOut:
+        """The cells of row ``k`` of ``p`` for ``fields``; ``when`` is the row's own date (last update).
+
+        ``fields`` is a tuple, not a set: the fields draw from one random stream in this order, and set
+        order changes with Python's per-process string hashing, which would break reproducibility.
+        """
         st, r, m = self.style, self.rng, self.mess
         out = RowOut(values={})
         vals = out.values
-        if fields & {"given_name", "surname", "full_name", "patronymic"}:
+        if any(f in fields for f in ("given_name", "surname", "full_name", "patronymic")):
             name = render_name(p, k, st.names, r, self.s)
             vals.update(given_name=name.given, surname=name.surname, patronymic=name.patronymic, full_name=name.full)
             out.defects.extend(name.defects)

@@ -14,21 +14,8 @@ import yaml
 
 from transforms.sample_data import accounting, journals
 from transforms.sample_data.layouts import LAYOUTS
-from transforms.sample_data.pools import vocab
 from transforms.sample_data.staff import COMPANY_NAME
 from transforms.sample_data.workbooks import WrittenWorkbook
-
-_DOB_SENTINELS = ["1900-01-01", "01.01.1900", "1/1/1900", "01/01/1900", "1900/01/01", "19000101", "1900年1月1日"]
-
-
-def _sentinels() -> dict[str, list[str]]:
-    v = vocab()
-    words = sorted({w.casefold() for lang in v["sentinels"].values() for w in lang})
-    return {
-        "*": words,
-        "phone": sorted(set(v["phone_sentinels"])),
-        "date_of_birth": list(_DOB_SENTINELS),
-    }
 
 
 def _journals() -> list[dict[str, Any]]:
@@ -214,7 +201,6 @@ def sources_document(written: list[WrittenWorkbook]) -> dict[str, Any]:
             "phone_region": "PL",
             "currency": "PLN",
             "responsible": "unassigned",
-            "sentinels": _sentinels(),
         },
         "sources": [*_journals(), *_workbooks(written), *_accounting()],
     }

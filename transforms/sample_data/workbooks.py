@@ -134,7 +134,7 @@ class _WorkbookWriter:
         self.as_of = to_date(self.pop.as_of)
         self.rng = python_rng(ctx.seed, "workbook", lay.source)
         self.renderer = RecordRenderer(lay.style, self.rng, self.s, self.as_of)
-        self.fields = frozenset(c.field for c in lay.columns if not c.field.startswith("_"))
+        self.fields = tuple(c.field for c in lay.columns if not c.field.startswith("_"))
 
     def write(self, plan: Plan) -> WrittenWorkbook:
         """Write every sheet (main, archive, extra) and save the workbook."""

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from transforms.lineage import LINEAGE_COLUMNS
+from transforms.settings.sources import CUSTOMER_FIELDS
 from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
 from transforms.standardize.amounts import parse_amounts
 from transforms.standardize.dates import MAX_DATE, parse_dates
@@ -40,36 +42,9 @@ ISSUE_COLUMNS = [
     "issue",
     "raw_value",
 ]
-LINEAGE = [
-    "source_name",
-    "source_kind",
-    "source_file",
-    "sheet",
-    "row_number",
-    "physical_row",
-    "file_sha256",
-    "responsible",
-]
-TEXT_FIELDS = (
-    "customer_code",
-    "given_name",
-    "surname",
-    "patronymic",
-    "full_name",
-    "sex",
-    "phone",
-    "email",
-    "address",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "tax_id",
-    "company",
-    "channel",
-    "date_of_birth",
-    "last_updated",
-)
+LINEAGE = list(LINEAGE_COLUMNS)
+#: The contact fields that are cleaned as text before any parsing (every customer field but who is responsible).
+TEXT_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "responsible")
 
 
 @dataclass(frozen=True)

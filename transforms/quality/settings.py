@@ -1,0 +1,167 @@
+"""The data-quality settings (``quality.yml``): mandatory fields, staleness, document numbers, severities.
+
+The bundled file ``data/quality.yml`` holds the company's defaults. A company may put its own
+``quality.yml`` beside its ``sources.yml``; it is merged over the defaults (mappings key by key, lists
+replaced), then the result is validated, and any mistake is reported with the company file's name and
+the bad key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from transforms.quality.rules import RULE_IDS, Severity
+from transforms.settings.errors import SettingsError
+from transforms.settings.loader import load_settings_file, read_yaml, validate_settings
+from transforms.settings.sources import CUSTOMER_FIELDS
+
+DEFAULT_FILE = Path(__file__).parent / "data" / "quality.yml"
+#: The file name a company's own settings take beside its sources file.
+COMPANY_FILE_NAME = "quality.yml"
+
+ContactKind = Literal["journal", "spreadsheet", "accounting_customers"]
+_ATTR_RE = re.compile(r"^attributes\.[a-z][a-z0-9_]*$")
+_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "responsible")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_field(name: str) -> str:
+    if name in _FIELDS or _ATTR_RE.match(name):
+        return name
+    close = difflib.get_close_matches(name, _FIELDS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    raise ValueError(f"unknown field {name!r}{hint}: use a customer field or attributes.<name>")
+
+
+class Mandatory(_Frozen):
+    """Which fields every customer record must have, and in which kinds of source."""
+
+    applies_to: list[ContactKind] = Field(default_factory=lambda: ["journal", "spreadsheet"])
+    fields: list[str] = Field(default_factory=list)
+    one_of: list[list[str]] = Field(default_factory=list)
+    extra: list[str] = Field(default_factory=list)
+
+    @field_validator("fields", "extra")
+    @classmethod
+    def _known(cls, v: list[str]) -> list[str]:
+        return [_check_field(f) for f in v]
+
+    @field_validator("one_of")
+    @classmethod
+    def _groups(cls, v: list[list[str]]) -> list[list[str]]:
+        for group in v:
+            if len(group) < 2:
+                raise ValueError("each one_of group lists at least two fields, e.g. [phone, email]")
+        return [[_check_field(f) for f in group] for group in v]
+
+    @property
+    def single_fields(self) -> tuple[str, ...]:
+        """The fields required one by one (the standard and a company's additions), without repeats."""
+        return tuple(dict.fromkeys([*self.fields, *self.extra]))
+
+
+class DocumentNumbers(_Frozen):
+    """Regular expressions an invoice and a credit-note number must match."""
+
+    invoice: str = r"^FV/\d{4}/\d{6}$"
+    credit_note: str = r"^FK/\d{4}/\d{6}$"
+
+    @field_validator("invoice", "credit_note")
+    @classmethod
+    def _compiles(cls, v: str) -> str:
+        return _regex(v)
+
+
+def _regex(v: str) -> str:
+    try:
+        re.compile(v)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return v
+
+
+class RuleSetting(_Frozen):
+    """How much one rule matters: its severity and, for critical rules, the share of failing rows tolerated."""
+
+    severity: Severity
+    tolerance: float = Field(default=0.0, ge=0.0, le=1.0)
+
+
+class QualitySettings(_Frozen):
+    """The whole ``quality.yml``."""
+
+    version: Literal[1] = 1
+    mandatory: Mandatory = Field(default_factory=Mandatory)
+    stale_after_days: int = Field(default=730, ge=1)
+    email_pattern: str
+    document_numbers: DocumentNumbers = Field(default_factory=DocumentNumbers)
+    rules: dict[str, RuleSetting]
+
+    @field_validator("email_pattern")
+    @classmethod
+    def _email_compiles(cls, v: str) -> str:
+        return _regex(v)
+
+    @field_validator("rules")
+    @classmethod
+    def _known_rules(cls, v: dict[str, RuleSetting]) -> dict[str, RuleSetting]:
+        for key in v:
+            if key not in RULE_IDS:
+                close = difflib.get_close_matches(key, RULE_IDS, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise ValueError(f"unknown rule {key!r}{hint}")
+        return v
+
+    @model_validator(mode="after")
+    def _all_rules(self) -> QualitySettings:
+        missing = [r for r in RULE_IDS if r not in self.rules]
+        if missing:
+            raise ValueError(f"rules: no severity given for {', '.join(missing)}")
+        return self
+
+    def rule(self, rule_id: str) -> RuleSetting:
+        """The severity and tolerance of one rule."""
+        return self.rules[rule_id]
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """``over`` laid over ``base``: mappings merged key by key, anything else replaced."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = _merge(base.get(key), value) if key in base else value
+        return out
+    return over
+
+
+def load_quality_settings(company_file: str | Path | None = None) -> QualitySettings:
+    """The bundled defaults, with a company's own file merged over them when one is given."""
+    if company_file is None:
+        return load_settings_file(QualitySettings, DEFAULT_FILE)
+    path = Path(company_file)
+    over = read_yaml(path)
+    if over is None:
+        raise SettingsError(f"{path}: the file is empty")
+    if not isinstance(over, dict):
+        raise SettingsError(f"{path}: expected a mapping of settings at the top level")
+    return validate_settings(QualitySettings, _merge(read_yaml(DEFAULT_FILE), over), path=path)
+
+
+def find_company_file(sources_file: str | Path) -> Path | None:
+    """A company's ``quality.yml`` beside its sources file, when there is one."""
+    path = Path(sources_file).expanduser().resolve().parent / COMPANY_FILE_NAME
+    return path if path.is_file() else None
+
+
+def settings_for_sources(sources_file: str | Path) -> tuple[QualitySettings, str]:
+    """The settings a run uses and where they came from (the company's file or ``bundled defaults``)."""
+    found = find_company_file(sources_file)
+    return load_quality_settings(found), str(found) if found else "bundled defaults"
