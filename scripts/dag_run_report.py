@@ -27,10 +27,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # Airflow imports are slow and configure logging: keep them out of --help.
     # (TID251 bans Airflow from transforms/; this operator script is Airflow tooling like dags/.)
-    from airflow.models.dagrun import DagRun  # noqa: TID251
-    from airflow.models.taskinstance import TaskInstance  # noqa: TID251
-    from airflow.models.xcom import XComModel  # noqa: TID251
-    from airflow.utils.session import create_session  # noqa: TID251
+    from airflow.models.dagrun import DagRun
+    from airflow.models.taskinstance import TaskInstance
+    from airflow.models.xcom import XComModel
+    from airflow.utils.session import create_session
     from sqlalchemy import select
 
     with create_session() as session:
