@@ -43,6 +43,8 @@ ISSUE_COLUMNS = [
     "raw_value",
 ]
 LINEAGE = list(LINEAGE_COLUMNS)
+#: The lineage an invoice or payment row keeps in the warehouse (its kind is implied by the table).
+ACCOUNTING_LINEAGE = [c for c in LINEAGE_COLUMNS if c != "source_kind"]
 #: The contact fields that are cleaned as text before any parsing (every customer field but who is responsible).
 TEXT_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "responsible")
 
@@ -243,7 +245,7 @@ def standardize_invoices(
     issues = Issues()
     fields = ("invoice_number", "document_type", "customer_code", "issue_date", "due_date", "amount", "currency")
     t = clean_text_columns(raw, (*fields, "corrects_invoice"), sentinels, issues, base)
-    out = base[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+    out = base[["record_id", *ACCOUNTING_LINEAGE]].copy()
     out["invoice_number"] = t["invoice_number"]
     doc = _map_unique(t["document_type"], code_document_type)
     inferred = pd.Series(np.where(t["corrects_invoice"].notna(), "credit_note", "invoice"), index=doc.index)
@@ -270,7 +272,7 @@ def standardize_payments(
     issues = Issues()
     fields = ("payment_id", "invoice_number", "customer_code", "payment_date", "amount", "currency")
     t = clean_text_columns(raw, fields, sentinels, issues, base)
-    out = base[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+    out = base[["record_id", *ACCOUNTING_LINEAGE]].copy()
     out["payment_id"] = t["payment_id"]
     out["invoice_number"] = t["invoice_number"]
     out["customer_code"] = t["customer_code"]

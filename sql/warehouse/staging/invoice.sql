@@ -5,6 +5,8 @@ create table if not exists staging.invoice (
     source_file varchar not null,
     sheet varchar not null,
     row_number bigint not null,
+    physical_row bigint not null,
+    file_sha256 varchar not null,
     responsible varchar not null,
     invoice_number varchar,
     document_type varchar,
@@ -23,6 +25,8 @@ comment on column staging.invoice.source_name is 'The source''s name in the sour
 comment on column staging.invoice.source_file is 'The file, as its path is given relative to the sources file.';
 comment on column staging.invoice.sheet is 'The sheet of a workbook; empty for CSV and JSON-lines files.';
 comment on column staging.invoice.row_number is '1-based data row under the header.';
+comment on column staging.invoice.physical_row is 'The row (xlsx) or line (CSV, JSON lines) number in the file itself.';
+comment on column staging.invoice.file_sha256 is 'SHA-256 of the file the row was read from.';
 comment on column staging.invoice.responsible is 'The employee who answers for the row.';
 comment on column staging.invoice.invoice_number is 'The document number as written (FV/yyyy/nnnnnn, FK/yyyy/nnnnnn ...).';
 comment on column staging.invoice.document_type is 'invoice or credit_note.';

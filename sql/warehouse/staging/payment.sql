@@ -5,6 +5,8 @@ create table if not exists staging.payment (
     source_file varchar not null,
     sheet varchar not null,
     row_number bigint not null,
+    physical_row bigint not null,
+    file_sha256 varchar not null,
     responsible varchar not null,
     payment_id varchar,
     invoice_number varchar,
@@ -21,6 +23,8 @@ comment on column staging.payment.source_name is 'The source''s name in the sour
 comment on column staging.payment.source_file is 'The file, as its path is given relative to the sources file.';
 comment on column staging.payment.sheet is 'The sheet of a workbook; empty for CSV and JSON-lines files.';
 comment on column staging.payment.row_number is '1-based data row under the header.';
+comment on column staging.payment.physical_row is 'The row (xlsx) or line (CSV, JSON lines) number in the file itself.';
+comment on column staging.payment.file_sha256 is 'SHA-256 of the file the row was read from.';
 comment on column staging.payment.responsible is 'The employee who answers for the row.';
 comment on column staging.payment.payment_id is 'The payment''s id in accounting, when exported.';
 comment on column staging.payment.invoice_number is 'The invoice the payment settles.';
