@@ -45,6 +45,7 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 | `prepare_run` | writes `run.json` (sources, warehouse, as-of date, run id) into the run folder |
 | `extract` | reads every source file as text, row by row, into the run folder |
 | `standardize` | cleans names, emails, phones, addresses, dates |
+| `validate` | data-quality suites: every failing value kept; stops before publishing if a critical rule breaks |
 | `publish` | loads the warehouse in one transaction (all or nothing) |
 | `summarize` | rows read / loaded / quarantined per file, reports written |
 
@@ -154,6 +155,12 @@ def nightly_consolidation() -> None:
         return tasks.standardize(run_dir)
 
     @task
+    def validate(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.validate(run_dir)
+
+    @task
     def publish(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
@@ -168,7 +175,7 @@ def nightly_consolidation() -> None:
     # Every stage reads the run folder made by prepare_run (hence an edge from
     # prepare_run to each of them) and runs strictly after the previous stage.
     run_dir = prepare_run()
-    chain(extract(run_dir), standardize(run_dir), publish(run_dir), summarize(run_dir))
+    chain(extract(run_dir), standardize(run_dir), validate(run_dir), publish(run_dir), summarize(run_dir))
 
 
 nightly_consolidation()

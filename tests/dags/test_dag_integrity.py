@@ -22,10 +22,12 @@ DAG_ID = "nightly_consolidation"
 EXPECTED_EDGES = {
     ("prepare_run", "extract"),
     ("prepare_run", "standardize"),
+    ("prepare_run", "validate"),
     ("prepare_run", "publish"),
     ("prepare_run", "summarize"),
     ("extract", "standardize"),
-    ("standardize", "publish"),
+    ("standardize", "validate"),
+    ("validate", "publish"),
     ("publish", "summarize"),
 }
 
@@ -90,6 +92,7 @@ def test_task_graph_edges_are_pinned(dag) -> None:  # type: ignore[no-untyped-de
         "prepare_run",
         "extract",
         "standardize",
+        "validate",
         "publish",
         "summarize",
     ]

@@ -22,7 +22,7 @@ from transforms.pipeline.tracking import StageResult
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
-from transforms.warehouse.load import replace_table
+from transforms.warehouse.load import append_parquet, replace_table
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,15 @@ def file_notes(files: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
+def quality_outputs(ctx: RunContext) -> dict[str, Path]:
+    """The validate stage's failures and metrics, kept in dq.* across nights (one set per run)."""
+    manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
+    if not manifest.exists():
+        raise FileNotFoundError(f"{manifest} is missing: the validate stage has not run for this run")
+    folder = manifest.parent
+    return {"failure": folder / "failure.parquet", "metric": folder / "metric.parquet"}
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
     files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
@@ -119,6 +128,9 @@ def run_publish(ctx: RunContext) -> StageResult:
             for table in TABLES:
                 path = tables[table]["path"]
                 replace_table(conn, "staging", table, Path(path) if path else None)
+            for table, path in quality_outputs(ctx).items():
+                conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
+                append_parquet(conn, "dq", table, path)
             conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})
             if lines:
                 conn.execute(

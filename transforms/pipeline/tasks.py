@@ -1,6 +1,6 @@
 """The nightly run's tasks. Each takes and returns paths; the DAG and `crm-etl run` call exactly these.
 
-Order: prepare_run -> extract -> standardize -> publish -> summarize. Every task overwrites only its
+Order: prepare_run -> extract -> standardize -> validate -> publish -> summarize. Every task overwrites only its
 own stage folder under data/runs/<run_id>/, so any of them can be retried.
 """
 
@@ -17,7 +17,7 @@ from transforms.warehouse.engine import make_engine, safe_url
 
 log = logging.getLogger(__name__)
 
-STAGES = ("extract", "standardize", "publish")
+STAGES = ("extract", "standardize", "validate", "publish")
 
 
 def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
@@ -60,6 +60,14 @@ def standardize(ctx: RunContext) -> StageResult:
     return run_standardize(ctx)
 
 
+@tracked("validate")
+def validate(ctx: RunContext) -> StageResult:
+    """Check the staged tables with the data-quality suites; refuse to go on when a critical rule breaks."""
+    from transforms.pipeline.validate_stage import run_validate
+
+    return run_validate(ctx)
+
+
 @tracked("publish")
 def publish(ctx: RunContext) -> StageResult:
     """Reconcile and publish the night's tables in one transaction."""
@@ -80,8 +88,19 @@ def run_all(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_d
     run_dir = prepare_run(sources=sources, warehouse_url=warehouse_url, as_of=as_of, run_id=run_id, data_dir=data_dir)
     extract(run_dir)
     standardize(run_dir)
+    validate(run_dir)
     publish(run_dir)
     return summarize(run_dir)
 
 
-__all__ = ["STAGES", "RunContext", "extract", "prepare_run", "publish", "run_all", "standardize", "summarize"]
+__all__ = [
+    "STAGES",
+    "RunContext",
+    "extract",
+    "prepare_run",
+    "publish",
+    "run_all",
+    "standardize",
+    "summarize",
+    "validate",
+]

@@ -81,6 +81,7 @@ def pattern_hint(pattern: str) -> str:
 def explain(rule: str, field: str, *, stale_after_days: int = 730, pattern: str = "") -> str:
     """The one-line explanation of a failure, for the person who must fix the record."""
     label = field_label(field)
+    hint = pattern_hint(pattern)
     texts = {
         "mandatory_field_missing": (
             "Neither phone nor e-mail is filled in: ask the customer for one of them and fill it in"
@@ -91,14 +92,14 @@ def explain(rule: str, field: str, *, stale_after_days: int = 730, pattern: str 
         "email_format": "E-mail is written wrongly (space, @@, comma or no ending like .pl): correct it",
         "phone_format": "Phone has letters or too few or too many digits: correct the number",
         "phone_invalid": "Phone number does not exist for its country: check the digits with the customer",
-        "dob_impossible": "Date of birth is not a real date (or before 1900, or in the future): check it with the customer",
+        "dob_impossible": "Date of birth is not a real date (before 1900 or in the future): check it with the customer",
         "stale_record": f"Record not updated for over {stale_after_days} days: confirm the details with the customer",
-        "tax_id_checksum": "Tax id (NIP/INN) fails its check digit: a digit is mistyped, copy it again from the register",
-        "invoice_number_format": f"Invoice number is not written as {pattern_hint(pattern)}: correct it in the accounting export",
-        "credit_note_number_format": f"Credit-note number is not written as {pattern_hint(pattern)}: correct it in the accounting export",
+        "tax_id_checksum": "Tax id (NIP/INN) fails its check digit: a digit is mistyped, copy it from the register",
+        "invoice_number_format": f"Invoice number is not written as {hint}: correct it in accounting",
+        "credit_note_number_format": f"Credit-note number is not written as {hint}: correct it in accounting",
         "negative_invoice_amount": "Invoice has a negative amount: a correction must be issued as a credit note",
         "payment_before_invoice": "Payment is dated before its invoice was issued: check the payment date or invoice",
-        "payment_unknown_invoice": "Payment refers to an invoice that is not in the invoice list: find the right invoice",
+        "payment_unknown_invoice": "Payment refers to an invoice missing from the invoice list: find the right invoice",
         "duplicate_payment": "This payment row repeats an earlier row exactly: remove the duplicate",
         "record_id_unique": "Two staged rows have the same record id: report it to the data team",
         "lineage_complete": "Row does not say which file, row or employee it came from: report it to the data team",

@@ -41,15 +41,20 @@ def _check_field(name: str) -> str:
     raise ValueError(f"unknown field {name!r}{hint}: use a customer field or attributes.<name>")
 
 
+def _person_kinds() -> list[ContactKind]:
+    return ["journal", "spreadsheet"]
+
+
 class Mandatory(_Frozen):
     """Which fields every customer record must have, and in which kinds of source."""
 
-    applies_to: list[ContactKind] = Field(default_factory=lambda: ["journal", "spreadsheet"])
+    applies_to: list[ContactKind] = Field(default_factory=_person_kinds)
     fields: list[str] = Field(default_factory=list)
     one_of: list[list[str]] = Field(default_factory=list)
     extra: list[str] = Field(default_factory=list)
+    not_for_companies: list[str] = Field(default_factory=lambda: ["date_of_birth"])
 
-    @field_validator("fields", "extra")
+    @field_validator("fields", "extra", "not_for_companies")
     @classmethod
     def _known(cls, v: list[str]) -> list[str]:
         return [_check_field(f) for f in v]

@@ -1,0 +1,31 @@
+-- Grain: one row per failing value: one rule failing on one field of one source row in one run.
+-- Key: (run_id, source_name, source_file, sheet, row_number, rule, field).
+create table if not exists dq.failure (
+    source_name varchar not null,
+    source_file varchar not null,
+    sheet varchar not null,
+    row_number bigint not null,
+    record_id varchar,
+    field varchar not null,
+    rule varchar not null,
+    severity varchar not null,
+    value varchar,
+    message varchar not null,
+    responsible varchar not null,
+    as_of date not null,
+    run_id varchar not null
+);
+comment on table dq.failure is 'Every value that failed a data-quality rule in a run (not a sample), with the row it came from and who must fix it.';
+comment on column dq.failure.source_name is 'The source''s name in the sources file.';
+comment on column dq.failure.source_file is 'The file, as its path is given relative to the sources file.';
+comment on column dq.failure.sheet is 'The sheet of a workbook; empty for CSV and JSON-lines files.';
+comment on column dq.failure.row_number is '1-based data row counted from the first row under the header.';
+comment on column dq.failure.record_id is 'The staged row (staging.contact/invoice/payment.record_id).';
+comment on column dq.failure.field is 'The logical field at fault (date_of_birth, phone, phone_or_email, attributes.expected_gift ...; * for the whole row).';
+comment on column dq.failure.rule is 'The rule id (mandatory_field_missing, email_format, duplicate_payment ...; see expectations/README.md).';
+comment on column dq.failure.severity is 'critical, warning or info, from the quality settings.';
+comment on column dq.failure.value is 'The value as written (or the sentinel written instead of a value); empty when nothing was written. May hold personal data.';
+comment on column dq.failure.message is 'One line for the person who fixes the record: what is wrong and what to do.';
+comment on column dq.failure.responsible is 'The employee who answers for the row.';
+comment on column dq.failure.as_of is 'The run''s as-of date.';
+comment on column dq.failure.run_id is 'The run that found it.';

@@ -1,0 +1,98 @@
+"""The validate task: the night's staged tables checked by the data-quality suites before anything is published.
+
+Reads the standardize stage's tables (contact, invoice, payment, field_issue), runs the Great Expectations
+suites of ``transforms.quality`` and writes, under ``data/runs/<run id>/validate/``:
+
+- ``failure.parquet``: one row per failing value (``dq.failure``), with the row's lineage;
+- ``metric.parquet``: checked / failed / completeness per source, field, rule and employee (``dq.metric``);
+- ``per_file.parquet``: per rule and file, the distinct rows checked and failing (what the gate judges);
+- ``data_docs/``: the Great Expectations Data Docs (HTML) of the night's validations;
+- ``manifest.json``: paths, counts, the settings used and the gate's verdict.
+
+When a critical rule fails on more of a file's rows than its tolerance, everything is written first, then
+``QualityGateError`` is raised naming the rule, the file and the number of rows.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.manifest import read_manifest, write_manifest
+from transforms.pipeline.tracking import StageResult
+from transforms.quality.frames import frames_for_run
+from transforms.quality.gate import QualityGateError
+from transforms.quality.settings import settings_for_sources
+from transforms.settings import load_sources
+from transforms.standardize.sentinels import load_sentinels
+
+log = logging.getLogger(__name__)
+
+STAGED = ("contact", "invoice", "payment", "field_issue")
+
+
+def read_staged(run_dir: str | Path) -> dict[str, pd.DataFrame]:
+    """The standardize stage's tables of a run (absent ones as empty frames)."""
+    manifest = read_manifest(Path(run_dir) / "standardize" / "manifest.json")
+    out: dict[str, pd.DataFrame] = {}
+    for table in STAGED:
+        entry = manifest["tables"].get(table) or {}
+        path = entry.get("path")
+        out[table] = pq.read_table(path).to_pandas() if path else pd.DataFrame()
+    return out
+
+
+def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
+    """Validate the run's staged tables; write failures, metrics and Data Docs; raise if the gate fails."""
+    from transforms.quality.runner import run_quality
+
+    sources = load_sources(ctx.sources)
+    settings, origin = settings_for_sources(ctx.sources)
+    sentinels = load_sentinels(sources.defaults.sentinels or None)
+    staged = read_staged(ctx.run_dir)
+    out_dir = ctx.stage_dir("validate")
+    docs_dir = out_dir / "data_docs"
+    shutil.rmtree(docs_dir, ignore_errors=True)
+    frames = frames_for_run(staged, settings=settings, sentinels=sentinels, sources=sources, as_of=ctx.as_of_date)
+    result = run_quality(
+        frames,
+        settings=settings,
+        as_of=ctx.as_of_date,
+        run_id=ctx.run_id,
+        data_docs_dir=docs_dir if data_docs else None,
+    )
+    paths: dict[str, str] = {}
+    for name, frame in (("failure", result.failures), ("metric", result.metrics), ("per_file", result.per_file)):
+        path = out_dir / f"{name}.parquet"
+        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+        paths[name] = str(path)
+    rows_in = sum(len(f) for f in frames.values())
+    manifest: dict[str, Any] = {
+        "settings": origin,
+        "tables": {
+            "failure": {"path": paths["failure"], "rows": len(result.failures)},
+            "metric": {"path": paths["metric"], "rows": len(result.metrics)},
+            "per_file": {"path": paths["per_file"], "rows": len(result.per_file)},
+        },
+        "data_docs": result.data_docs,
+        "suites": result.suites,
+        "failures_by_rule": result.failures.groupby("rule").size().astype(int).to_dict()
+        if len(result.failures)
+        else {},
+        "gate": {
+            "passed": not result.violations,
+            "violations": [v.describe() for v in result.violations],
+        },
+    }
+    manifest_path = write_manifest(out_dir / "manifest.json", manifest)
+    log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(result.failures), origin)
+    if result.violations:
+        raise QualityGateError(result.violations)
+    return StageResult(manifest_path, rows_in=rows_in, rows_out=len(result.failures))

@@ -1,0 +1,237 @@
+"""Run the suites on the night's validation frames and turn every failing row into a ``dq.failure`` row.
+
+Great Expectations runs with ``result_format=COMPLETE`` and the frame's ``_row`` as index column, so every
+unexpected value comes back with its row, not a sample. Counts per source, field, rule and employee
+(``dq.metric``) and per file (for the gate) are computed from the same checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, Check, checks_for
+from transforms.quality.frames import ROW
+from transforms.quality.gate import GateViolation, gate_violations
+from transforms.quality.settings import QualitySettings
+from transforms.quality.suites import build_suite
+
+log = logging.getLogger(__name__)
+
+FAILURE_COLUMNS = [
+    "source_name",
+    "source_file",
+    "sheet",
+    "row_number",
+    "record_id",
+    "field",
+    "rule",
+    "severity",
+    "value",
+    "message",
+    "responsible",
+    "as_of",
+    "run_id",
+]
+METRIC_COLUMNS = [
+    "source_name",
+    "field",
+    "rule",
+    "responsible",
+    "severity",
+    "checked",
+    "failed",
+    "completeness",
+    "as_of",
+    "run_id",
+]
+FILE_COLUMNS = ["rule", "severity", "tolerance", "source_name", "source_file", "checked", "failed"]
+
+
+@dataclass
+class QualityResult:
+    """Everything one validation produced."""
+
+    failures: pd.DataFrame
+    metrics: pd.DataFrame
+    per_file: pd.DataFrame
+    violations: list[GateViolation]
+    suites: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data_docs: str | None = None
+
+
+def _frame_for(suite: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
+    frame = frames.get(SUITE_FRAME[suite])
+    if frame is None or frame.empty:
+        return None
+    if suite in CONTACT_KINDS:
+        frame = frame[frame["source_kind"] == suite]
+    return frame if len(frame) else None
+
+
+def _checked_mask(check: Check, frame: pd.DataFrame) -> pd.Series:
+    """The rows an expectation looked at: its row condition, and a value where the test ignores empty cells."""
+    mask = pd.Series(True, index=frame.index)
+    if check.when is not None:
+        mask &= frame[check.when[0]].eq(check.when[1])
+    if check.checked_column is not None:
+        mask &= frame[check.checked_column].notna()
+    elif check.test not in ("not_null", "null"):
+        mask &= frame[check.column].notna()
+    return mask
+
+
+def _context(docs_dir: Path | None) -> Any:
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if docs_dir is not None:
+        site: Any = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+        ctx.add_data_docs_site(site_name="run", site_config=site)
+    return ctx
+
+
+def _text(v: object) -> str | None:
+    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, pd.Timestamp):
+        return v.date().isoformat()
+    return str(v)
+
+
+def run_quality(
+    frames: dict[str, pd.DataFrame],
+    *,
+    settings: QualitySettings,
+    as_of: dt.date,
+    run_id: str,
+    data_docs_dir: Path | None = None,
+) -> QualityResult:
+    """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
+    import great_expectations as gx
+
+    ctx = _context(data_docs_dir)
+    source = ctx.data_sources.add_pandas("crm_staged")
+    failures: list[pd.DataFrame] = []
+    metrics: list[pd.DataFrame] = []
+    per_file: list[pd.DataFrame] = []
+    suites: dict[str, dict[str, Any]] = {}
+    for name in SUITES:
+        frame = _frame_for(name, frames)
+        if frame is None:
+            continue
+        checks = {c.key: c for c in checks_for(name, settings, as_of)}
+        suite = ctx.suites.add(build_suite(name, settings, as_of))
+        batch = source.add_dataframe_asset(f"staged_{name}").add_batch_definition_whole_dataframe("night")
+        validation = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"crm_{name}", data=batch, suite=suite)
+        )
+        result = validation.run(
+            batch_parameters={"dataframe": frame},
+            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
+        )
+        by_row = frame.set_index(ROW, drop=False)
+        rule_checked: dict[str, np.ndarray] = {}
+        rule_failed: dict[str, np.ndarray] = {}
+        n_failed = 0
+        for res in result.results:
+            meta = res.expectation_config.meta or {}
+            check = checks[meta["check"]]
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                raise RuntimeError(f"suite {name}: {check.key}: {res.exception_info.get('exception_message')}")
+            rows = [int(item[ROW]) for item in (res.result.get("unexpected_index_list") or [])]
+            expected = int(res.result.get("unexpected_count") or 0)
+            if len(rows) != expected:
+                raise RuntimeError(f"suite {name}: {check.key}: {expected} failures but {len(rows)} rows listed")
+            checked = _checked_mask(check, frame).to_numpy()
+            failed = frame[ROW].isin(rows).to_numpy()
+            rule_checked[check.rule] = rule_checked.get(check.rule, np.zeros(len(frame), bool)) | checked
+            rule_failed[check.rule] = rule_failed.get(check.rule, np.zeros(len(frame), bool)) | failed
+            rs = settings.rule(check.rule)
+            if rows:
+                part = by_row.loc[rows]
+                fail = part[["source_name", "source_file", "sheet", "row_number", "record_id", "responsible"]].copy()
+                fail["field"] = check.field
+                fail["rule"] = check.rule
+                fail["severity"] = rs.severity
+                fail["value"] = [_text(v) for v in part[check.value_column]]
+                fail["message"] = check.message
+                failures.append(fail)
+                n_failed += len(rows)
+            counts = pd.DataFrame(
+                {
+                    "source_name": frame["source_name"].to_numpy(),
+                    "responsible": frame["responsible"].to_numpy(),
+                    "checked": checked.astype("int64"),
+                    "failed": failed.astype("int64"),
+                }
+            )
+            counts = counts[counts["checked"].gt(0) | counts["failed"].gt(0)]
+            grouped = counts.groupby(["source_name", "responsible"], as_index=False)[["checked", "failed"]].sum()
+            grouped["field"] = check.field
+            grouped["rule"] = check.rule
+            grouped["severity"] = rs.severity
+            metrics.append(grouped)
+        for rule, checked_rows in rule_checked.items():
+            rs = settings.rule(rule)
+            counts = pd.DataFrame(
+                {
+                    "source_name": frame["source_name"].to_numpy(),
+                    "source_file": frame["source_file"].to_numpy(),
+                    "checked": checked_rows.astype("int64"),
+                    "failed": rule_failed[rule].astype("int64"),
+                }
+            )
+            g = counts.groupby(["source_name", "source_file"], as_index=False)[["checked", "failed"]].sum()
+            g["rule"], g["severity"], g["tolerance"] = rule, rs.severity, rs.tolerance
+            per_file.append(g[FILE_COLUMNS])
+        suites[name] = {
+            "rows": len(frame),
+            "expectations": len(result.results),
+            "success": bool(result.success),
+            "failures": n_failed,
+        }
+        log.info("suite crm_%s: %d rows, %d expectations, %d failing values", name, len(frame), len(checks), n_failed)
+    docs = None
+    if data_docs_dir is not None:
+        docs = ctx.build_data_docs(site_names=["run"]).get("run")
+    fail_df = _failures(failures, as_of, run_id)
+    metric_df = _metrics(metrics, as_of, run_id)
+    file_df = pd.concat(per_file, ignore_index=True) if per_file else pd.DataFrame(columns=FILE_COLUMNS)
+    return QualityResult(fail_df, metric_df, file_df, gate_violations(file_df), suites, docs)
+
+
+def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
+    if not parts:
+        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS})
+        empty["row_number"] = empty["row_number"].astype("int64")
+        return empty
+    out = pd.concat(parts, ignore_index=True)
+    out["as_of"] = as_of
+    out["run_id"] = run_id
+    out["row_number"] = out["row_number"].astype("int64")
+    return out[FAILURE_COLUMNS].sort_values(["source_name", "source_file", "sheet", "row_number", "rule", "field"])
+
+
+def _metrics(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in METRIC_COLUMNS})
+    keys = ["source_name", "field", "rule", "responsible", "severity"]
+    out = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)[["checked", "failed"]].sum()
+    out["completeness"] = np.where(out["checked"] > 0, 1 - out["failed"] / out["checked"].clip(lower=1), 1.0)
+    out["as_of"] = as_of
+    out["run_id"] = run_id
+    return out[METRIC_COLUMNS].sort_values(keys).reset_index(drop=True)
