@@ -99,6 +99,15 @@ def quality_outputs(ctx: RunContext) -> dict[str, Path]:
     return {"failure": folder / "failure.parquet", "metric": folder / "metric.parquet"}
 
 
+def quality_summary(ctx: RunContext) -> dict[str, Any]:
+    """The night's data-quality headline: failing values per rule and where the Data Docs are."""
+    manifest = read_manifest(Path(ctx.run_dir) / "validate" / "manifest.json")
+    return {
+        "failures_by_rule": manifest.get("failures_by_rule", {}),
+        "data_docs": manifest.get("data_docs"),
+    }
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
     files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
@@ -154,6 +163,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         "counts": counts,
         "files": lines,
         "notes": file_notes(files),
+        "quality": quality_summary(ctx),
     }
     path = write_manifest(ctx.stage_dir("publish") / "summary.json", summary)
     log.info("published run %s: %s", ctx.run_id, counts)

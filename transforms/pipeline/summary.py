@@ -27,13 +27,21 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines += ["", "Files that could not be read:"] + [f"  - {f['error']}" for f in errors]
     if summary.get("notes"):
         lines += ["", "Notes:"] + [f"  - {n}" for n in summary["notes"]]
+    quality = summary.get("quality") or {}
+    by_rule = {k: v for k, v in (quality.get("failures_by_rule") or {}).items() if v}
+    if by_rule:
+        top = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1]))
+        lines += ["", f"Data quality: {sum(by_rule.values())} failing values ({top})"]
     lines += [
         "",
         f"Warehouse:        {summary['warehouse']}",
         f"Staged files:     {summary['run_dir']}",
         "Quarantined rows: table staging.quarantine (reason per row); field problems: staging.field_issue",
+        "Failing values:   table dq.failure (file, sheet, row, field, rule, employee); per rule: dq.metric",
         "Reconciliation:   table ops.reconciliation; runs: ops.run, ops.task_run (crm-etl status)",
     ]
+    if quality.get("data_docs"):
+        lines.append(f"Data Docs:        {quality['data_docs']}")
     return "\n".join(lines)
 
 
