@@ -31,6 +31,8 @@ def _logging(verbose: bool) -> None:
         handlers=[RichHandler(console=err, show_path=False, markup=False)],
         force=True,
     )
+    # Great Expectations logs hundreds of INFO lines about its own set-up; only its warnings matter here.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 @app.command()
@@ -86,7 +88,9 @@ def run(
                 err.print(f"[red]{stage} failed:[/red] {exc}")
                 raise typer.Exit(1) from None
         console.print(f"[green]✓[/green] {stage}")
-    console.print(tasks.summarize(run_dir), markup=False, highlight=False, soft_wrap=True)
+    from transforms.pipeline.summary import format_summary, read_summary
+
+    console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -107,6 +111,11 @@ def summary(
             err.print("No published run in the warehouse yet.")
             raise typer.Exit(1)
         run_dir = data_dir / "runs" / safe_run_id(rid)
+        if not run_dir.is_dir():
+            err.print(
+                f"The latest published run is {rid}, but its folder is not under {data_dir / 'runs'}: pass --data-dir."
+            )
+            raise typer.Exit(1)
     try:
         console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
     except FileNotFoundError as exc:

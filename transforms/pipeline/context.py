@@ -8,6 +8,8 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from transforms.warehouse.engine import absolute_url
+
 
 def safe_run_id(run_id: str) -> str:
     """A run id usable as a folder name (scheduler run ids hold ':' and '+')."""
@@ -64,7 +66,7 @@ def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, d
         run_id=run_id,
         as_of=as_of,
         sources=str(Path(sources).expanduser().resolve()),
-        warehouse_url=warehouse_url,
+        warehouse_url=absolute_url(warehouse_url),
         data_dir=str(data),
         run_dir=str(run_dir),
     )

@@ -19,6 +19,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
 from transforms.pipeline.tracking import StageResult
+from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
@@ -29,6 +30,22 @@ log = logging.getLogger(__name__)
 
 class ReconciliationError(RuntimeError):
     """Rows went missing between reading a file and loading it."""
+
+
+class RequiredSourceError(RuntimeError):
+    """A file the sources file marks as required is missing or unreadable: publishing would drop its records."""
+
+
+def check_required_files(ctx: RunContext, lines: list[dict[str, Any]]) -> None:
+    """Refuse to publish a night in which a required file is missing or could not be read."""
+    sources = load_sources(ctx.sources)
+    bad = [ln for ln in lines if ln["status"] != "ok" and sources.source(ln["source_name"]).required]
+    if bad:
+        detail = "; ".join(ln["error"] or ln["source_file"] for ln in bad)
+        raise RequiredSourceError(
+            f"not publishing, the previous night stays: {len(bad)} required file(s) missing or unreadable: {detail} "
+            "(fix the file, or mark the source 'required: false' to publish without it)"
+        )
 
 
 def _counts_by_file(path: str | None, kinds: set[str] | None = None) -> dict[tuple[str, str], int]:
@@ -121,6 +138,7 @@ def run_publish(ctx: RunContext) -> StageResult:
             for ln in unbalanced
         )
         raise ReconciliationError(f"counts do not reconcile, nothing published: {detail}")
+    check_required_files(ctx, lines)
     failed = [ln for ln in lines if ln["status"] != "ok"]
     counts = {
         "rows_read": sum(ln["rows_read"] for ln in lines),

@@ -58,7 +58,8 @@ def _standardize_file(
         contacts, issues = standardize_contacts(raw, rules=rules, sentinels=sentinels)
         out = {"contact": contacts, "field_issue": issues}
         if kind == "journal":
-            out["interaction"] = standardize_interactions(raw, rules=rules)
+            out["interaction"], journal_issues = standardize_interactions(raw, rules=rules)
+            out["field_issue"] = pd.concat([issues, journal_issues], ignore_index=True)
         return out
     fn: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] = (
         standardize_invoices if kind == "invoices" else standardize_payments

@@ -25,14 +25,14 @@ def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, da
     ctx = make_context(sources=sources, warehouse_url=warehouse_url, as_of=as_of, run_id=run_id, data_dir=data_dir)
     load_sources(ctx.sources)
     ctx.save()
-    engine = make_engine(warehouse_url)
+    engine = make_engine(ctx.warehouse_url)
     try:
         ops.start_run(
             engine,
             run_id=run_id,
             as_of=ctx.as_of_date,
             sources_file=ctx.sources,
-            warehouse=safe_url(warehouse_url),
+            warehouse=safe_url(ctx.warehouse_url),
         )
     finally:
         engine.dispose()

@@ -214,26 +214,33 @@ def standardize_contacts(
     return out, issues.frame()
 
 
-def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> pd.DataFrame:
-    """Journal entries: when, what kind, score, complaint, notes; one row per journal row."""
-    out = raw[["source_name", "source_file", "sheet", "row_number"]].copy()
-    out.insert(0, "record_id", record_ids(raw))
-    when = _col(raw, "interaction_at").map(lambda v: normalize_text(v) if v is not None else None)
+def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Journal entries (when, what kind, score, complaint, notes), one row per journal row, and their issues."""
+    base = raw[LINEAGE].copy()
+    base["record_id"] = record_ids(raw)
+    issues = Issues()
+    out = base[["record_id", "source_name", "source_file", "sheet", "row_number"]].copy()
+    when = _map_unique(_col(raw, "interaction_at"), normalize_text)
     stamps = pd.to_datetime(when, errors="coerce", format="ISO8601")
     missing = stamps.isna() & when.notna()
     if missing.any():
-        dates = rules.dates(when[missing].str.slice(0, 10))
+        dates = rules.dates(when[missing].str.slice(0, 10), not_after_as_of=True)
         stamps[missing] = pd.to_datetime(dates["date"].to_numpy(), errors="coerce")
+        issue = dates["issue"].fillna("unparseable")
+        unusable = pd.Series(False, index=raw.index)
+        unusable[missing] = stamps[missing].isna().to_numpy()
+        issues.add(base, unusable, "interaction_at", issue.reindex(raw.index), when)
     out["interaction_at"] = stamps
-    out["interaction_type"] = _col(raw, "interaction_type").map(lambda v: normalize_text(v) if v else None)
+    out["interaction_type"] = _map_unique(_col(raw, "interaction_type"), normalize_text)
     out["interaction_type"] = out["interaction_type"].fillna(raw["source_name"].astype(str))
-    score = parse_amounts(_col(raw, "survey_score"))
-    out["survey_score"] = score
+    score_text = _col(raw, "survey_score")
+    out["survey_score"] = parse_amounts(score_text)
+    issues.add(base, score_text.notna() & out["survey_score"].isna(), "survey_score", "unparseable", score_text)
     out["is_complaint"] = _map_unique(_col(raw, "complaint"), code_flag).astype("object")
     out["notes"] = _col(raw, "notes")
     out["tags"] = _col(raw, "tags")
     out["preferences"] = _col(raw, "preferences")
-    return out
+    return out, issues.frame()
 
 
 def standardize_invoices(

@@ -16,6 +16,15 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, future=True)
 
 
+def absolute_url(url: str) -> str:
+    """A DuckDB URL with its file made absolute (``duckdb:///wh.duckdb`` is relative to the current folder)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return url
+    path = Path(parsed.database).expanduser().resolve()
+    return parsed.set(database=str(path)).render_as_string(hide_password=False)
+
+
 def safe_url(url: str) -> str:
     """The URL with any password hidden, for logs and the ops tables."""
     return make_url(url).render_as_string(hide_password=True)
