@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import unicodedata
 from typing import Any
 
 
@@ -42,7 +43,5 @@ def cell_text(value: Any) -> str | None:
 
 def normalize_header(value: Any) -> str:
     """A header as compared with the sources file: case, width and spacing do not matter."""
-    import unicodedata
-
     text = cell_text(value) or ""
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())

@@ -9,6 +9,7 @@ running Great Expectations.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
@@ -74,8 +75,7 @@ def _contact_checks(kind: str, s: QualitySettings, as_of: dt.date) -> list[Check
                     explain("mandatory_field_missing", key), when=(f"inscope__{key}", True),
                 )
             )  # fmt: skip
-    for f in SENTINEL_FIELDS:
-        out.append(Check("sentinel_used", f, f"sentinel__{f}", "null", f"sentinel__{f}", explain("sentinel_used", f)))
+    out += sentinel_checks(SENTINEL_FIELDS)
     out += [
         Check(
             "email_format", "email", "email_checked", "regex", "email_written", explain("email_format", "email"),
@@ -124,11 +124,16 @@ def _invoice_checks(s: QualitySettings) -> list[Check]:
             explain("negative_invoice_amount", "amount"), params={"min_value": 0}, when=("document_type", "invoice"),
         ),
     ]  # fmt: skip
-    out += [
-        Check("sentinel_used", f, f"sentinel__{f}", "null", f"sentinel__{f}", explain("sentinel_used", f))
-        for f in INVOICE_SENTINEL_FIELDS
-    ]
+    out += sentinel_checks(INVOICE_SENTINEL_FIELDS)
     return out
+
+
+def sentinel_checks(fields: Iterable[str]) -> list[Check]:
+    """One "an unavailable marker was written here" check per field."""
+    return [
+        Check("sentinel_used", f, f"sentinel__{f}", "null", f"sentinel__{f}", explain("sentinel_used", f))
+        for f in fields
+    ]
 
 
 def _payment_checks() -> list[Check]:
@@ -146,10 +151,7 @@ def _payment_checks() -> list[Check]:
             explain("duplicate_payment", "*"), params={"value_set": [False]},
         ),
     ]  # fmt: skip
-    out += [
-        Check("sentinel_used", f, f"sentinel__{f}", "null", f"sentinel__{f}", explain("sentinel_used", f))
-        for f in PAYMENT_SENTINEL_FIELDS
-    ]
+    out += sentinel_checks(PAYMENT_SENTINEL_FIELDS)
     return out
 
 

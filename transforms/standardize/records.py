@@ -31,17 +31,9 @@ from transforms.standardize.text import normalize_text, to_latin
 from transforms.standardize.vectorize import map_unique
 from transforms.standardize.vocab import code_document_type, code_flag, code_sex
 
-ISSUE_COLUMNS = [
-    "record_id",
-    "source_name",
-    "source_file",
-    "sheet",
-    "row_number",
-    "responsible",
-    "field",
-    "issue",
-    "raw_value",
-]
+#: Where an issue was found: the source row and who answers for it.
+ISSUE_ROW = ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]
+ISSUE_COLUMNS = [*ISSUE_ROW, "field", "issue", "raw_value"]
 LINEAGE = list(LINEAGE_COLUMNS)
 #: The lineage an invoice or payment row keeps in the warehouse (its kind is implied by the table).
 ACCOUNTING_LINEAGE = [c for c in LINEAGE_COLUMNS if c != "source_kind"]
@@ -78,7 +70,7 @@ class Issues:
         """Record ``issue`` for ``fieldname`` on the rows of ``base`` where ``mask`` holds."""
         if not mask.any():
             return
-        part = base.loc[mask, ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]].copy()
+        part = base.loc[mask, ISSUE_ROW].copy()
         part["field"] = fieldname
         part["issue"] = issue[mask].to_numpy() if isinstance(issue, pd.Series) else issue
         part["raw_value"] = raw[mask].to_numpy()
