@@ -49,4 +49,6 @@ lint: setup
 	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms
 
 bench: setup
-	$(UV) run python -m transforms.bench
+	@# Splink is compared with in the linkage benchmark only: it is in the `bench` group, not a runtime dependency.
+	@$(UV) sync --frozen --quiet --group bench
+	$(UV) run --group bench python -m transforms.bench
