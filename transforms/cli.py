@@ -157,6 +157,42 @@ def status(
             console.print(f"  {p['run_id']} · {p['what']}: {p['message']}", markup=False, highlight=False)
 
 
+review_app = typer.Typer(no_args_is_help=True, help="The data steward's review of doubtful matches.")
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("import")
+def review_import(
+    file: Annotated[Path, typer.Argument(help="A review workbook written by a nightly run, with decisions filled in.")],
+    *,
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    reviewer: Annotated[str | None, typer.Option(help="Who decided; default the workbook's Reviewer line.")] = None,
+) -> None:
+    """Store a steward's match / not-a-match decisions; they hold in every later night."""
+    from transforms.customers.decisions import store_decisions
+    from transforms.customers.review import read_review_workbook
+    from transforms.warehouse.engine import make_engine
+
+    try:
+        imported = read_review_workbook(file, decided_by=reviewer)
+    except (OSError, ValueError) as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    for problem in imported.problems:
+        err.print(problem, markup=False)
+    engine = make_engine(warehouse)
+    try:
+        stored = store_decisions(engine, imported)
+    finally:
+        engine.dispose()
+    console.print(
+        f"Stored {stored} decision(s) from {file.name}; {imported.undecided} pair(s) left undecided"
+        + (f"; {len(imported.problems)} row(s) skipped (see above)." if imported.problems else ".")
+    )
+    if imported.problems:
+        raise typer.Exit(1)
+
+
 def main() -> None:
     """Entry point for `python -m transforms.cli`."""
     app()

@@ -8,15 +8,17 @@ mixture.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
+from transforms.pipeline.outputs import TableOutput, read_outputs, read_views, table_output
 from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
 from transforms.pipeline.tracking import StageResult
 from transforms.settings import load_sources
@@ -26,6 +28,10 @@ from transforms.warehouse.engine import make_engine, safe_url
 from transforms.warehouse.load import append_parquet, replace_table
 
 log = logging.getLogger(__name__)
+
+
+#: Stages whose manifests list warehouse tables to publish (besides standardize and validate), in load order.
+OUTPUT_STAGES: tuple[str, ...] = ()
 
 
 class ReconciliationError(RuntimeError):
@@ -107,13 +113,52 @@ def file_notes(files: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
-def quality_outputs(ctx: RunContext) -> dict[str, Path]:
+def quality_outputs(ctx: RunContext) -> list[TableOutput]:
     """The validate stage's failures and metrics, kept in dq.* across nights (one set per run)."""
     manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
     if not manifest.exists():
         raise FileNotFoundError(f"{manifest} is missing: the validate stage has not run for this run")
     folder = manifest.parent
-    return {"failure": folder / "failure.parquet", "metric": folder / "metric.parquet"}
+    return [table_output("dq", t, folder / f"{t}.parquet", mode="history") for t in ("failure", "metric")]
+
+
+def staging_outputs(tables: dict[str, Any]) -> list[TableOutput]:
+    """The standardize stage's tables: staging.* holds the last published night only."""
+    return [table_output("staging", t, Path(tables[t]["path"]) if tables[t]["path"] else None) for t in TABLES]
+
+
+def stage_outputs(ctx: RunContext) -> tuple[list[TableOutput], list[str]]:
+    """Tables and views the derived stages (linkage, receivables, segments) ask to publish."""
+    outputs: list[TableOutput] = []
+    views: list[str] = []
+    for stage in OUTPUT_STAGES:
+        manifest = Path(ctx.run_dir) / stage / "manifest.json"
+        if not manifest.exists():
+            raise FileNotFoundError(f"{manifest} is missing: the {stage} stage has not run for this run")
+        outputs.extend(read_outputs(manifest))
+        views.extend(read_views(manifest))
+    return outputs, views
+
+
+def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], *, keep_nights: int) -> None:
+    """Load every table inside the caller's transaction.
+
+    replace: the table is emptied and refilled. history and ledger: this run's rows are replaced (a retried run
+    never doubles them); history tables also lose nights older than ``keep_nights`` before the as-of date.
+    """
+    cleared: set[str] = set()
+    for out in outputs:
+        if out.mode == "replace":
+            replace_table(conn, out.schema, out.table, Path(out.path) if out.path else None)
+            continue
+        if out.name not in cleared:
+            conn.execute(text(f"delete from {out.name} where run_id = :r"), {"r": ctx.run_id})
+            if out.mode == "history":
+                cutoff = ctx.as_of_date - dt.timedelta(days=keep_nights)
+                conn.execute(text(f"delete from {out.name} where as_of < :c"), {"c": cutoff})
+            cleared.add(out.name)
+        if out.path:
+            append_parquet(conn, out.schema, out.table, Path(out.path))
 
 
 def quality_summary(ctx: RunContext) -> dict[str, Any]:
@@ -147,17 +192,17 @@ def run_publish(ctx: RunContext) -> StageResult:
         "files_failed": len(failed),
     }
     status = "succeeded_with_errors" if failed else "succeeded"
+    derived, views = stage_outputs(ctx)
+    outputs = staging_outputs(tables) + quality_outputs(ctx) + derived
+    keep_nights = load_sources(ctx.sources).history.keep_nights
     message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
     engine = make_engine(ctx.warehouse_url)
     try:
         with engine.begin() as conn:
             apply_ddl(conn)
-            for table in TABLES:
-                path = tables[table]["path"]
-                replace_table(conn, "staging", table, Path(path) if path else None)
-            for table, path in quality_outputs(ctx).items():
-                conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
-                append_parquet(conn, "dq", table, path)
+            load_outputs(conn, ctx, outputs, keep_nights=keep_nights)
+            for view in views:
+                conn.exec_driver_sql(view)
             conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})
             if lines:
                 conn.execute(

@@ -148,6 +148,12 @@ def _check_iso2(v: str | None) -> str | None:
     return v.upper()
 
 
+class History(_Frozen):
+    """How many nights the warehouse keeps in its history tables (dq.*, *_history); ops.* keeps every run."""
+
+    keep_nights: int = Field(default=400, ge=1)
+
+
 class SourceSpec(_Frozen):
     """One declared source: a file or a glob of files of one kind and one layout."""
 
@@ -251,6 +257,7 @@ class SourcesFile(_Frozen):
     version: Literal[1] = 1
     company: str = ""
     defaults: Defaults = Field(default_factory=Defaults)
+    history: History = Field(default_factory=History)
     sources: list[SourceSpec]
     path: str = ""
 

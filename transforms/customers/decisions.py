@@ -1,0 +1,91 @@
+"""Steward decisions: stored by `crm-etl review import`, applied as constraints by every later night.
+
+The latest decision on a pair wins. A decision is keyed by both records' content fingerprints, so it follows
+the records when their rows move and lapses when one of them is edited (the evidence changed).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import Engine, inspect, text
+
+from transforms.customers.review import ReviewImport
+from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.ops import utcnow
+
+COLUMNS: tuple[str, ...] = (
+    "record_id_l",
+    "record_id_r",
+    "fingerprint_l",
+    "fingerprint_r",
+    "is_match",
+    "decided_by",
+    "decided_at",
+    "workbook",
+)
+
+
+def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
+    """Put each pair's smaller fingerprint on the left so (a, b) and (b, a) are one pair."""
+    swap = frame["fingerprint_l"] > frame["fingerprint_r"]
+    out = frame.copy()
+    for a, b in (("fingerprint_l", "fingerprint_r"), ("record_id_l", "record_id_r")):
+        out.loc[swap, [a, b]] = frame.loc[swap, [b, a]].to_numpy()
+    return out
+
+
+def store_decisions(engine: Engine, imported: ReviewImport) -> int:
+    """Save the imported decisions in one transaction, replacing earlier ones on the same pairs."""
+    found = _ordered(imported.decisions)
+    found = found[found["fingerprint_l"] != found["fingerprint_r"]].drop_duplicates(
+        ["fingerprint_l", "fingerprint_r"], keep="last"
+    )
+    if found.empty:
+        return 0
+    found = found.assign(decided_at=utcnow())
+    rows = [{str(k): v for k, v in r.items()} for r in found[list(COLUMNS)].to_dict("records")]
+    with engine.begin() as conn:
+        apply_ddl(conn)
+        conn.execute(
+            text(
+                "delete from core.match_decision "
+                "where fingerprint_l = :fingerprint_l and fingerprint_r = :fingerprint_r"
+            ),
+            rows,
+        )
+        conn.execute(
+            text(
+                f"insert into core.match_decision ({', '.join(COLUMNS)}) values ({', '.join(':' + c for c in COLUMNS)})"
+            ),
+            rows,
+        )
+    return len(rows)
+
+
+def load_decisions(engine: Engine) -> pd.DataFrame:
+    """Every stored decision (empty before the first import)."""
+    if not inspect(engine).has_table("match_decision", schema="core"):
+        return pd.DataFrame(columns=list(COLUMNS))
+    with engine.connect() as conn:
+        return pd.read_sql(text(f"select {', '.join(COLUMNS)} from core.match_decision"), conn)
+
+
+def decisions_for_records(decisions: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """Tonight's record pairs the decisions apply to: record_id_l, record_id_r, is_match.
+
+    ``records`` has record_id and record_fingerprint. A fingerprint shared by several rows (the same entry
+    written twice in one source) applies the decision to each of them.
+    """
+    if decisions.empty:
+        return pd.DataFrame({"record_id_l": [], "record_id_r": [], "is_match": pd.Series(dtype=bool)})
+    prints = records[["record_id", "record_fingerprint"]]
+    left = decisions[["fingerprint_l", "fingerprint_r", "is_match"]].merge(
+        prints.rename(columns={"record_id": "record_id_l", "record_fingerprint": "fingerprint_l"}), on="fingerprint_l"
+    )
+    both = left.merge(
+        prints.rename(columns={"record_id": "record_id_r", "record_fingerprint": "fingerprint_r"}), on="fingerprint_r"
+    )
+    both = both[both["record_id_l"] != both["record_id_r"]]
+    out = both[["record_id_l", "record_id_r", "is_match"]].drop_duplicates().reset_index(drop=True)
+    out["is_match"] = out["is_match"].astype(bool)
+    return out
