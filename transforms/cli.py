@@ -195,6 +195,9 @@ def review_import(
 
 def main() -> None:
     """Entry point for `python -m transforms.cli`."""
+    from transforms.warehouse.teardown import quiet_duckdb_teardown
+
+    quiet_duckdb_teardown()
     app()
 
 

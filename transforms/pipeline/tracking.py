@@ -11,6 +11,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
 from transforms.warehouse import ops
 from transforms.warehouse.engine import make_engine
+from transforms.warehouse.teardown import quiet_duckdb_teardown
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
     def wrap(fn: Callable[[RunContext], StageResult]) -> Callable[[str], str]:
         @functools.wraps(fn)
         def run(run_dir: str) -> str:
+            quiet_duckdb_teardown()
             ctx = RunContext.load(run_dir)
             started = ops.utcnow()
             status, message, result = "succeeded", None, None
