@@ -121,3 +121,14 @@ def test_a_field_listed_twice_is_refused() -> None:
             {"groups": {"a": {"fields": ["street"]}, "b": {"fields": ["street", "city"]}}}
         )
     assert DEFAULT_FILE.is_file()
+
+
+def test_a_one_off_typo_in_the_latest_record_does_not_become_the_name() -> None:
+    settings, _ = load_survivorship(None)
+    recs = _records()
+    typo = recs.iloc[[3]].assign(
+        record_id="r-typo", surname="Kowalsak", surname_latin="Kowalsak", record_date=pd.Timestamp("2025-01-01")
+    )
+    golden, prov = build_golden(pd.concat([recs, typo], ignore_index=True), settings=settings, requirements=[])
+    assert golden.loc[0, "surname"] == "Kowalska"
+    assert prov.set_index("field").loc["surname", "rule"] == "latest_confirmed"

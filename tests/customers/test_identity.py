@@ -9,15 +9,21 @@ from transforms.customers.identity import assign_customer_ids, format_id, id_num
 
 def _clusters(rows: list[tuple[str, int]]) -> pd.DataFrame:
     return pd.DataFrame(
-        {"record_id": [r for r, _ in rows], "record_fingerprint": [f"fp-{r}" for r, _ in rows],
-         "cluster": [c for _, c in rows]}
+        {
+            "record_id": [r for r, _ in rows],
+            "record_fingerprint": [f"fp-{r}" for r, _ in rows],
+            "cluster": [c for _, c in rows],
+        }
     )
 
 
 def _previous(rows: list[tuple[str, str]]) -> pd.DataFrame:
     return pd.DataFrame(
-        {"record_id": [r for r, _ in rows], "record_fingerprint": [f"fp-{r}" for r, _ in rows],
-         "customer_id": [c for _, c in rows]}
+        {
+            "record_id": [r for r, _ in rows],
+            "record_fingerprint": [f"fp-{r}" for r, _ in rows],
+            "customer_id": [c for _, c in rows],
+        }
     )
 
 

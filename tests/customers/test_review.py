@@ -30,7 +30,7 @@ def _records() -> pd.DataFrame:
             "sheet": ["", "2024", "2024", ""],
             "row_number": [1, 2, 3, 4],
             "responsible": ["Li Wei", "Anna", "Anna", "unassigned"],
-            "given_name": ["=HYPERLINK(\"http://x\")", "Jan", "Jan", "Jan"],
+            "given_name": ['=HYPERLINK("http://x")', "Jan", "Jan", "Jan"],
             "surname": ["Kowalski", "Kowalski", "Kowalsky", "Nowak"],
             "date_of_birth": [dt.date(1970, 1, 2), None, dt.date(1970, 1, 2), None],
             "phone_e164": ["+48601000001", "+48601000001", None, None],
@@ -108,7 +108,8 @@ def test_a_bad_verdict_is_named_and_the_rest_imported(workbook: Path) -> None:
     imported = read_review_workbook(workbook)
     assert len(imported.decisions) == 1
     assert len(imported.problems) == 1
-    assert "row 2" in imported.problems[0] and DECISION_HEADER in imported.problems[0] and "maybe" in imported.problems[0]
+    problem = imported.problems[0]
+    assert "row 2" in problem and DECISION_HEADER in problem and "maybe" in problem
 
 
 def test_a_workbook_without_the_sheet_is_refused(tmp_path: Path) -> None:

@@ -117,10 +117,9 @@ def build_golden(
 
     golden = pd.DataFrame({"customer_id": pd.unique(frame["customer_id"])})
     provenance: list[pd.DataFrame] = []
-    for _name, fields, rule in settings.plan():
-        key = fields[0]
-        has = _present(frame[key]).to_numpy()
-        chosen = _choose(frame, has, key, rule, position)
+    for fields, rule, agree_on in settings.plan():
+        has = _present(frame[fields[0]]).to_numpy()
+        chosen = _choose(frame, has, agree_on, rule, position)
         picked = chosen[["customer_id", *fields, *_LOCATION]]
         golden = golden.merge(picked[["customer_id", *fields]], on="customer_id", how="left")
         for f in fields:
@@ -153,16 +152,24 @@ def build_golden(
 def _choose(
     frame: pd.DataFrame, has: np.ndarray, key: str, rule: Rule, position: dict[str, np.ndarray]
 ) -> pd.DataFrame:
-    if rule != "most_frequent":
+    if rule in ("most_recent", "source_priority"):
         order = position[rule]
         first: pd.DataFrame = frame.iloc[order[has[order]]].drop_duplicates("customer_id", keep="first")
         return first
-    # The value most records agree on (compared as written after standardization); ties to the latest record.
     order = position["most_recent"]
     cands = frame.iloc[order[has[order]]]
-    votes = cands.groupby(["customer_id", cands[key].astype("string")], sort=False)[key].transform("size")
+    votes = cands.groupby(["customer_id", cands[key].astype("string")], sort=False, dropna=False)[
+        "record_id"
+    ].transform("size")
     cands = cands.assign(_votes=votes.to_numpy(), _pos=np.arange(len(cands)))
-    cands = cands.sort_values(["customer_id", "_votes", "_pos"], ascending=[True, False, True], kind="stable")
+    if rule == "most_frequent":
+        # The value most records agree on; ties to the latest record.
+        cands = cands.sort_values(["customer_id", "_votes", "_pos"], ascending=[True, False, True], kind="stable")
+    else:
+        # latest_confirmed: the latest value written in at least two records (a one-off typo never wins,
+        # a new married name wins once it is written twice); a customer with no repeated value keeps its latest.
+        cands = cands.assign(_unconfirmed=cands["_votes"] < 2)
+        cands = cands.sort_values(["customer_id", "_unconfirmed", "_pos"], kind="stable")
     winners: pd.DataFrame = cands.drop_duplicates("customer_id", keep="first")
     return winners
 

@@ -16,7 +16,7 @@ from transforms.settings.layered import load_for_sources
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "survivorship.yml"
 
-Rule = Literal["most_recent", "most_frequent", "source_priority"]
+Rule = Literal["most_recent", "most_frequent", "source_priority", "latest_confirmed"]
 
 #: Fields of the golden record that survivorship chooses (the rest are computed: counts, dates, completeness).
 CHOSEN_FIELDS: tuple[str, ...] = (
@@ -58,6 +58,12 @@ class Group(_Frozen):
 
     fields: list[str] = Field(min_length=1)
     rule: Rule = "most_recent"
+    agree_on: str | None = None
+
+    @field_validator("agree_on")
+    @classmethod
+    def _agree(cls, v: str | None) -> str | None:
+        return None if v is None else _known(v)
 
     @field_validator("fields")
     @classmethod
@@ -94,13 +100,15 @@ class SurvivorshipSettings(_Frozen):
                 raise ValueError(f"fields.{f}: the field is chosen by group {seen[f]!r}; list it in one place only")
         return self
 
-    def plan(self) -> list[tuple[str, list[str], Rule]]:
-        """Every chosen field exactly once: (block name, its fields, rule); ungrouped fields are blocks of one."""
-        out: list[tuple[str, list[str], Rule]] = [(n, g.fields, g.rule) for n, g in self.groups.items()]
+    def plan(self) -> list[tuple[list[str], Rule, str]]:
+        """Every chosen field exactly once: (fields of the block, rule, column votes compare on)."""
+        out: list[tuple[list[str], Rule, str]] = [
+            (g.fields, g.rule, g.agree_on or g.fields[0]) for g in self.groups.values()
+        ]
         grouped = {f for g in self.groups.values() for f in g.fields}
         for f in CHOSEN_FIELDS:
             if f not in grouped:
-                out.append((f, [f], self.fields.get(f, self.default_rule)))
+                out.append(([f], self.fields.get(f, self.default_rule), f))
         return out
 
 
