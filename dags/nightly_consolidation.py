@@ -46,7 +46,10 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 | `extract` | reads every source file as text, row by row, into the run folder |
 | `standardize` | cleans names, emails, phones, addresses, dates |
 | `validate` | data-quality suites: every failing value kept; stops before publishing if a critical rule breaks |
+| `link` | links duplicate records into customers with stable ids and golden records; doubtful pairs to a review workbook |
+| `receivables` | invoices and payments per customer; payment reliability class and late-payment risk |
 | `publish` | loads the warehouse in one transaction (all or nothing) |
+| `report` | control report and each employee's to-do list; runs even when an earlier task failed |
 | `summarize` | rows read / loaded / quarantined per file, reports written |
 
 Every stage reads and writes files in the run folder; XCom only carries paths.
@@ -161,6 +164,26 @@ def nightly_consolidation() -> None:
         return tasks.validate(run_dir)
 
     @task
+    def link(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.link(run_dir)
+
+    @task
+    def receivables(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.receivables(run_dir)
+
+    # A gated or failed night still gets its control report and to-do lists: the report runs once every
+    # earlier task has finished, whatever their outcome (it loads the night's failures if publish did not).
+    @task(trigger_rule="all_done")
+    def report(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.report(run_dir)
+
+    @task
     def publish(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
@@ -175,7 +198,16 @@ def nightly_consolidation() -> None:
     # Every stage reads the run folder made by prepare_run (hence an edge from
     # prepare_run to each of them) and runs strictly after the previous stage.
     run_dir = prepare_run()
-    chain(extract(run_dir), standardize(run_dir), validate(run_dir), publish(run_dir), summarize(run_dir))
+    chain(
+        extract(run_dir),
+        standardize(run_dir),
+        validate(run_dir),
+        link(run_dir),
+        receivables(run_dir),
+        publish(run_dir),
+        report(run_dir),
+        summarize(run_dir),
+    )
 
 
 nightly_consolidation()

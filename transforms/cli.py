@@ -80,14 +80,18 @@ def run(
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
         raise typer.Exit(2) from None
-    for stage in tasks.STAGES:
-        with console.status(f"{stage} ..."):
-            try:
-                getattr(tasks, stage)(run_dir)
-            except Exception as exc:
-                err.print(f"[red]{stage} failed:[/red] {exc}")
-                raise typer.Exit(1) from None
+    def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
+
+    with console.status("running the night's stages ..."):
+        try:
+            tasks.run_stages(run_dir, on_stage=done)
+        except Exception as exc:
+            err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red")
+            report = Path(run_dir) / "report"
+            if report.is_dir():
+                err.print(f"The control report and to-do lists of this night are in {report}", markup=False)
+            raise typer.Exit(1) from None
     from transforms.pipeline.summary import format_summary, read_summary
 
     console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)

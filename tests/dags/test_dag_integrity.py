@@ -19,17 +19,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_ID = "nightly_consolidation"
 
-EXPECTED_EDGES = {
-    ("prepare_run", "extract"),
-    ("prepare_run", "standardize"),
-    ("prepare_run", "validate"),
-    ("prepare_run", "publish"),
-    ("prepare_run", "summarize"),
-    ("extract", "standardize"),
-    ("standardize", "validate"),
-    ("validate", "publish"),
-    ("publish", "summarize"),
-}
+STAGE_ORDER = ["extract", "standardize", "validate", "link", "receivables", "publish", "report", "summarize"]
+EXPECTED_EDGES = {("prepare_run", t) for t in STAGE_ORDER} | set(zip(STAGE_ORDER, STAGE_ORDER[1:], strict=False))
 
 
 def test_dagbag_has_no_import_errors(dagbag) -> None:  # type: ignore[no-untyped-def]
@@ -88,14 +79,13 @@ def test_dag_metadata(dag) -> None:  # type: ignore[no-untyped-def]
 def test_task_graph_edges_are_pinned(dag) -> None:  # type: ignore[no-untyped-def]
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
     assert edges == EXPECTED_EDGES
-    assert [t.task_id for t in dag.topological_sort()] == [
-        "prepare_run",
-        "extract",
-        "standardize",
-        "validate",
-        "publish",
-        "summarize",
-    ]
+    assert [t.task_id for t in dag.topological_sort()] == ["prepare_run", *STAGE_ORDER]
+
+
+def test_only_the_report_runs_after_a_failure(dag) -> None:  # type: ignore[no-untyped-def]
+    rules = {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks}
+    assert rules.pop("report") == "all_done"
+    assert set(rules.values()) == {"all_success"}
 
 
 def test_params_defaults_follow_environment(dag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 #: Stages whose manifests list warehouse tables to publish (besides standardize and validate), in load order.
-OUTPUT_STAGES: tuple[str, ...] = ()
+OUTPUT_STAGES: tuple[str, ...] = ("link", "receivables")
 
 
 class ReconciliationError(RuntimeError):
@@ -170,6 +170,12 @@ def quality_summary(ctx: RunContext) -> dict[str, Any]:
     }
 
 
+def _headline(manifest: Path) -> dict[str, Any]:
+    """A stage's manifest without its list of tables: the figures and paths an operator reads."""
+    data = read_manifest(manifest)
+    return {k: v for k, v in data.items() if k not in ("publish", "views")}
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
     files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
@@ -227,6 +233,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         "files": lines,
         "notes": file_notes(files),
         "quality": quality_summary(ctx),
+        "stages": {stage: _headline(Path(ctx.run_dir) / stage / "manifest.json") for stage in OUTPUT_STAGES},
     }
     path = write_manifest(ctx.stage_dir("publish") / "summary.json", summary)
     log.info("published run %s: %s", ctx.run_id, counts)

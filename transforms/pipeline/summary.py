@@ -42,7 +42,33 @@ def format_summary(summary: dict[str, Any]) -> str:
     ]
     if quality.get("data_docs"):
         lines.append(f"Data Docs:        {quality['data_docs']}")
+    lines += _stage_lines(summary.get("stages") or {}, summary.get("report") or {})
     return "\n".join(lines)
+
+
+def _stage_lines(stages: dict[str, Any], report: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+    link = stages.get("link")
+    if link:
+        lines += [
+            "",
+            f"Customers:        {link['records']} records linked into {link['customers']} customers "
+            "(core.customer, core.customer_source_record)",
+            f"To review:        {link['review_pairs']} doubtful pairs in {link['review_workbook']}",
+            "                  (mark match / not a match, then: crm-etl review import <file>)",
+            f"Linkage model:    {link['diagnostics']}",
+        ]
+    classes = ((stages.get("receivables") or {}).get("counts") or {}).get("customers_by_class") or {}
+    if classes:
+        text = ", ".join(f"{k} {v}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1]))
+        lines.append(f"Reliability:      {text} (marts.customer_reliability)")
+    if report.get("report"):
+        todo = report.get("todo") or []
+        lines.append(f"Control report:   {report['report']}")
+        if todo:
+            folder = str(Path(todo[0]["workbook"]).parent)
+            lines.append(f"To-do lists:      {len(todo)} employees' lists and reminders in {folder}")
+    return lines
 
 
 def _label(f: dict[str, Any]) -> str:
@@ -55,4 +81,7 @@ def read_summary(run_dir: str | Path) -> dict[str, Any]:
     if not path.exists():
         raise FileNotFoundError(f"{path}: this run has not published (see crm-etl status for why)")
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    report = Path(run_dir) / "report" / "manifest.json"
+    if report.exists():
+        data["report"] = json.loads(report.read_text("utf-8"))
     return data

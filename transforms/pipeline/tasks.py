@@ -1,12 +1,15 @@
 """The nightly run's tasks. Each takes and returns paths; the DAG and `crm-etl run` call exactly these.
 
-Order: prepare_run -> extract -> standardize -> validate -> publish -> summarize. Every task overwrites only its
-own stage folder under data/runs/<run_id>/, so any of them can be retried.
+Order: prepare_run -> extract -> standardize -> validate -> link -> receivables -> publish -> report -> summarize.
+Every task overwrites only its own stage folder under data/runs/<run_id>/, so any of them can be retried.
+The report runs even when an earlier task failed (a gated night still gets its control report and to-do lists).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 
 from transforms.pipeline.context import RunContext, make_context
 from transforms.pipeline.summary import format_summary, read_summary
@@ -17,7 +20,8 @@ from transforms.warehouse.engine import make_engine, safe_url
 
 log = logging.getLogger(__name__)
 
-STAGES = ("extract", "standardize", "validate", "publish")
+#: The stages in order; each is a task taking and returning the run folder.
+STAGES = ("extract", "standardize", "validate", "link", "receivables", "publish")
 
 
 def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
@@ -68,6 +72,30 @@ def validate(ctx: RunContext) -> StageResult:
     return run_validate(ctx)
 
 
+@tracked("link")
+def link(ctx: RunContext) -> StageResult:
+    """Link tonight's records into customers with stable ids, golden records and the steward's review list."""
+    from transforms.pipeline.link_stage import run_link
+
+    return run_link(ctx)
+
+
+@tracked("receivables")
+def receivables(ctx: RunContext) -> StageResult:
+    """Invoices and payments per customer, and each customer's payment reliability."""
+    from transforms.pipeline.receivables_stage import run_receivables
+
+    return run_receivables(ctx)
+
+
+@tracked("report")
+def report(ctx: RunContext) -> StageResult:
+    """The control report and each employee's to-do list; loads the night's failures even on a gated night."""
+    from transforms.pipeline.report_stage import run_report
+
+    return run_report(ctx)
+
+
 @tracked("publish")
 def publish(ctx: RunContext) -> StageResult:
     """Reconcile and publish the night's tables in one transaction."""
@@ -86,20 +114,40 @@ def summarize(run_dir: str) -> str:
 def run_all(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
     """All tasks in DAG order, without a scheduler; returns the summary text."""
     run_dir = prepare_run(sources=sources, warehouse_url=warehouse_url, as_of=as_of, run_id=run_id, data_dir=data_dir)
-    extract(run_dir)
-    standardize(run_dir)
-    validate(run_dir)
-    publish(run_dir)
+    run_stages(run_dir)
     return summarize(run_dir)
+
+
+def run_stages(run_dir: str, on_stage: Callable[[str], None] | None = None) -> None:
+    """Every stage in order, then the report; the report also runs after a failure, which is then re-raised."""
+    try:
+        for stage in STAGES:
+            globals()[stage](run_dir)
+            if on_stage:
+                on_stage(stage)
+    except Exception:
+        if (Path(run_dir) / "validate" / "manifest.json").exists():
+            try:
+                report(run_dir)
+            except Exception:
+                log.exception("the control report could not be written after the failure")
+        raise
+    report(run_dir)
+    if on_stage:
+        on_stage("report")
 
 
 __all__ = [
     "STAGES",
     "RunContext",
     "extract",
+    "link",
     "prepare_run",
     "publish",
+    "receivables",
+    "report",
     "run_all",
+    "run_stages",
     "standardize",
     "summarize",
     "validate",

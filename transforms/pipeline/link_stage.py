@@ -1,0 +1,195 @@
+"""The link task: tonight's contact records become customers with stable ids and golden records.
+
+Reads the staged contacts, last night's record-to-customer links and the stewards' decisions from the
+warehouse, links the records (transforms.linkage), keeps last night's ids where the evidence is unchanged,
+builds the golden records, and writes the doubtful pairs to a review workbook and the model's diagnostics
+page. Nothing is written to the warehouse here: publish loads the folder's tables in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, inspect, text
+
+from transforms.customers.decisions import decisions_for_records, load_decisions
+from transforms.customers.fingerprint import fingerprints
+from transforms.customers.golden import build_golden, record_dates
+from transforms.customers.identity import assign_customer_ids, id_number
+from transforms.customers.review import write_review_workbook
+from transforms.customers.settings import load_survivorship
+from transforms.linkage import link_records, load_linkage_settings, write_diagnostics
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.manifest import read_manifest, write_manifest
+from transforms.pipeline.outputs import TableOutput, publish_section, table_output
+from transforms.pipeline.tracking import StageResult
+from transforms.quality.settings import settings_for_sources
+from transforms.settings import load_sources
+from transforms.warehouse.engine import make_engine
+
+log = logging.getLogger(__name__)
+
+_LOCATION = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number"]
+#: quality.yml field names -> golden-record columns, for the golden record's completeness.
+_GOLDEN_OF_FIELD = {"phone": "phone_e164", "address": "street"}
+
+
+def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
+    """Last published night's record links, and the first customer number never given."""
+    insp = inspect(engine)
+    if not insp.has_table("customer_source_record", schema="core"):
+        return None, 1
+    with engine.connect() as conn:
+        prev = pd.read_sql(
+            text("select record_id, record_fingerprint, customer_id from core.customer_source_record"), conn
+        )
+        ids = prev["customer_id"]
+        if insp.has_table("customer_id_history", schema="core"):
+            hist = pd.read_sql(text("select customer_id, related_customer_id from core.customer_id_history"), conn)
+            ids = pd.concat([ids, hist["customer_id"], hist["related_customer_id"]])
+    highest = id_number(ids.dropna()).max()
+    return prev, 1 if pd.isna(highest) else int(highest) + 1
+
+
+def requirements(sources_file: str) -> list[tuple[str, ...]]:
+    """The mandatory fields of quality.yml as groups of golden-record columns (for completeness)."""
+    settings, _ = settings_for_sources(sources_file)
+    groups: list[tuple[str, ...]] = [(f,) for f in settings.mandatory.single_fields]
+    groups += [tuple(g) for g in settings.mandatory.one_of]
+    golden_cols = {
+        "given_name",
+        "surname",
+        "patronymic",
+        "date_of_birth",
+        "phone_e164",
+        "email",
+        "street",
+        "city",
+        "postcode",
+        "country",
+        "tax_id",
+        "company",
+        "channel",
+        "sex",
+    }
+    out = []
+    for g in groups:
+        cols = tuple(_GOLDEN_OF_FIELD.get(f, f) for f in g)
+        cols = tuple(c for c in cols if c in golden_cols)
+        if cols:
+            out.append(cols)
+    return out
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+    return path
+
+
+def run_link(ctx: RunContext) -> StageResult:
+    """Link tonight's records into customers and write the core tables, the review workbook and diagnostics."""
+    tables = read_manifest(Path(ctx.run_dir) / "standardize" / "manifest.json")["tables"]
+    out_dir = ctx.stage_dir("link")
+    contacts = _read(tables["contact"]["path"])
+    interactions = _read(tables["interaction"]["path"])
+    contacts["record_fingerprint"] = fingerprints(contacts)
+
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        previous, next_number = read_previous(engine)
+        stored = load_decisions(engine)
+    finally:
+        engine.dispose()
+    decisions = decisions_for_records(stored, contacts)
+    settings = load_linkage_settings(Path(ctx.sources))
+    result = link_records(contacts, settings, decisions=decisions if len(decisions) else None)
+
+    clusters = result.clusters.merge(contacts[["record_id", "record_fingerprint"]], on="record_id", how="right")
+    # Records the model left out (nothing to link on) are customers of their own.
+    lonely = clusters["cluster"].isna()
+    start = int(clusters["cluster"].max()) + 1 if (~lonely).any() else 0
+    clusters.loc[lonely, "cluster"] = range(start, start + int(lonely.sum()))
+    clusters["match_probability"] = clusters["match_probability"].fillna(1.0)
+    ids = assign_customer_ids(clusters, previous, next_number=next_number)
+
+    links = (
+        contacts[[*_LOCATION, "record_fingerprint"]]
+        .merge(ids.records, on="record_id")
+        .merge(clusters[["record_id", "match_probability"]], on="record_id")
+    )
+    stamp = {"as_of": ctx.as_of_date, "run_id": ctx.run_id}
+    links = links.assign(**stamp)
+
+    survivorship, survivorship_from = load_survivorship(ctx.sources)
+    sources = load_sources(ctx.sources)
+    records = contacts.merge(ids.records, on="record_id")
+    records["record_date"] = record_dates(records, interactions)
+    golden, provenance = build_golden(
+        records,
+        settings=survivorship,
+        requirements=requirements(ctx.sources),
+        unassigned=[*survivorship.unassigned, sources.defaults.responsible],
+    )
+
+    customer_of = ids.records.set_index("record_id")["customer_id"]
+    review = result.review.copy()
+    review["customer_id_l"] = review["record_id_l"].map(customer_of)
+    review["customer_id_r"] = review["record_id_r"].map(customer_of)
+    workbook = write_review_workbook(
+        result.review, contacts, out_dir / f"review_{ctx.as_of}.xlsx", run_id=ctx.run_id, as_of=ctx.as_of_date
+    )
+    diagnostics = write_diagnostics(result, out_dir / "diagnostics.html")
+    (out_dir / "model.json").write_text(json.dumps(result.model.to_dict(), indent=2), "utf-8")
+
+    core_interaction = _interactions(interactions, contacts, customer_of)
+    paths = {
+        "customer": _write(golden.assign(**stamp), out_dir / "customer.parquet"),
+        "customer_source_record": _write(links, out_dir / "customer_source_record.parquet"),
+        "customer_field_provenance": _write(provenance.assign(**stamp), out_dir / "customer_field_provenance.parquet"),
+        "match_review": _write(review.assign(**stamp), out_dir / "match_review.parquet"),
+        "interaction": _write(core_interaction.assign(**stamp), out_dir / "interaction.parquet"),
+        "customer_id_history": _write(ids.history.assign(**stamp), out_dir / "customer_id_history.parquet"),
+    }
+    outputs: list[TableOutput] = [
+        table_output("core", name, path, mode="ledger" if name == "customer_id_history" else "replace")
+        for name, path in paths.items()
+    ]
+    events = ids.history["event"].value_counts().to_dict() if len(ids.history) else {}
+    summary: dict[str, Any] = {
+        "records": len(contacts),
+        "customers": len(golden),
+        "candidate_pairs": int(result.stats.get("candidate_pairs", len(result.pairs))),
+        "review_pairs": len(review),
+        "decisions_applied": len(decisions),
+        "id_events": {str(k): int(v) for k, v in events.items()},
+        "review_workbook": str(workbook),
+        "diagnostics": str(diagnostics),
+        "survivorship_settings": survivorship_from,
+    }
+    log.info(
+        "linked %d records into %d customers; %d pairs for review; id events %s",
+        len(contacts),
+        len(golden),
+        len(review),
+        summary["id_events"],
+    )
+    manifest = write_manifest(out_dir / "manifest.json", {**summary, "publish": publish_section(outputs)})
+    return StageResult(manifest, rows_in=len(contacts), rows_out=len(golden))
+
+
+def _read(path: str | None) -> pd.DataFrame:
+    return pq.read_table(path).to_pandas() if path else pd.DataFrame()
+
+
+def _interactions(interactions: pd.DataFrame, contacts: pd.DataFrame, customer_of: pd.Series) -> pd.DataFrame:
+    if interactions.empty:
+        return pd.DataFrame(columns=["record_id", "customer_id"])
+    out = interactions.merge(contacts[["record_id", "responsible"]], on="record_id", how="left")
+    out["customer_id"] = out["record_id"].map(customer_of)
+    return out
