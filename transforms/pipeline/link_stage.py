@@ -21,10 +21,10 @@ from sqlalchemy import Engine, inspect, text
 from transforms.customers.decisions import decisions_for_records, load_decisions
 from transforms.customers.fingerprint import fingerprints
 from transforms.customers.golden import build_golden, record_dates
-from transforms.customers.identity import assign_customer_ids, id_number
+from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
-from transforms.linkage import link_records, load_linkage_settings, write_diagnostics
+from transforms.linkage import LinkageSettings, LinkResult, link_records, load_linkage_settings, write_diagnostics
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
@@ -87,6 +87,30 @@ def requirements(sources_file: str) -> list[tuple[str, ...]]:
     return out
 
 
+def link_customers(
+    contacts: pd.DataFrame,
+    settings: LinkageSettings,
+    *,
+    previous: pd.DataFrame | None,
+    next_number: int,
+    decisions: pd.DataFrame | None = None,
+) -> tuple[LinkResult, pd.DataFrame, IdAssignment]:
+    """Link the records and give each cluster its customer id (last night's where the evidence is unchanged).
+
+    ``contacts`` carries record_fingerprint. Returns the linkage result, every record's cluster with its match
+    probability (records the model left out are clusters of their own), and the id assignment.
+    """
+    given = decisions if decisions is not None and len(decisions) else None
+    result = link_records(contacts, settings, decisions=given)
+    clusters = result.clusters.merge(contacts[["record_id", "record_fingerprint"]], on="record_id", how="right")
+    lonely = clusters["cluster"].isna()
+    start = int(clusters["cluster"].max()) + 1 if (~lonely).any() else 0
+    clusters.loc[lonely, "cluster"] = range(start, start + int(lonely.sum()))
+    clusters["match_probability"] = clusters["match_probability"].fillna(1.0)
+    ids = assign_customer_ids(clusters, previous, next_number=next_number)
+    return result, clusters, ids
+
+
 def _write(frame: pd.DataFrame, path: Path) -> Path:
     pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
     return path
@@ -108,22 +132,16 @@ def run_link(ctx: RunContext) -> StageResult:
         engine.dispose()
     decisions = decisions_for_records(stored, contacts)
     settings = load_linkage_settings(Path(ctx.sources))
-    result = link_records(contacts, settings, decisions=decisions if len(decisions) else None)
-
-    clusters = result.clusters.merge(contacts[["record_id", "record_fingerprint"]], on="record_id", how="right")
-    # Records the model left out (nothing to link on) are customers of their own.
-    lonely = clusters["cluster"].isna()
-    start = int(clusters["cluster"].max()) + 1 if (~lonely).any() else 0
-    clusters.loc[lonely, "cluster"] = range(start, start + int(lonely.sum()))
-    clusters["match_probability"] = clusters["match_probability"].fillna(1.0)
-    ids = assign_customer_ids(clusters, previous, next_number=next_number)
+    result, clusters, ids = link_customers(
+        contacts, settings, previous=previous, next_number=next_number, decisions=decisions
+    )
 
     links = (
         contacts[[*_LOCATION, "record_fingerprint"]]
         .merge(ids.records, on="record_id")
         .merge(clusters[["record_id", "match_probability"]], on="record_id")
     )
-    stamp = {"as_of": ctx.as_of_date, "run_id": ctx.run_id}
+    stamp: dict[str, Any] = {"as_of": ctx.as_of_date, "run_id": ctx.run_id}
     links = links.assign(**stamp)
 
     survivorship, survivorship_from = load_survivorship(ctx.sources)
