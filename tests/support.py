@@ -40,6 +40,13 @@ DATA_TABLES = [
     "staging.payment",
     "staging.field_issue",
     "staging.quarantine",
+    "core.customer",
+    "core.customer_source_record",
+    "core.customer_field_provenance",
+    "core.interaction",
+    "core.invoice",
+    "core.payment",
+    "marts.customer_reliability",
 ]
 RUN_COLUMNS = ["run_id"]
 

@@ -1,0 +1,58 @@
+-- Grain: one row per accounting customer code with invoices, of the last published night. Key: customer_code.
+create table if not exists marts.account_reliability (
+    customer_code varchar not null,
+    customer_id varchar,
+    reliability_class varchar not null,
+    invoices bigint not null,
+    invoices_due bigint not null,
+    invoices_overdue bigint,
+    median_days_late double precision,
+    weighted_days_late double precision,
+    share_paid_on_time double precision,
+    share_defaulted double precision,
+    currency varchar,
+    currencies integer,
+    balances_by_currency varchar,
+    open_balance double precision,
+    overdue_balance double precision,
+    dso double precision,
+    oldest_overdue_days integer,
+    oldest_overdue_on date,
+    recent_median_days_late double precision,
+    earlier_median_days_late double precision,
+    recent_invoices_due integer,
+    trend_days double precision,
+    trend varchar,
+    first_invoice_on date,
+    last_invoice_on date,
+    as_of date not null,
+    run_id varchar not null
+);
+comment on table marts.account_reliability is 'Payment reliability per accounting customer code, before codes are rolled up into customers.';
+comment on column marts.account_reliability.customer_code is 'The accounting customer''s code.';
+comment on column marts.account_reliability.customer_id is 'The customer the code''''s accounting row is linked to; empty before linkage.';
+comment on column marts.account_reliability.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due); rules and cut-offs in reliability.yml, see docs/reliability.md.';
+comment on column marts.account_reliability.invoices is 'Invoices with something to pay (paid, overdue or open).';
+comment on column marts.account_reliability.invoices_due is 'Invoices paid or past their due date: the ones lateness is measured on.';
+comment on column marts.account_reliability.invoices_overdue is 'Invoices unpaid past their due date.';
+comment on column marts.account_reliability.median_days_late is 'Median days late over the invoices due (0 = paid on or before the due date).';
+comment on column marts.account_reliability.weighted_days_late is 'Days late weighted by each invoice''s amount over the customer''s average invoice in the same currency.';
+comment on column marts.account_reliability.share_paid_on_time is 'Share of the invoices due paid in full by their due date (0..1).';
+comment on column marts.account_reliability.share_defaulted is 'Share of the invoices due left unpaid longer than the non-payer limit of reliability.yml.';
+comment on column marts.account_reliability.currency is 'The customer''s main currency (of most of its invoices; the base currency wins a tie): the currency of open_balance, overdue_balance and dso.';
+comment on column marts.account_reliability.currencies is 'How many currencies the customer is invoiced in.';
+comment on column marts.account_reliability.balances_by_currency is 'Open balance in every currency, e.g. ''EUR 120.00; PLN 35.10'' (see marts.customer_balance).';
+comment on column marts.account_reliability.open_balance is 'What the customer still owes, in currency.';
+comment on column marts.account_reliability.overdue_balance is 'The part of open_balance past its due date, in currency.';
+comment on column marts.account_reliability.dso is 'Days sales outstanding in currency: open balance / amount invoiced over the DSO window x window days.';
+comment on column marts.account_reliability.oldest_overdue_days is 'Days past due of the oldest unpaid invoice.';
+comment on column marts.account_reliability.oldest_overdue_on is 'Due date of the oldest unpaid invoice.';
+comment on column marts.account_reliability.recent_median_days_late is 'Median days late of invoices due in the recent months (reliability.yml trend.recent_months).';
+comment on column marts.account_reliability.earlier_median_days_late is 'Median days late of invoices due before that.';
+comment on column marts.account_reliability.recent_invoices_due is 'Invoices due in the recent months.';
+comment on column marts.account_reliability.trend_days is 'recent_median_days_late minus earlier_median_days_late (positive = paying later than before).';
+comment on column marts.account_reliability.trend is 'worse, better or stable; empty without both recent and earlier invoices.';
+comment on column marts.account_reliability.first_invoice_on is 'Issue date of the first invoice.';
+comment on column marts.account_reliability.last_invoice_on is 'Issue date of the latest invoice.';
+comment on column marts.account_reliability.as_of is 'The night''s as-of date.';
+comment on column marts.account_reliability.run_id is 'The run that computed the row.';

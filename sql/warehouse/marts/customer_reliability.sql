@@ -1,0 +1,63 @@
+-- Grain: one row per customer (per accounting code when the run has no links) of the last published night. Key: customer_id, else customer_codes.
+-- Invariants: overdue_balance <= open_balance; 0 <= share_paid_on_time <= 1; 0 <= late_payment_risk <= 1.
+create table if not exists marts.customer_reliability (
+    customer_id varchar,
+    customer_codes varchar,
+    reliability_class varchar not null,
+    invoices bigint not null,
+    invoices_due bigint not null,
+    invoices_overdue bigint,
+    median_days_late double precision,
+    weighted_days_late double precision,
+    share_paid_on_time double precision,
+    share_defaulted double precision,
+    currency varchar,
+    currencies integer,
+    balances_by_currency varchar,
+    open_balance double precision,
+    overdue_balance double precision,
+    dso double precision,
+    oldest_overdue_days integer,
+    oldest_overdue_on date,
+    recent_median_days_late double precision,
+    earlier_median_days_late double precision,
+    recent_invoices_due integer,
+    trend_days double precision,
+    trend varchar,
+    late_payment_risk double precision,
+    risk_source varchar,
+    first_invoice_on date,
+    last_invoice_on date,
+    as_of date not null,
+    run_id varchar not null
+);
+comment on table marts.customer_reliability is 'How reliably each customer pays, from accounting: class, lateness, balances, trend and late-payment risk.';
+comment on column marts.customer_reliability.customer_id is 'The customer (core.customer); empty when the run has no customer links yet, then the row is one accounting code.';
+comment on column marts.customer_reliability.customer_codes is 'The accounting codes rolled up into the row, comma-separated.';
+comment on column marts.customer_reliability.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due); rules and cut-offs in reliability.yml, see docs/reliability.md.';
+comment on column marts.customer_reliability.invoices is 'Invoices with something to pay (paid, overdue or open).';
+comment on column marts.customer_reliability.invoices_due is 'Invoices paid or past their due date: the ones lateness is measured on.';
+comment on column marts.customer_reliability.invoices_overdue is 'Invoices unpaid past their due date.';
+comment on column marts.customer_reliability.median_days_late is 'Median days late over the invoices due (0 = paid on or before the due date).';
+comment on column marts.customer_reliability.weighted_days_late is 'Days late weighted by each invoice''s amount over the customer''s average invoice in the same currency.';
+comment on column marts.customer_reliability.share_paid_on_time is 'Share of the invoices due paid in full by their due date (0..1).';
+comment on column marts.customer_reliability.share_defaulted is 'Share of the invoices due left unpaid longer than the non-payer limit of reliability.yml.';
+comment on column marts.customer_reliability.currency is 'The customer''s main currency (of most of its invoices; the base currency wins a tie): the currency of open_balance, overdue_balance and dso.';
+comment on column marts.customer_reliability.currencies is 'How many currencies the customer is invoiced in.';
+comment on column marts.customer_reliability.balances_by_currency is 'Open balance in every currency, e.g. ''EUR 120.00; PLN 35.10'' (see marts.customer_balance).';
+comment on column marts.customer_reliability.open_balance is 'What the customer still owes, in currency.';
+comment on column marts.customer_reliability.overdue_balance is 'The part of open_balance past its due date, in currency.';
+comment on column marts.customer_reliability.dso is 'Days sales outstanding in currency: open balance / amount invoiced over the DSO window x window days.';
+comment on column marts.customer_reliability.oldest_overdue_days is 'Days past due of the oldest unpaid invoice.';
+comment on column marts.customer_reliability.oldest_overdue_on is 'Due date of the oldest unpaid invoice.';
+comment on column marts.customer_reliability.recent_median_days_late is 'Median days late of invoices due in the recent months (reliability.yml trend.recent_months).';
+comment on column marts.customer_reliability.earlier_median_days_late is 'Median days late of invoices due before that.';
+comment on column marts.customer_reliability.recent_invoices_due is 'Invoices due in the recent months.';
+comment on column marts.customer_reliability.trend_days is 'recent_median_days_late minus earlier_median_days_late (positive = paying later than before).';
+comment on column marts.customer_reliability.trend is 'worse, better or stable; empty without both recent and earlier invoices.';
+comment on column marts.customer_reliability.late_payment_risk is 'Probability (0..1) that the customer''s next invoice is paid more than N days late (N in reliability.yml).';
+comment on column marts.customer_reliability.risk_source is 'model (the model beat the rule on held-back periods) or rule (the late rate of the customer''s class).';
+comment on column marts.customer_reliability.first_invoice_on is 'Issue date of the first invoice.';
+comment on column marts.customer_reliability.last_invoice_on is 'Issue date of the latest invoice.';
+comment on column marts.customer_reliability.as_of is 'The night''s as-of date.';
+comment on column marts.customer_reliability.run_id is 'The run that computed the row.';

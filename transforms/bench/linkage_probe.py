@@ -1,0 +1,137 @@
+"""Benchmark of the record linkage: time, peak memory and F1 on generated customers of a given size.
+
+``bench_linkage(root, customers)`` generates a company (seed 7), runs extract and standardize to get the staged
+contacts, links them and scores the clusters against the generator's truth. It also times the comparison step
+against recordlinkage.Compare on the same candidate pairs and levels (pairs per second).
+
+    uv run python -c "from pathlib import Path; from transforms.bench.linkage_probe import bench_linkage; \\
+        print(bench_linkage(Path('/tmp/bench_link'), 20000))"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.linkage import link_records, load_linkage_settings
+from transforms.linkage.blocking import candidate_pairs
+from transforms.linkage.compare import compare_pairs
+from transforms.linkage.evaluate import cluster_scores, pair_keys
+from transforms.linkage.prepare import prepare_records
+from transforms.linkage.settings import LinkageSettings
+from transforms.pipeline.memory import measure
+
+LOCATION = ["source_name", "source_file", "sheet", "row_number"]
+
+
+def staged_contacts(root: Path, customers: int, *, seed: int = 7, as_of: str = "2026-11-20") -> Path:
+    """Generate a company under ``root`` (unless already there) and stage it; returns the run folder."""
+    from transforms.pipeline import tasks
+    from transforms.sample_data import generate_sample
+
+    sample = root / f"sample_{customers}_{seed}"
+    if not (sample / "sources.yml").is_file():
+        generate_sample(sample, customers=customers, seed=seed)
+    data = root / f"data_{customers}_{seed}"
+    run_dir = data / "runs" / "linkage_bench"
+    if not (run_dir / "standardize" / "contact.parquet").is_file():
+        run = tasks.prepare_run(
+            sources=str(sample / "sources.yml"),
+            warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
+            as_of=as_of,
+            run_id="linkage_bench",
+            data_dir=str(data),
+        )
+        tasks.extract(run)
+        tasks.standardize(run)
+    return run_dir
+
+
+def contact_truth(contacts: pd.DataFrame, truth_rows: pd.DataFrame) -> pd.DataFrame:
+    """record_id -> the true customer (entity), joined on the row's location."""
+    joined = contacts[["record_id", *LOCATION]].merge(truth_rows[[*LOCATION, "customer_id"]], on=LOCATION, how="left")
+    return joined.rename(columns={"customer_id": "entity"})[["record_id", "entity"]]
+
+
+def compare_with_recordlinkage(
+    settings: LinkageSettings, prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray
+) -> pd.DataFrame:
+    """The same levels, with every similarity computed by recordlinkage.Compare on the pairs (for timing)."""
+    import recordlinkage as rl
+
+    def rl_similarity(metric: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        frame_a = pd.DataFrame({"v": a})
+        frame_b = pd.DataFrame({"v": b})
+        index = pd.MultiIndex.from_arrays([np.arange(len(a)), np.arange(len(b))])
+        comp = rl.Compare()
+        if metric in ("levenshtein", "hamming"):
+            comp.string("v", "v", method="damerau_levenshtein", label="s")
+            sim = comp.compute(index, frame_a, frame_b)["s"].to_numpy()
+            longest = np.maximum(pd.Series(a).str.len().to_numpy(), pd.Series(b).str.len().to_numpy())
+            distance: np.ndarray = np.rint((1.0 - sim) * longest)
+            return distance
+        method = {"jaro_winkler": "jarowinkler", "ratio": "levenshtein"}.get(metric, "qgram")
+        comp.string("v", "v", method=method, label="s")
+        similarity: np.ndarray = comp.compute(index, frame_a, frame_b)["s"].to_numpy()
+        return similarity
+
+    return compare_pairs(settings, prepared, left, right, similarity=rl_similarity)
+
+
+def _timed(func: Any) -> tuple[Any, float, float]:
+    """The call's result, wall seconds and the process's peak resident memory (MiB) while it ran."""
+    with measure() as m:
+        out = func()
+    return out, m.seconds, m.peak_rss_mb
+
+
+def bench_linkage(root: Path, customers: int, *, compare_sample: int = 200_000) -> list[dict[str, Any]]:
+    """Time, peak resident memory (MiB) and pairwise F1 of linking ``customers`` generated customers;
+    plus pairs/second of the comparison step, ours vs recordlinkage.Compare, on a sample of the candidates."""
+    run_dir = staged_contacts(root, customers)
+    contacts = pd.read_parquet(run_dir / "standardize" / "contact.parquet")
+    sample = root / f"sample_{customers}_7"
+    truth = contact_truth(contacts, pd.read_parquet(sample / "truth" / "rows.parquet"))
+    settings = load_linkage_settings(None)
+    result, seconds, peak = _timed(lambda: link_records(contacts, settings, seed=0))
+    score = cluster_scores(result.clusters, truth)
+    true_pairs = truth.merge(truth, on="entity")
+    true_pairs = true_pairs[true_pairs["record_id_x"] < true_pairs["record_id_y"]]
+    truth_keys = pair_keys(true_pairs["record_id_x"], true_pairs["record_id_y"])
+    blocked = pair_keys(result.pairs["record_id_l"], result.pairs["record_id_r"])
+    rows: list[dict[str, Any]] = [
+        {
+            "step": "link_records",
+            "customers": customers,
+            "records": len(contacts),
+            "candidate_pairs": len(result.pairs),
+            "seconds": round(seconds, 2),
+            "peak_rss_mib": round(peak, 1),
+            "precision": round(score["precision"], 4),
+            "recall": round(score["recall"], 4),
+            "f1": round(score["f1"], 4),
+            "blocking_recall": round(float(blocked.isin(truth_keys).sum() / len(truth_keys)), 4),
+            **{f"seconds_{k}": v for k, v in result.stats["seconds"].items()},
+        }
+    ]
+    prepared = prepare_records(contacts, settings)
+    cands = candidate_pairs(prepared, settings)
+    take = np.random.default_rng(0).choice(len(cands), min(compare_sample, len(cands)), replace=False)
+    left, right = cands.left[take], cands.right[take]
+    ours, t_ours, _ = _timed(lambda: compare_pairs(settings, prepared, left, right))
+    theirs, t_rl, _ = _timed(lambda: compare_with_recordlinkage(settings, prepared, left, right))
+    cmp_cols = [c for c in ours.columns if c.startswith("cmp_")]
+    same = float((ours[cmp_cols].to_numpy() == theirs[cmp_cols].to_numpy()).mean())
+    rows.append(
+        {
+            "step": "compare",
+            "pairs": len(left),
+            "pairs_per_second_ours": round(len(left) / t_ours),
+            "pairs_per_second_recordlinkage": round(len(left) / t_rl),
+            "share_of_levels_equal": round(same, 5),
+        }
+    )
+    return rows

@@ -1,0 +1,144 @@
+"""The linkage diagnostics page: one self-contained HTML file a steward or analyst can open anywhere.
+
+It shows what the model learned (m and u of every comparison level, as match weights), how the scored pairs
+are spread (the match-weight histogram, with the thresholds), what each blocking pass found, and, when the truth
+is known (tests, benchmarks), precision and recall against the match threshold. Charts are embedded as base64
+PNG, so the page needs no network and no other file. No personal data is shown: counts, levels, weights only.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from transforms.linkage.evaluate import pair_keys, threshold_curve
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from transforms.linkage.link import LinkResult
+
+
+def _png(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode("ascii")}">'
+
+
+def _weights_chart(result: LinkResult) -> str:
+    frame = result.model.as_frame()
+    fig, ax = plt.subplots(figsize=(8, 0.28 * len(frame) + 1))
+    labels = frame["comparison"] + ": " + frame["label"]
+    colors = np.where(frame["weight"] >= 0, "#2b8a3e", "#c92a2a")
+    ax.barh(np.arange(len(frame)), frame["weight"], color=colors)
+    ax.set_yticks(np.arange(len(frame)), labels, fontsize=8)
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("match weight log2(m/u)")
+    ax.set_title("What each level of agreement counts for")
+    return _png(fig)
+
+
+def _histogram(result: LinkResult) -> str:
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    w = result.pairs["match_weight"].to_numpy()
+    ax.hist(w, bins=80, color="#1c7ed6")
+    ax.set_yscale("log")
+    prior = np.log2(result.model.prior / (1 - result.model.prior))
+    settings = result.settings
+    if settings is not None:
+        for p, name in ((settings.thresholds.match, "match"), (settings.thresholds.review_lower, "review")):
+            ax.axvline(np.log2(p / (1 - p)) - prior, color="black", ls="--", lw=0.8)
+            ax.text(np.log2(p / (1 - p)) - prior, ax.get_ylim()[1], name, fontsize=8, va="top")
+    ax.set_xlabel("match weight (log2 Bayes factor)")
+    ax.set_ylabel("candidate pairs")
+    ax.set_title("Scored candidate pairs")
+    return _png(fig)
+
+
+def _blocking_chart(passes: list[dict[str, Any]]) -> str:
+    frame = pd.DataFrame(passes)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(frame) + 1))
+    y = np.arange(len(frame))
+    ax.barh(y, frame["pairs"], color="#adb5bd", label="pairs found")
+    ax.barh(y, frame["new_pairs"], color="#1c7ed6", label="not found by an earlier pass")
+    ax.set_yticks(y, frame["pass"], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("candidate pairs")
+    ax.legend(fontsize=8)
+    ax.set_title("Blocking passes")
+    return _png(fig)
+
+
+def _curve_chart(curve: pd.DataFrame, match: float | None) -> str:
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    ax.plot(curve["threshold"], curve["precision"], label="precision")
+    ax.plot(curve["threshold"], curve["recall"], label="recall")
+    if match is not None:
+        ax.axvline(match, color="black", ls="--", lw=0.8)
+    ax.set_xlabel("match probability threshold")
+    ax.set_ylim(0, 1.02)
+    ax.legend()
+    ax.set_title("Pairs against the truth")
+    return _png(fig)
+
+
+def _table(frame: pd.DataFrame) -> str:
+    return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="t")
+
+
+def write_diagnostics(result: LinkResult, path: Path | str, truth_pairs: pd.DataFrame | None = None) -> Path:
+    """Write the diagnostics page to ``path``; ``truth_pairs`` (record_id_l, record_id_r of true matches) adds
+    precision and recall against the threshold and the blocking recall."""
+    path = Path(path)
+    stats = result.stats
+    parts = [
+        "<h1>Record linkage diagnostics</h1>",
+        f"<p>{stats.get('records', 0):,} records, {stats.get('candidate_pairs', 0):,} candidate pairs, "
+        f"{stats.get('accepted_pairs', 0):,} linked pairs, {stats.get('clustering', {}).get('clusters', 0):,} "
+        f"customers, {stats.get('review_pairs', 0):,} pairs for a steward. Prior (chance two random records "
+        f"match): {result.model.prior:.3g}.</p>",
+        "<h2>m and u per comparison level</h2>",
+        _weights_chart(result),
+        _table(result.model.as_frame()),
+        "<h2>Match weights</h2>",
+        _histogram(result),
+        "<h2>Blocking</h2>",
+        _blocking_chart(stats.get("blocking", [])),
+        _table(pd.DataFrame(stats.get("blocking", []))),
+    ]
+    if truth_pairs is not None:
+        truth = pair_keys(truth_pairs["record_id_l"], truth_pairs["record_id_r"])
+        found = pair_keys(result.pairs["record_id_l"], result.pairs["record_id_r"])
+        recall = float(found.isin(truth).sum() / len(truth)) if len(truth) else 1.0
+        match = result.settings.thresholds.match if result.settings is not None else None
+        parts += [
+            "<h2>Against the truth</h2>",
+            f"<p>Blocking recall (true pairs among the candidates): {recall:.4f} of {len(truth):,} true pairs.</p>",
+            _curve_chart(threshold_curve(result.pairs, truth), match),
+        ]
+    seconds = stats.get("seconds", {})
+    parts += ["<h2>Time per step (s)</h2>", _table(pd.DataFrame([seconds])) if seconds else ""]
+    style = (
+        "body{font-family:sans-serif;max-width:960px;margin:2em auto;color:#222}"
+        "table.t{border-collapse:collapse;font-size:12px}table.t td,table.t th{padding:2px 8px;"
+        "border-bottom:1px solid #ddd;text-align:right}"
+    )
+    page = (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape('Linkage diagnostics')}</title>"
+        f"<style>{style}</style></head><body>{''.join(parts)}</body></html>"
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

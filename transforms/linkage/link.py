@@ -1,0 +1,212 @@
+"""Linking records into customers: prepare, block, compare, fit, score, cluster - one call, one result.
+
+``link_records`` is what the nightly linkage stage calls. Every step is a function of its own module so the
+on-entry matcher can reuse prepare/compare/score on one new record and a saved model.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.linkage.blocking import Candidates, candidate_pairs
+from transforms.linkage.cluster import cluster_links
+from transforms.linkage.compare import compare_pairs
+from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
+from transforms.linkage.prepare import ID, prepare_records
+from transforms.linkage.settings import LinkageSettings
+
+log = logging.getLogger(__name__)
+
+DECISION_COLUMNS = ("record_id_l", "record_id_r", "is_match")
+
+
+@dataclass
+class LinkResult:
+    """Scored candidate pairs, clusters, pairs for a steward, the fitted model and the run's figures."""
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    review: pd.DataFrame
+    model: FittedModel
+    stats: dict[str, Any] = field(default_factory=dict)
+    settings: LinkageSettings | None = None
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, step: str) -> None:
+        now = time.perf_counter()
+        self.seconds[step] = round(now - self._t, 3)
+        self._t = now
+
+
+def pass_agreement(
+    settings: LinkageSettings, prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Per blocking pass, whether each pair agrees on all of the pass's keys (would be found by it)."""
+    out = {}
+    for spec in settings.blocking.passes:
+        ok = np.ones(len(left), dtype=bool)
+        for key in spec.keys:
+            values = prepared[key].to_numpy(dtype=object)
+            lv, rv = values[left], values[right]
+            ok &= pd.notna(lv) & (lv == rv)
+        out[spec.name] = ok
+    return out
+
+
+def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame) -> Any:
+    """A function telling, for pairs of positions, whether the records strongly disagree (a conflict rule)."""
+    names = sorted({n for c in settings.conflicts for n in c.disagree})
+    if not names:
+        return lambda left, right: np.zeros(len(left), dtype=bool)
+    subset = settings.model_copy(update={"comparisons": [settings.comparison(n) for n in names]})
+
+    def check(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        if len(left) == 0:
+            return np.zeros(0, dtype=bool)
+        levels = compare_pairs(subset, prepared, left, right)
+        hit = np.zeros(len(left), dtype=bool)
+        for rule in settings.conflicts:
+            all_differ = np.ones(len(left), dtype=bool)
+            for n in rule.disagree:
+                all_differ &= levels[f"cmp_{n}"].to_numpy() == 0
+            hit |= all_differ
+        return hit
+
+    return check
+
+
+def _decision_positions(decisions: pd.DataFrame | None, prepared: pd.DataFrame) -> pd.DataFrame:
+    """Decided pairs as positions (l < r) with is_match; pairs naming unknown records are dropped."""
+    if decisions is None or decisions.empty:
+        return pd.DataFrame(
+            {
+                "l": pd.Series([], dtype=np.int64),
+                "r": pd.Series([], dtype=np.int64),
+                "is_match": pd.Series([], dtype=bool),
+            }
+        )
+    missing = [c for c in DECISION_COLUMNS if c not in decisions.columns]
+    if missing:
+        raise ValueError(f"decisions: missing column(s) {', '.join(missing)}")
+    pos = pd.Series(np.arange(len(prepared)), index=prepared[ID].to_numpy())
+    a = decisions["record_id_l"].astype(str).map(pos)
+    b = decisions["record_id_r"].astype(str).map(pos)
+    ok = a.notna() & b.notna() & (a != b)
+    if (~ok).any():
+        log.info("decisions: %d pairs name records not in tonight's data and are ignored", int((~ok).sum()))
+    pa, pb = a[ok].astype(np.int64).to_numpy(), b[ok].astype(np.int64).to_numpy()
+    out = pd.DataFrame(
+        {
+            "l": np.minimum(pa, pb),
+            "r": np.maximum(pa, pb),
+            "is_match": decisions.loc[ok, "is_match"].astype(bool).to_numpy(),
+        }
+    )
+    # The latest verdict on a pair wins (decisions come in the order they were made).
+    return out.drop_duplicates(["l", "r"], keep="last").reset_index(drop=True)
+
+
+def link_records(
+    records: pd.DataFrame,
+    settings: LinkageSettings,
+    *,
+    decisions: pd.DataFrame | None = None,
+    seed: int = 0,
+) -> LinkResult:
+    """Link the records within and across sources (as ``settings.link_type`` says) into clusters."""
+    timer = _Timer()
+    prepared = prepare_records(records, settings)
+    n = len(prepared)
+    if prepared[ID].duplicated().any():
+        raise ValueError(f"records: {settings.id_column} is not unique")
+    timer.lap("prepare")
+
+    cands: Candidates = candidate_pairs(prepared, settings)
+    timer.lap("blocking")
+    levels = compare_pairs(settings, prepared, cands.left, cands.right)
+    timer.lap("compare")
+
+    rng = np.random.default_rng(seed)
+    rp = random_pairs(prepared, settings, settings.training.u_random_pairs, rng)
+    u_levels = compare_pairs(settings, prepared, rp[0], rp[1])
+    timer.lap("random_pairs")
+
+    decided = _decision_positions(decisions, prepared)
+    labelled = None
+    if len(decided):
+        labelled = compare_pairs(settings, prepared, decided["l"].to_numpy(), decided["r"].to_numpy())
+        labelled["is_match"] = decided["is_match"].to_numpy()
+    agrees = pass_agreement(settings, prepared, cands.left, cands.right)
+    model = fit_model(settings, prepared, u_levels, levels, agrees, labelled=labelled, seed=seed)
+    timer.lap("fit")
+
+    weights = match_weights(model, levels)
+    prob = probability(weights, model.prior)
+    timer.lap("score")
+
+    accepted = prob >= settings.thresholds.match
+    must = decided[decided["is_match"].to_numpy(dtype=bool)]
+    cannot = decided[~decided["is_match"].to_numpy(dtype=bool)]
+    edge_l = np.concatenate([cands.left[accepted], must["l"].to_numpy()])
+    edge_r = np.concatenate([cands.right[accepted], must["r"].to_numpy()])
+    edge_p = np.concatenate([prob[accepted], np.ones(len(must))])
+    edge_must = np.concatenate([np.zeros(int(accepted.sum()), bool), np.ones(len(must), bool)])
+    clustering = cluster_links(
+        n,
+        edge_l,
+        edge_r,
+        edge_p,
+        must=edge_must,
+        conflict=conflict_checker(settings, prepared),
+        cannot=(cannot["l"].to_numpy() * n + cannot["r"].to_numpy()),
+    )
+    timer.lap("cluster")
+
+    ids = prepared[ID].to_numpy()
+    tf_cols = [c for c in levels.columns if c.startswith("tf_")]
+    pairs = pd.DataFrame(
+        {
+            "record_id_l": ids[cands.left],
+            "record_id_r": ids[cands.right],
+            "match_weight": weights,
+            "match_probability": prob,
+        }
+    )
+    pairs = pd.concat([pairs, levels.drop(columns=tf_cols)], axis=1)
+    pairs["blocked_by"] = cands.blocked_by
+    key = cands.left * n + cands.right
+    is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())
+    in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
+    review = pairs[in_band & ~is_decided].sort_values("match_probability", ascending=False).reset_index(drop=True)
+    clusters = pd.DataFrame({"record_id": ids, "cluster": clustering.labels, "match_probability": clustering.strength})
+    stats: dict[str, Any] = {
+        "records": n,
+        "linkable_records": int(prepared["_linkable"].sum()),
+        "blocking": cands.passes,
+        "candidate_pairs": len(cands),
+        "accepted_pairs": int(accepted.sum()),
+        "review_pairs": len(review),
+        "decisions": len(decided),
+        "clustering": clustering.stats,
+        "seconds": timer.seconds,
+    }
+    log.info(
+        "linkage: %d records, %d candidate pairs, %d links, %d clusters, %d pairs to review",
+        n,
+        len(cands),
+        int(accepted.sum()),
+        clustering.stats["clusters"],
+        len(review),
+    )
+    return LinkResult(pairs=pairs, clusters=clusters, review=review, model=model, stats=stats, settings=settings)

@@ -1,0 +1,129 @@
+"""``crm-etl match``: which existing customers a new record probably duplicates, as JSON.
+
+A form sends one record (JSON, logical field names such as given_name, surname, date_of_birth, phone, email,
+city, postcode, tax_id; ``phone_region`` and ``country`` tell how to read a phone written without its country
+code). The answer lists the customers whose records the nightly model pairs with it, best first, with the match
+probability and how each piece of evidence compared. The base is the latest published night's match index:
+found from an index folder, a run folder, or the warehouse's latest published run under the data folder.
+
+Exit code: 0 the record was checked (duplicates found or not), 1 there is no linked run to match against,
+2 the record cannot be read (the message names the field).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from transforms.linkage.matcher import INDEX_FOLDER, MatchIndex, RecordInputError, record_fields
+
+log = logging.getLogger(__name__)
+
+
+class NoIndexError(FileNotFoundError):
+    """No match index and no linked run folder could be found."""
+
+
+def _has_link(run_dir: Path) -> bool:
+    return (run_dir / "link" / "model.json").is_file()
+
+
+def _published_run_dir(data_dir: Path, warehouse_url: str | None) -> Path | None:
+    """The folder of the latest published run the warehouse records, if it is under ``data_dir`` and linked."""
+    from transforms.pipeline.context import safe_run_id
+    from transforms.warehouse.status import latest_published_run
+
+    url = warehouse_url or os.environ.get("CRM_WAREHOUSE_URL") or f"duckdb:///{data_dir / 'warehouse.duckdb'}"
+    if url.startswith("duckdb:///") and not Path(url.removeprefix("duckdb:///")).is_file():
+        return None  # never create an empty warehouse just to look for runs
+    try:
+        run_id = latest_published_run(url)
+    except Exception as exc:  # an unreachable or busy warehouse: fall back to the run folders
+        log.warning("match: cannot read the latest published run from the warehouse (%s)", type(exc).__name__)
+        return None
+    if run_id is None:
+        return None
+    folder = data_dir / "runs" / safe_run_id(run_id)
+    return folder if _has_link(folder) else None
+
+
+def _newest_linked_run(data_dir: Path) -> Path | None:
+    runs = data_dir / "runs"
+    found = [p.parent.parent for p in runs.glob("*/link/model.json")] if runs.is_dir() else []
+    return max(found, key=lambda p: (p / "link" / "model.json").stat().st_mtime, default=None)
+
+
+def find_index(
+    *, index_dir: Path | None, run_dir: Path | None, data_dir: Path, warehouse_url: str | None = None
+) -> tuple[MatchIndex, str]:
+    """The index to match against and where it came from: the index folder given, else the run folder given,
+    else the latest published run's folder under ``data_dir/runs`` (the warehouse says which), else the newest
+    run folder there with a ``link/`` folder. A run without a saved index has it built in memory (slower)."""
+    if index_dir is not None:
+        return MatchIndex.load(index_dir), str(index_dir)
+    run = run_dir or _published_run_dir(data_dir, warehouse_url) or _newest_linked_run(data_dir)
+    if run is None:
+        raise NoIndexError(
+            f"no linked run under {data_dir / 'runs'}: run the nightly linkage first, or pass --run-dir or --index"
+        )
+    saved = run / INDEX_FOLDER
+    if saved.is_dir():
+        return MatchIndex.load(saved), str(saved)
+    if not _has_link(run):
+        raise NoIndexError(f"{run}: this run has no linkage results (link/model.json)")
+    log.warning("match: %s has no saved match index; building it in memory from the run's files", run)
+    return MatchIndex.build(run), str(run)
+
+
+def _read_record(record_file: Path | None) -> object:
+    text = record_file.read_text("utf-8") if record_file is not None else sys.stdin.read()
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RecordInputError(
+            f"the record is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+
+
+def match_command(
+    record_file: Path | None,
+    index_dir: Path | None,
+    run_dir: Path | None,
+    data_dir: Path,
+    limit: int = 5,
+    *,
+    warehouse_url: str | None = None,
+    floor: float | None = None,
+) -> int:
+    """``crm-etl match``: read one record as JSON (a file, or stdin when ``record_file`` is None), print the
+    customers it probably duplicates as JSON; exit code 0 checked, 1 nothing to match against, 2 bad input."""
+    try:
+        record = _read_record(record_file)
+        record_fields(record)  # refuse a bad record before loading a large index
+    except (OSError, RecordInputError) as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 2
+    try:
+        index, origin = find_index(index_dir=index_dir, run_dir=run_dir, data_dir=data_dir, warehouse_url=warehouse_url)
+    except (OSError, ValueError) as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 1
+    try:
+        result = index.match_record(record, limit, floor=floor)
+    except RecordInputError as exc:
+        print(json.dumps({"error": str(exc)}, ensure_ascii=False))
+        return 2
+    low = index.settings.thresholds.review_lower if floor is None else floor
+    out: dict[str, Any] = {
+        "run_id": index.meta.get("run_id"),
+        "index": origin,
+        "floor": low,
+        **result.to_dict(),
+    }
+    log.info("match: %d candidates, %d customers above %.2f", result.candidates, len(result.matches), low)
+    print(json.dumps(out, ensure_ascii=False, indent=2))
+    return 0

@@ -1,0 +1,155 @@
+"""Records made ready for linking: evidence as text, derived match keys, and whether a record can be linked at all.
+
+Every later step (blocking, comparing, scoring one new record on entry) works on this prepared frame, so the
+keys are computed once, by one code path, whatever the size: a million staged contacts or a single new one.
+Steps run once per distinct value (names and dates repeat a lot), never once per row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import jellyfish
+import numpy as np
+import pandas as pd
+from anyascii import anyascii
+
+from transforms.linkage.nicknames import nickname_label, nickname_table
+from transforms.linkage.settings import LinkageSettings
+from transforms.settings.errors import SettingsError
+from transforms.standardize.names import name_key
+from transforms.standardize.vectorize import map_unique
+
+#: Columns every prepared frame has besides the evidence: the record's id, its source and whether it is linked.
+ID, SOURCE, LINKABLE = "_id", "_source", "_linkable"
+
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_LETTER = re.compile(r"[^a-z]+")
+_NON_DIGIT = re.compile(r"\D+")
+
+
+def _alnum(s: str) -> str:
+    return _NON_ALNUM.sub(" ", anyascii(s).lower()).strip()
+
+
+def _words(s: str) -> list[str]:
+    return s.split()
+
+
+_STEPS: dict[str, Callable[[str], str]] = {
+    "lower": str.lower,
+    "strip": str.strip,
+    "alnum": _alnum,
+    "letters": lambda s: _NON_LETTER.sub("", anyascii(s).lower()),
+    "digits": lambda s: _NON_DIGIT.sub("", s),
+    "first_word": lambda s: _words(s)[0] if _words(s) else "",
+    "last_word": lambda s: _words(s)[-1] if _words(s) else "",
+    "name_key": name_key,
+    "metaphone": lambda s: jellyfish.metaphone(s) if s else "",
+    "soundex": lambda s: jellyfish.soundex(s) if s else "",
+    "initial": lambda s: s[:1].lower(),
+    "sorted_words": lambda s: " ".join(sorted(_words(s))),
+    "iso_date": lambda s: s[:10],
+    "year": lambda s: s[:4],
+}
+
+
+def _step(name: str) -> Callable[[str], str]:
+    if name.startswith("prefix:"):
+        n = int(name.split(":", 1)[1])
+        return lambda s: s[:n]
+    if name.startswith("suffix:"):
+        n = int(name.split(":", 1)[1])
+        return lambda s: s[-n:]
+    return _STEPS[name]
+
+
+def as_text(values: pd.Series) -> pd.Series:
+    """A column as text (object dtype, None where missing): dates as YYYY-MM-DD, whole numbers without '.0'."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(values):
+        whole = values.notna() & (values == values.round())
+        out = values.astype(object).where(~whole, values.round().astype("Int64").astype(str))
+        out = out.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    else:
+        out = values.map(_cell_text)
+    text = out.astype(object).where(out.notna(), None)
+    result: pd.Series = text.map(lambda v: v if v is None or v.strip() else None)
+    return result
+
+
+def _cell_text(v: object) -> str | None:
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if hasattr(v, "isoformat"):
+        return str(v.isoformat())[:10]
+    return str(v).strip()
+
+
+def _chain(steps: list[str]) -> Callable[[object], str | None]:
+    funcs = [_step(s) for s in steps]
+
+    def apply(v: object) -> str | None:
+        if v is None:
+            return None
+        s = str(v)
+        for f in funcs:
+            s = f(s)
+            if not s:
+                return None
+        return s
+
+    return apply
+
+
+def _check_columns(records: pd.DataFrame, settings: LinkageSettings) -> None:
+    missing = [c for c in settings.input_columns if c not in records.columns]
+    if missing:
+        raise SettingsError(f"linkage settings: the records have no column {', '.join(map(repr, missing))}")
+
+
+def prepare_records(records: pd.DataFrame, settings: LinkageSettings) -> pd.DataFrame:
+    """The evidence columns as text, the derived keys, and ``_id``, ``_source``, ``_linkable``; index 0..n-1."""
+    _check_columns(records, settings)
+    src = records.reset_index(drop=True)
+    out = pd.DataFrame(index=src.index)
+    out[ID] = src[settings.id_column].astype(str).to_numpy()
+    out[SOURCE] = as_text(src[settings.source_column]).fillna("") if settings.source_column else ""
+    for col in settings.input_columns:
+        if col in (settings.id_column,) or col in out.columns:
+            continue
+        out[col] = as_text(src[col]) if not pd.api.types.is_bool_dtype(src[col]) else src[col]
+    table = nickname_table(tuple(tuple(g) for g in settings.nicknames))
+    for name, spec in settings.derived.items():
+        sources = [out[c] if c in out.columns else as_text(src[c]) for c in spec.source]
+        if spec.steps == ["nicknames"]:
+            keys = pd.Series(list(zip(*[s.to_numpy() for s in sources], strict=True)), index=out.index)
+            value = map_unique(keys, lambda t: nickname_label(t, table))
+        else:
+            joined = sources[0]
+            for extra in sources[1:]:
+                both = joined.notna() & extra.notna()
+                joined = joined.where(~both, joined.fillna("") + " " + extra.fillna("")).fillna(extra)
+            value = map_unique(joined, _chain([s for s in spec.steps if s != "nicknames"]))
+        if spec.only_if:
+            flag = src[spec.only_if]
+            failed = (flag.astype("boolean") == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712
+            value = value.astype(object).mask(pd.Series(failed, index=value.index))
+        values = value.to_numpy(dtype=object).copy()
+        values[pd.isna(values)] = None
+        out[name] = values
+    out[LINKABLE] = _linkable(out, settings)
+    return out
+
+
+def _linkable(out: pd.DataFrame, settings: LinkageSettings) -> pd.Series:
+    """A name and one piece of evidence; with no rule given, every record is linked."""
+    rule = settings.identifiable
+    ok = pd.Series(True, index=out.index)
+    if rule.names:
+        ok &= out[rule.names].notna().any(axis=1)
+    if rule.evidence:
+        ok &= out[rule.evidence].notna().any(axis=1)
+    return ok

@@ -1,0 +1,345 @@
+"""The linkage settings (``linkage.yml``): derived match keys, blocking passes, comparisons, training, thresholds.
+
+The linkage model is the same code for every company and every data set; what differs is which columns hold
+the evidence, how candidate pairs are found and how strictly a pair must agree. All of that lives here, so
+that FEBRL, a bibliography or tonight's contacts are linked by one algorithm with different settings.
+
+Bundled defaults (for the staged contact table) are in ``data/linkage.yml``; a company's ``linkage.yml``
+beside its sources file is merged over them (mappings key by key, lists replaced) and validated, and any
+mistake is reported with the file's name and the bad key.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from transforms.settings.layered import company_file, load_layered
+
+DEFAULT_FILE = Path(__file__).parent / "data" / "linkage.yml"
+COMPANY_FILE_NAME = "linkage.yml"
+
+LinkType = Literal["dedupe_only", "link_only", "dedupe_and_link"]
+ComparisonKind = Literal["exact", "string", "name", "date", "person_name"]
+Metric = Literal["jaro_winkler", "levenshtein", "ratio", "token_set", "token_sort"]
+
+#: Steps a derived column may apply, in order, to its source value (see transforms.linkage.prepare).
+STEP_NAMES: tuple[str, ...] = (
+    "lower",
+    "alnum",
+    "letters",
+    "digits",
+    "first_word",
+    "last_word",
+    "name_key",
+    "metaphone",
+    "soundex",
+    "initial",
+    "sorted_words",
+    "iso_date",
+    "year",
+    "nicknames",
+    "strip",
+)
+#: Levels of a person_name comparison, worst first: the whole name is one piece of evidence, because given
+#: name and surname are far from independent (common pairs such as "Anna Nowak", gendered surnames).
+PERSON_NAME_LEVELS: tuple[str, ...] = (
+    "different",
+    "both similar",
+    "same surname, other given name",
+    "same given name, other surname",
+    "same given name, similar surname",
+    "same surname, given name initial",
+    "same surname, similar given name",
+    "same surname, nickname",
+    "equal",
+)
+_PREFIX = re.compile(r"^prefix:(\d+)$")
+_SUFFIX = re.compile(r"^suffix:(\d+)$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+def _check_step(step: str) -> str:
+    if step in STEP_NAMES or _PREFIX.match(step) or _SUFFIX.match(step):
+        return step
+    raise ValueError(f"unknown step {step!r}: use one of {', '.join(STEP_NAMES)}, prefix:N or suffix:N")
+
+
+class Derived(_Frozen):
+    """A match key computed from one or more columns (joined by a space, or for ``nicknames`` each looked up)."""
+
+    source: list[str] = Field(alias="from", min_length=1)
+    steps: list[str] = Field(default_factory=list)
+    #: Keep the value only where this boolean column is not False (e.g. a tax id whose checksum failed).
+    only_if: str | None = None
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("steps")
+    @classmethod
+    def _known_steps(cls, v: list[str]) -> list[str]:
+        return [_check_step(s) for s in v]
+
+
+class BlockingPass(_Frozen):
+    """One way of finding candidate pairs: records whose key columns are all present and equal."""
+
+    name: str
+    keys: list[str] = Field(min_length=1)
+    #: Blocks larger than this are skipped (too common a key: a switchboard phone, "Anna Nowak" + a city).
+    max_block_size: int | None = Field(default=None, ge=2)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use lower-case letters, digits and _ (e.g. phone, dob_surname)")
+        return v
+
+
+class Blocking(_Frozen):
+    """The blocking passes; their candidate pairs are united."""
+
+    max_block_size: int = Field(default=500, ge=2)
+    passes: list[BlockingPass] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Blocking:
+        names = [p.name for p in self.passes]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"passes: the name {dupes[0]!r} is used twice")
+        return self
+
+
+class Comparison(_Frozen):
+    """How one piece of evidence is compared; its levels go from 0 (disagree) up to the best agreement."""
+
+    name: str
+    kind: ComparisonKind
+    column: str
+    metric: Metric = "jaro_winkler"
+    #: For string and name kinds: similarity floors (0..1, best first) or, for levenshtein, maximum distances.
+    thresholds: list[float] = Field(default_factory=list)
+    #: name kind: a column of nickname groups (from a ``nicknames`` step); equal groups are their own level.
+    nickname_column: str | None = None
+    #: name kind: an initial agreeing with a name ("J." and "Jan") is its own level.
+    initials: bool = False
+    #: Weight exact agreement by how rare the value is (common names count for less).
+    term_frequency: bool = False
+    #: A column the pair's values are compared on when the main column is missing on one side.
+    fallback_column: str | None = None
+    #: person_name kind: the surname column (``column`` holds the given name).
+    surname_column: str | None = None
+    #: False: compared (for conflict rules and the steward's view) but not counted in the match weight.
+    in_model: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if not _NAME.match(v):
+            raise ValueError("use lower-case letters, digits and _ (e.g. given_name, dob)")
+        return v
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Comparison:
+        if self.kind in ("exact", "date") and self.thresholds:
+            raise ValueError(f"thresholds: a comparison of kind {self.kind!r} takes none")
+        if self.metric == "levenshtein":
+            if any(t < 0 or t != int(t) for t in self.thresholds):
+                raise ValueError("thresholds: levenshtein thresholds are whole edit distances (1, 2)")
+            if self.thresholds != sorted(self.thresholds):
+                raise ValueError("thresholds: give the distances smallest first")
+        else:
+            if any(not 0 < t < 1 for t in self.thresholds):
+                raise ValueError("thresholds: similarity floors lie between 0 and 1")
+            if self.thresholds != sorted(self.thresholds, reverse=True):
+                raise ValueError("thresholds: give the similarity floors highest first")
+        if self.kind not in ("name", "person_name") and (self.nickname_column or self.initials):
+            raise ValueError("nickname_column and initials apply to comparisons of kind 'name' or 'person_name'")
+        if (self.kind == "person_name") != (self.surname_column is not None):
+            raise ValueError("surname_column: required by kind 'person_name', and only by it")
+        if self.kind == "person_name" and len(self.thresholds) != 1:
+            raise ValueError("thresholds: kind 'person_name' takes one similarity floor, e.g. [0.88]")
+        return self
+
+    @property
+    def level_labels(self) -> list[str]:
+        """Human names of the levels, index = level (0 = disagree)."""
+        if self.kind == "exact":
+            return ["different", "equal"]
+        if self.kind == "date":
+            return ["different", "one digit off", "day and month swapped", "equal"]
+        if self.kind == "person_name":
+            return list(PERSON_NAME_LEVELS)
+        fuzzy = [
+            f"distance <= {int(t)}" if self.metric == "levenshtein" else f"{self.metric} >= {t:g}"
+            for t in self.thresholds
+        ]
+        labels = ["different"]
+        if self.kind == "name" and self.initials:
+            labels.append("initial agrees")
+        labels += list(reversed(fuzzy))
+        if self.kind == "name" and self.nickname_column:
+            labels.append("nickname")
+        labels.append("equal")
+        return labels
+
+    @property
+    def top_level(self) -> int:
+        return len(self.level_labels) - 1
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        cols = [self.column]
+        if self.nickname_column:
+            cols.append(self.nickname_column)
+        if self.fallback_column:
+            cols.append(self.fallback_column)
+        if self.surname_column:
+            cols.append(self.surname_column)
+        return tuple(cols)
+
+
+class Identifiable(_Frozen):
+    """Which records carry enough to identify a person: a name and one piece of evidence; others stay single."""
+
+    names: list[str] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class Training(_Frozen):
+    """How m and u are estimated."""
+
+    u_random_pairs: int = Field(default=1_000_000, ge=1000)
+    em_max_pairs: int = Field(default=500_000, ge=100)
+    em_max_iterations: int = Field(default=40, ge=1)
+    em_tolerance: float = Field(default=1e-5, gt=0)
+    #: Starting guess of the share of candidate pairs that match.
+    prior_start: float = Field(default=0.1, gt=0, lt=1)
+    #: How many labelled pairs count as much as the EM estimate when both are blended.
+    label_weight: float = Field(default=200.0, gt=0)
+    #: Floor of a term frequency, so a value seen once in a small file is not taken as vanishingly rare.
+    tf_minimum: float = Field(default=1e-6, gt=0, lt=1)
+    #: Values kept in the saved model's term-frequency tables (rarer ones use the floor).
+    tf_table_size: int = Field(default=20_000, ge=10)
+    #: Added to every level count, so a level never seen does not get a probability of zero.
+    smoothing: float = Field(default=1.0, ge=0)
+
+
+class Thresholds(_Frozen):
+    """Match probabilities: at or above ``match`` a pair is linked; between ``review_lower`` and ``match`` a
+    steward decides."""
+
+    match: float = Field(default=0.95, gt=0, lt=1)
+    review_lower: float = Field(default=0.5, gt=0, lt=1)
+
+    @model_validator(mode="after")
+    def _order(self) -> Thresholds:
+        if self.review_lower > self.match:
+            raise ValueError("review_lower must not exceed match")
+        return self
+
+
+class Conflict(_Frozen):
+    """Strong evidence of two different people: every listed comparison disagrees (level 0, both present)."""
+
+    name: str
+    disagree: list[str] = Field(min_length=1)
+
+
+class LinkageSettings(_Frozen):
+    """The whole ``linkage.yml``."""
+
+    version: Literal[1] = 1
+    id_column: str = "record_id"
+    source_column: str | None = "source_name"
+    link_type: LinkType = "dedupe_and_link"
+    identifiable: Identifiable = Field(default_factory=Identifiable)
+    derived: dict[str, Derived] = Field(default_factory=dict)
+    #: Pairs of columns that may have been written the other way round (given name / surname).
+    swap: list[tuple[str, str]] = Field(default_factory=list)
+    blocking: Blocking
+    comparisons: list[Comparison] = Field(min_length=1)
+    conflicts: list[Conflict] = Field(default_factory=list)
+    #: A company's own nickname groups (first entry = the group's name), added to the bundled tables.
+    nicknames: list[list[str]] = Field(default_factory=list)
+    training: Training = Field(default_factory=Training)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    @field_validator("nicknames")
+    @classmethod
+    def _groups(cls, v: list[list[str]]) -> list[list[str]]:
+        for group in v:
+            if len(group) < 2:
+                raise ValueError("each nickname group lists at least two names, e.g. [Robert, Bob]")
+        return v
+
+    @field_validator("derived")
+    @classmethod
+    def _derived_names(cls, v: dict[str, Derived]) -> dict[str, Derived]:
+        for key in v:
+            if not _NAME.match(key):
+                raise ValueError(f"derived column {key!r}: use lower-case letters, digits and _")
+        return v
+
+    @model_validator(mode="after")
+    def _references(self) -> LinkageSettings:
+        names = [c.name for c in self.comparisons]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"comparisons: the name {dupes[0]!r} is used twice")
+        for conflict in self.conflicts:
+            for name in conflict.disagree:
+                if name not in names:
+                    raise ValueError(f"conflicts.{conflict.name}: unknown comparison {name!r}")
+        if self.link_type != "dedupe_only" and self.source_column is None:
+            raise ValueError(f"link_type {self.link_type!r} needs source_column")
+        return self
+
+    def comparison(self, name: str) -> Comparison:
+        return next(c for c in self.comparisons if c.name == name)
+
+    @property
+    def input_columns(self) -> tuple[str, ...]:
+        """Columns the records must have (everything not derived that blocking, comparisons or keys use)."""
+        derived = set(self.derived)
+        used: list[str] = [self.id_column]
+        if self.source_column:
+            used.append(self.source_column)
+        for d in self.derived.values():
+            used += d.source
+            if d.only_if:
+                used.append(d.only_if)
+        for p in self.blocking.passes:
+            used += p.keys
+        for c in self.comparisons:
+            used += list(c.columns)
+        for a, b in self.swap:
+            used += [a, b]
+        used += self.identifiable.names + self.identifiable.evidence
+        return tuple(dict.fromkeys(c for c in used if c not in derived))
+
+
+def load_linkage_settings(sources_file: Path | str | None = None) -> LinkageSettings:
+    """The settings a run uses: the bundled defaults, with the company's ``linkage.yml`` beside its sources file
+    merged over them when there is one."""
+    return load_layered(LinkageSettings, DEFAULT_FILE, company_file(sources_file, COMPANY_FILE_NAME))
+
+
+def settings_source(sources_file: Path | str | None) -> str:
+    """Where the settings come from (the company's file, or ``bundled defaults``), for the run's log."""
+    found = company_file(sources_file, COMPANY_FILE_NAME)
+    return str(found) if found else "bundled defaults"

@@ -1,0 +1,156 @@
+"""The receivables task: tonight's accounting export becomes settled invoices and each customer's reliability.
+
+Reads the staged invoices, payments and contacts, and the linkage stage's record-to-customer links when that
+stage has run (without them, customers are rolled up per accounting code and customer_id stays empty).
+Writes core.invoice, core.payment, the reliability marts (current and nightly history), the notes that
+disagree with accounting (appended to dq.failure) and the late-payment model's page. Nothing is written to
+the warehouse here: publish loads the folder's tables in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+from importlib.metadata import version
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.manifest import read_manifest, write_manifest
+from transforms.pipeline.outputs import TableOutput, publish_section, table_output
+from transforms.pipeline.tracking import StageResult
+from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
+from transforms.receivables.notes import note_values, read_extract_column
+from transforms.receivables.reliability import Assessment, assess
+from transforms.receivables.report import write_report
+from transforms.receivables.settings import load_reliability
+from transforms.settings import load_sources
+
+log = logging.getLogger(__name__)
+
+_CONTACT_COLUMNS = [
+    "record_id",
+    "source_name",
+    "source_kind",
+    "source_file",
+    "sheet",
+    "row_number",
+    "responsible",
+    "customer_code",
+    "attributes",
+]
+
+
+def _read(path: str | None, columns: list[str]) -> pd.DataFrame:
+    """A staged table (only the columns used), or an empty one when the stage wrote none tonight."""
+    if not path:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    names = set(pq.read_schema(path).names)
+    frame: pd.DataFrame = pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
+    for c in columns:
+        if c not in frame.columns:
+            frame[c] = None
+    return frame
+
+
+def read_links(run_dir: Path) -> pd.DataFrame | None:
+    """The linkage stage's record -> customer links, or None when it has not run in this run."""
+    path = run_dir / "link" / "customer_source_record.parquet"
+    if not path.exists():
+        return None
+    links: pd.DataFrame = pq.read_table(path, columns=["record_id", "customer_id"]).to_pandas()
+    return links
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path | None:
+    if not len(frame):
+        path.unlink(missing_ok=True)
+        return None
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    # A column empty tonight (customer_id without links) is still text in the warehouse.
+    for i, f in enumerate(table.schema):
+        if pa.types.is_null(f.type):
+            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
+    pq.write_table(table, path)
+    return path
+
+
+def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
+    """Write the night's tables and describe them for publishing."""
+    customers = result.customers.drop(columns=["customer_key"]).assign(
+        risk_source="model" if result.model.uses_model else "rule"
+    )
+    paths = {
+        "invoice": _write(result.invoices, out_dir / "invoice.parquet"),
+        "payment": _write(result.payments, out_dir / "payment.parquet"),
+        "customer_reliability": _write(customers, out_dir / "customer_reliability.parquet"),
+        "account_reliability": _write(result.accounts, out_dir / "account_reliability.parquet"),
+        "customer_balance": _write(
+            result.balances.drop(columns=["customer_key"]), out_dir / "customer_balance.parquet"
+        ),
+        "failure": _write(result.failures, out_dir / "reliability_note_failure.parquet"),
+    }
+    return [
+        table_output("core", "invoice", paths["invoice"]),
+        table_output("core", "payment", paths["payment"]),
+        table_output("marts", "customer_reliability", paths["customer_reliability"]),
+        table_output("marts", "customer_reliability_history", paths["customer_reliability"], mode="history"),
+        table_output("marts", "account_reliability", paths["account_reliability"]),
+        table_output("marts", "customer_balance", paths["customer_balance"]),
+        table_output("dq", "failure", paths["failure"], mode="history"),
+    ]
+
+
+def run_receivables(ctx: RunContext) -> StageResult:
+    """Settle tonight's accounting export and write every customer's payment reliability."""
+    run_dir = Path(ctx.run_dir)
+    tables = read_manifest(run_dir / "standardize" / "manifest.json")["tables"]
+    settings, origin = load_reliability(ctx.sources)
+    base_currency = settings.base_currency or load_sources(ctx.sources).defaults.currency
+    out_dir = ctx.stage_dir("receivables")
+
+    invoices = _read(tables["invoice"]["path"], INVOICE_INPUT)
+    payments = _read(tables["payment"]["path"], PAYMENT_INPUT)
+    contacts = _read(tables["contact"]["path"], _CONTACT_COLUMNS)
+    links = read_links(run_dir)
+    if links is None:
+        log.info("no customer links in this run: reliability is rolled up per accounting code")
+    field = settings.note.field.removeprefix("attributes.")
+    extracts = read_extract_column(run_dir / "extract" / "manifest.json", field)
+    notes = note_values(contacts, settings.note.field, extracts)
+
+    result = assess(
+        invoices,
+        payments,
+        contacts,
+        links,
+        as_of=ctx.as_of_date,
+        run_id=ctx.run_id,
+        settings=settings,
+        base_currency=base_currency,
+        notes=notes,
+    )
+    outputs = write_outputs(result, out_dir)
+    versions = {p: version(p) for p in ("scikit-learn", "pandas", "numpy", "duckdb")}
+    report = write_report(result.model, out_dir / "model.html", run_id=ctx.run_id, as_of=ctx.as_of, versions=versions)
+    if result.model.model is not None:
+        with (out_dir / "model.pkl").open("wb") as fh:
+            pickle.dump(result.model.model, fh)
+    log.info("receivables: %s", json.dumps(result.counts, default=str))
+    manifest_path = write_manifest(
+        out_dir / "manifest.json",
+        {
+            "settings": origin,
+            "linked": links is not None,
+            "base_currency": base_currency,
+            "counts": result.counts,
+            "model": result.model.summary(),
+            "report": str(report),
+            "publish": publish_section(outputs),
+        },
+    )
+    return StageResult(manifest_path, rows_in=len(invoices) + len(payments), rows_out=len(result.customers))
