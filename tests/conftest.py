@@ -1,4 +1,4 @@
-"""Session fixtures: a generated sample company and one finished run over it (CLI path, DuckDB)."""
+"""Session fixtures: a generated sample company, one finished run over it (DuckDB), and a staged 20k company."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import PipelineRun, run_pipeline
+from transforms.pipeline import tasks
 from transforms.sample_data import generate_sample
 
 
@@ -22,3 +23,24 @@ def sample_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def pipeline_run(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> PipelineRun:
     """One finished run over the sample company."""
     return run_pipeline(sample_dir, tmp_path_factory.mktemp("data"), run_id="test_run_1")
+
+
+@pytest.fixture(scope="session")
+def staged_20k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(sample folder, run folder) of a 20,000-customer company (seed 7) after extract and standardize.
+
+    Shared by the linkage, receivables and segment tests that check themselves against the generator's truth.
+    """
+    sample = tmp_path_factory.mktemp("s20k")
+    generate_sample(sample, customers=20_000, seed=7)
+    data = tmp_path_factory.mktemp("d20k")
+    run_dir = tasks.prepare_run(
+        sources=str(sample / "sources.yml"),
+        warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
+        as_of="2026-11-20",
+        run_id="staged_20k",
+        data_dir=str(data),
+    )
+    tasks.extract(run_dir)
+    tasks.standardize(run_dir)
+    return sample, Path(run_dir)

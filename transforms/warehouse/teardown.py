@@ -10,10 +10,9 @@ be finalized in order.
 from __future__ import annotations
 
 import atexit
+import functools
 import gc
 import sys
-
-_registered = False
 
 
 def _release_duckdb_modules() -> None:
@@ -24,9 +23,7 @@ def _release_duckdb_modules() -> None:
     gc.collect()
 
 
+@functools.cache
 def quiet_duckdb_teardown() -> None:
     """Register the exit hook once per process (it runs after the handlers registered later)."""
-    global _registered
-    if not _registered:
-        atexit.register(_release_duckdb_modules)
-        _registered = True
+    atexit.register(_release_duckdb_modules)
