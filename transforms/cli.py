@@ -197,6 +197,36 @@ def review_import(
         raise typer.Exit(1)
 
 
+warehouse_app = typer.Typer(no_args_is_help=True, help="Access to the warehouse: roles and the analysts' extract.")
+app.add_typer(warehouse_app, name="warehouse")
+
+
+@warehouse_app.command("roles")
+def warehouse_roles(
+    *, warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the PostgreSQL warehouse.")] = DEFAULT_WAREHOUSE
+) -> None:
+    """Create or update the roles crm_loader, crm_steward and crm_analyst (PostgreSQL; see docs/access.md)."""
+    from transforms.warehouse.access import AccessError, apply_roles_command
+
+    try:
+        console.print(apply_roles_command(warehouse), markup=False)
+    except AccessError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+
+
+@warehouse_app.command("extract")
+def warehouse_extract(
+    *,
+    out: Annotated[Path, typer.Option(help="The DuckDB file to write for analysts.")],
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+) -> None:
+    """Write a DuckDB file of the marts and analyst views only: no names, phones, e-mails, addresses, birth dates."""
+    from transforms.warehouse.extract import analyst_extract_command
+
+    console.print(analyst_extract_command(warehouse, str(out)), markup=False)
+
+
 def main() -> None:
     """Entry point for `python -m transforms.cli`."""
     from transforms.warehouse.teardown import quiet_duckdb_teardown
