@@ -80,6 +80,7 @@ def run(
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
         raise typer.Exit(2) from None
+
     def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
 
@@ -159,6 +160,24 @@ def status(
         console.print("[bold]Failures[/bold]")
         for p in problems:
             console.print(f"  {p['run_id']} · {p['what']}: {p['message']}", markup=False, highlight=False)
+
+
+@app.command("check-record")
+def check_record(
+    file: Annotated[
+        Path | None, typer.Argument(help="A JSON file with one record; default: read standard input.")
+    ] = None,
+    *,
+    sources: Annotated[Path | None, typer.Option(help="The sources file (its quality.yml is used, if any).")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="A source's name: the record then uses that source's column names.")
+    ] = None,
+    kind: Annotated[str, typer.Option(help="journal, spreadsheet or accounting_customers.")] = "spreadsheet",
+) -> None:
+    """Check one new record against the nightly rules before it is saved; prints JSON (exit 1: refuse to save)."""
+    from transforms.quality.entry import check_record_command
+
+    raise typer.Exit(check_record_command(file, source, sources, kind))
 
 
 review_app = typer.Typer(no_args_is_help=True, help="The data steward's review of doubtful matches.")

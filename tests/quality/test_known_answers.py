@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -49,6 +50,8 @@ for _rule, _kinds in RULE_DEFECTS.items():
     for _kind in _kinds:
         DEFECT_RULES[_kind] = (*DEFECT_RULES.get(_kind, ()), _rule)
 PERSON_KINDS = ("journal", "spreadsheet")
+#: Planted defects that leave a phone or e-mail unusable as a way to reach the customer.
+CONTACT_UNUSABLE = ("missing", "sentinel", "bad_email", "bad_phone")
 MANDATORY = ("surname", "given_name", "date_of_birth")
 
 
@@ -99,7 +102,6 @@ def _expected(s: dict[str, object]) -> pd.DataFrame:
     # sources (a company row needs no date of birth); a sentinel in any field is reported by sentinel_used.
     mandatory = absent & person & d["field"].isin(MANDATORY) & ~(d["field"].eq("date_of_birth") & d["is_company"])
     sentinel = d["defect"].eq("sentinel") & d["field"].ne("*")
-    contact_email_phone = absent & person & d["field"].isin(("phone", "email"))
     other = ~absent
     # Stale rows are only visible when the file writes a last-update date.
     other &= ~(d["defect"].eq("stale") & d["value"].fillna("").eq(""))
@@ -108,12 +110,13 @@ def _expected(s: dict[str, object]) -> pd.DataFrame:
         d[sentinel].assign(rule_group="sentinel_used"),
         d[other].assign(rule_group=d.loc[other, "defect"]),
     ]
-    # Phone or e-mail: expected when neither is there and at least one was planted missing.
-    pe = d[contact_email_phone]
+    # Phone or e-mail: expected when neither is usable: missing, a sentinel or malformed (an e-mail with @@ or a
+    # phone with letters does not reach the customer), and at least one of them was planted so.
+    pe = d[person & d["field"].isin(("phone", "email")) & d["defect"].isin(CONTACT_UNUSABLE)]
     truth = rows.set_index(KEY)
     group_rows = []
     for loc, part in pe.groupby(KEY):
-        t = truth.loc[loc]
+        t: Any = truth.loc[loc]  # type: ignore[index]
         planted = set(part["field"])
         phone_gone = "phone" in planted or t["phone"] is None
         email_gone = "email" in planted or t["email"] is None
@@ -147,7 +150,8 @@ def _score(s: dict[str, object]) -> pd.DataFrame:
     for r in f.itertuples(index=False):
         loc = tuple(getattr(r, c) for c in KEY)
         fields = ("phone", "email") if r.field == "phone_or_email" else (r.field,)
-        hit = any((*loc, fld, kind) in planted for fld in fields for kind in RULE_DEFECTS[r.rule])
+        kinds = CONTACT_UNUSABLE if r.field == "phone_or_email" else RULE_DEFECTS[str(r.rule)]
+        hit = any((*loc, fld, kind) in planted for fld in fields for kind in kinds)
         verdict = "planted" if hit else "not_planted"
         if not hit and r.rule == "mandatory_field_missing" and loc in truth.index:
             t = truth.loc[loc]
@@ -234,3 +238,84 @@ def test_gate_writes_everything_then_names_rule_file_and_rows(scored: dict[str, 
     assert (validate / "failure.parquet").is_file()
     manifest = json.loads((validate / "manifest.json").read_text("utf-8"))
     assert manifest["gate"]["passed"] is False
+
+
+def test_direct_evaluation_matches_great_expectations(scored: dict[str, object]) -> None:
+    """check_record and the golden-record suite evaluate checks without GX: same failing rows on a whole night."""
+    from transforms.pipeline.validate_stage import read_staged
+    from transforms.quality.checks import SUITES, checks_for
+    from transforms.quality.evaluate import evaluate_checks
+    from transforms.quality.frames import frames_for_run
+    from transforms.quality.runner import _frame_for
+    from transforms.quality.settings import settings_for_sources
+    from transforms.settings import load_sources
+    from transforms.standardize.sentinels import load_sentinels
+
+    sample = Path(scored["sample"])  # type: ignore[arg-type]
+    sources = load_sources(sample / "sources.yml")
+    settings, _ = settings_for_sources(sample / "sources.yml")
+    as_of = dt.date.fromisoformat(AS_OF)
+    frames = frames_for_run(
+        read_staged(str(scored["run_dir"])),
+        settings=settings,
+        sentinels=load_sentinels(),
+        sources=sources,
+        as_of=as_of,
+    )
+    ours = set()
+    for suite in SUITES:
+        frame = _frame_for(suite, frames)
+        if frame is None:
+            continue
+        checks = checks_for(suite, settings, as_of)
+        for check in checks:
+            rows = evaluate_checks(frame, [check])[check.key]
+            part = frame.iloc[rows]
+            ours |= set(zip(part["source_file"], part["sheet"], part["row_number"], [check.field] * len(part),
+                            [check.rule] * len(part), strict=True))  # fmt: skip
+    f: pd.DataFrame = scored["failures"]  # type: ignore[assignment]
+    f = f[f["row_number"] > 0]
+    theirs = set(zip(f["source_file"], f["sheet"], f["row_number"], f["field"], f["rule"], strict=True))
+    assert len(theirs) > 300
+    assert ours == theirs
+
+
+def test_check_record_answers_like_the_night_for_sample_rows(scored: dict[str, object]) -> None:
+    """Rows of the sample's spreadsheets and journals, sent as a form would with the source's headers."""
+    from transforms.quality.entry import check_record
+    from transforms.settings import load_sources
+
+    sample = Path(scored["sample"])  # type: ignore[arg-type]
+    sources = load_sources(sample / "sources.yml")
+    files = json.loads((Path(str(scored["run_dir"])) / "extract" / "manifest.json").read_text("utf-8"))["files"]
+    f: pd.DataFrame = scored["failures"]  # type: ignore[assignment]
+    night = pd.Series(
+        {key: sorted(zip(g["rule"], g["field"], strict=True)) for key, g in f.groupby(KEY)}, dtype="object"
+    )
+    compared = failing = 0
+    for line in files:
+        if line["status"] != "ok" or line["source_kind"] not in PERSON_KINDS:
+            continue
+        spec = sources.source(line["source_name"])
+        header_of = {target: header for header, target in spec.columns.items()}
+        records = pd.read_parquet(line["records_path"])
+        keys = list(zip(records["source_name"], records["source_file"], records["sheet"], records["row_number"],
+                        strict=True))  # fmt: skip
+        bad = [i for i, k in enumerate(keys) if k in night.index][:12]
+        good = [i for i, k in enumerate(keys) if k not in night.index][:3]
+        for i in bad + good:
+            row = records.iloc[i]
+            record = {header_of[c]: row[c] for c in records.columns if c in header_of and isinstance(row[c], str)}
+            if isinstance(row["attributes"], str):
+                record.update(json.loads(row["attributes"]))
+            if spec.responsible and spec.responsible.column:
+                record[spec.responsible.column] = row["responsible"]
+            answer = check_record(
+                record, sources_file=sample / "sources.yml", source=spec.name, as_of=dt.date.fromisoformat(AS_OF)
+            )
+            got = sorted((x["rule"], x["field"]) for x in answer["findings"])
+            expected = night.get(keys[i], [])
+            assert got == expected, (keys[i], got, expected)
+            compared += 1
+            failing += bool(expected)
+    assert compared > 60 and failing > 50

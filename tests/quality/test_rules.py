@@ -208,17 +208,19 @@ def _payments() -> pd.DataFrame:
     )
 
 
-def test_accounting_rules_and_gate() -> None:
-    result = _run({"invoice": _invoices(), "payment": _payments(), "field_issue": _issues([])})
+def test_accounting_rules_and_gate(tmp_path: Any) -> None:
+    tables = {"invoice": _invoices(), "payment": _payments(), "field_issue": _issues([])}
+    result = _run(tables, company="gate:\n  min_rows: 0\n", tmp_path=tmp_path)
     assert _failed(result, "invoice_number_format") == [(2, "invoice_number", "FV 2025/2")]
     assert _failed(result, "credit_note_number_format") == [(5, "invoice_number", "FK/25/1")]
     assert _failed(result, "negative_invoice_amount") == [(3, "amount", "-20.00")]
     assert _failed(result, "payment_before_invoice") == [(3, "payment_date", "2025-01-02")]
     assert _failed(result, "payment_unknown_invoice") == [(4, "invoice_number", "FV/2019/000999")]
     assert _failed(result, "duplicate_payment") == [(5, "*", "P1")]
-    # One bad row in three or five is far over a 2 % tolerance: the gate names the rule, file and rows.
+    # One bad row in three or five is far over a 2 % tolerance: the gate names the rule, file, field and rows.
     described = [v.describe() for v in result.violations]
     assert any(d.startswith("duplicate_payment: payments.csv (payments): 1 of 5 rows") for d in described)
+    assert any("fail on invoice_number (1)" in d and "rules.invoice_number_format.tolerance" in d for d in described)
     assert {v.rule for v in result.violations} == {
         "invoice_number_format",
         "credit_note_number_format",
@@ -226,3 +228,45 @@ def test_accounting_rules_and_gate() -> None:
         "payment_unknown_invoice",
         "duplicate_payment",
     }
+
+
+def test_small_files_do_not_trip_a_share_tolerance() -> None:
+    """Five rows with one bad one is 20 %, but below gate.min_rows (20 by default) a share says nothing."""
+    result = _run({"invoice": _invoices(), "payment": _payments(), "field_issue": _issues([])})
+    assert _failed(result, "duplicate_payment") == [(5, "*", "P1")]
+    assert result.violations == []
+
+
+def test_a_zero_tolerance_applies_to_small_files(tmp_path: Any) -> None:
+    tables = {"invoice": _invoices(), "payment": _payments(), "field_issue": _issues([])}
+    result = _run(
+        tables, company="rules:\n  duplicate_payment: {severity: critical, tolerance: 0}\n", tmp_path=tmp_path
+    )
+    assert [v.rule for v in result.violations] == ["duplicate_payment"]
+
+
+def test_an_invalid_email_or_phone_is_not_a_usable_contact() -> None:
+    """Phone "n/a" and a malformed e-mail: the row has no way to reach the customer (phone_or_email missing)."""
+    contacts = _contacts(
+        [
+            {"phone": "n/a", "phone_e164": None, "email": None},  # 1: sentinel phone, malformed e-mail
+            {"phone": "n/a", "phone_e164": None},  # 2: sentinel phone, good e-mail: reachable
+            {"phone": "601 23", "phone_e164": None, "email": None},  # 3: too short phone, no e-mail
+            {"phone": "601 234 567", "email": None},  # 4: good phone, malformed e-mail: reachable
+        ]
+    )
+    issues = _issues(
+        [
+            ("anna-1", "phone", "sentinel:n/a", "n/a"),
+            ("anna-1", "email", "invalid_format", "jan@@wp.pl"),
+            ("anna-2", "phone", "sentinel:n/a", "n/a"),
+            ("anna-3", "phone", "too_short", "601 23"),
+            ("anna-4", "email", "invalid_format", "jan@@wp.pl"),
+        ]
+    )
+    result = _run({"contact": contacts, "field_issue": issues})
+    assert _failed(result, "mandatory_field_missing") == [
+        (1, "phone_or_email", "n/a | jan@@wp.pl"),
+        (3, "phone_or_email", "601 23"),
+    ]
+    assert _failed(result, "email_format") == [(1, "email", "jan@@wp.pl"), (4, "email", "jan@@wp.pl")]

@@ -29,6 +29,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import settings_for_sources
 from transforms.settings import load_sources
 from transforms.warehouse.engine import make_engine
@@ -166,6 +167,9 @@ def run_link(ctx: RunContext) -> StageResult:
     (out_dir / "model.json").write_text(json.dumps(result.model.to_dict(), indent=2), "utf-8")
 
     core_interaction = _interactions(interactions, contacts, customer_of)
+    # The consolidated customers get their own data-quality suite; its failures join the night's dq tables.
+    quality, _ = settings_for_sources(ctx.sources)
+    dq_failures, dq_metrics = customer_suite_failures(golden.assign(**stamp), quality)
     paths = {
         "customer": _write(golden.assign(**stamp), out_dir / "customer.parquet"),
         "customer_source_record": _write(links, out_dir / "customer_source_record.parquet"),
@@ -178,6 +182,10 @@ def run_link(ctx: RunContext) -> StageResult:
         table_output("core", name, path, mode="ledger" if name == "customer_id_history" else "replace")
         for name, path in paths.items()
     ]
+    outputs += [
+        table_output("dq", "failure", _write(dq_failures, out_dir / "customer_failure.parquet"), mode="history"),
+        table_output("dq", "metric", _write(dq_metrics, out_dir / "customer_metric.parquet"), mode="history"),
+    ]
     events = ids.history["event"].value_counts().to_dict() if len(ids.history) else {}
     summary: dict[str, Any] = {
         "records": len(contacts),
@@ -189,6 +197,7 @@ def run_link(ctx: RunContext) -> StageResult:
         "review_workbook": str(workbook),
         "diagnostics": str(diagnostics),
         "survivorship_settings": survivorship_from,
+        "customer_failures": len(dq_failures),
     }
     log.info(
         "linked %d records into %d customers; %d pairs for review; id events %s",

@@ -9,8 +9,12 @@ suites of ``transforms.quality`` and writes, under ``data/runs/<run id>/validate
 - ``data_docs/``: the Great Expectations Data Docs (HTML) of the night's validations;
 - ``manifest.json``: paths, counts, the settings used and the gate's verdict.
 
+Besides the suites, two rules are judged per file (``transforms.quality.file_rules``): the file's age
+(freshness) and its row count against the last published night, read from the warehouse's
+``ops.reconciliation`` (nothing to compare on a first night).
+
 When a critical rule fails on more of a file's rows than its tolerance, everything is written first, then
-``QualityGateError`` is raised naming the rule, the file and the number of rows.
+``QualityGateError`` is raised naming the rule, the field, the file, the counts and the settings file.
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ import pyarrow.parquet as pq
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.file_rules import file_rule_results
 from transforms.quality.frames import frames_for_run
-from transforms.quality.gate import QualityGateError
-from transforms.quality.settings import settings_for_sources
+from transforms.quality.gate import QualityGateError, gate_violations
+from transforms.quality.history import previous_row_counts
+from transforms.quality.settings import DEFAULT_FILE, check_source_names, settings_for_sources
 from transforms.settings import load_sources
 from transforms.standardize.sentinels import load_sentinels
+from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +56,36 @@ def read_staged(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     return out
 
 
+def settings_file_hint(origin: str, sources_file: str | Path) -> str:
+    """Where an operator changes a tolerance: the company's quality.yml, or where to create one."""
+    if origin != "bundled defaults":
+        return origin
+    beside = Path(sources_file).expanduser().resolve().parent / "quality.yml"
+    return f"the bundled defaults ({DEFAULT_FILE}); to change them, write {beside}"
+
+
+def _previous_counts(ctx: RunContext) -> dict[tuple[str, str], int]:
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        return previous_row_counts(engine, run_id=ctx.run_id, as_of=ctx.as_of_date)
+    finally:
+        engine.dispose()
+
+
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [f for f in frames if len(f)]
+    if not parts:
+        return frames[0]
+    return pd.concat(parts, ignore_index=True)[list(frames[0].columns)]
+
+
 def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     """Validate the run's staged tables; write failures, metrics and Data Docs; raise if the gate fails."""
     from transforms.quality.runner import run_quality
 
     sources = load_sources(ctx.sources)
     settings, origin = settings_for_sources(ctx.sources)
+    check_source_names(settings, [s.name for s in sources.sources], origin)
     sentinels = load_sentinels(sources.defaults.sentinels or None)
     staged = read_staged(ctx.run_dir)
     out_dir = ctx.stage_dir("validate")
@@ -68,6 +99,19 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
         run_id=ctx.run_id,
         data_docs_dir=docs_dir if data_docs else None,
     )
+    files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
+    by_file = file_rule_results(
+        files,
+        sources=sources,
+        settings=settings,
+        as_of=ctx.as_of_date,
+        run_id=ctx.run_id,
+        previous=_previous_counts(ctx),
+    )
+    result.failures = _concat([result.failures, by_file.failures])
+    result.metrics = _concat([result.metrics, by_file.metrics])
+    result.per_file = _concat([result.per_file, by_file.per_file])
+    result.violations = gate_violations(result.per_file)
     paths: dict[str, str] = {}
     for name, frame in (("failure", result.failures), ("metric", result.metrics), ("per_file", result.per_file)):
         path = out_dir / f"{name}.parquet"
@@ -94,5 +138,5 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     manifest_path = write_manifest(out_dir / "manifest.json", manifest)
     log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(result.failures), origin)
     if result.violations:
-        raise QualityGateError(result.violations)
+        raise QualityGateError(result.violations, settings_file_hint(origin, ctx.sources))
     return StageResult(manifest_path, rows_in=rows_in, rows_out=len(result.failures))

@@ -14,12 +14,26 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
-from transforms.quality.frames import INVOICE_SENTINEL_FIELDS, PAYMENT_SENTINEL_FIELDS, SENTINEL_FIELDS, cutoff
+from transforms.quality.frames import (
+    INVOICE_SENTINEL_FIELDS,
+    PAYMENT_SENTINEL_FIELDS,
+    PHONE_PATTERN,
+    SENTINEL_FIELDS,
+    cutoff,
+)
 from transforms.quality.rules import explain
 from transforms.quality.settings import QualitySettings
 
-SuiteName = Literal["journal", "spreadsheet", "accounting_customers", "invoices", "payments", "contact"]
-SUITES: tuple[SuiteName, ...] = ("journal", "spreadsheet", "accounting_customers", "invoices", "payments", "contact")
+SuiteName = Literal["journal", "spreadsheet", "accounting_customers", "invoices", "payments", "contact", "customer"]
+SUITES: tuple[SuiteName, ...] = (
+    "journal",
+    "spreadsheet",
+    "accounting_customers",
+    "invoices",
+    "payments",
+    "contact",
+    "customer",
+)
 CONTACT_KINDS = ("journal", "spreadsheet", "accounting_customers")
 #: Which validation frame each suite runs on (contact suites on the rows of their kind only).
 SUITE_FRAME: dict[str, str] = {
@@ -29,10 +43,10 @@ SUITE_FRAME: dict[str, str] = {
     "contact": "contact",
     "invoices": "invoice",
     "payments": "payment",
+    "customer": "customer",
 }
-#: Checked after a leading label such as "tel." is dropped (phone_labels.yml).
-#: Letters anywhere, or fewer than 7 / more than 15 digits, fail ([^\W\d_] is any letter of any script).
-PHONE_PATTERN = r"^(?!.*[^\W\d_])(?:\D*\d){7,15}\D*$"
+#: A golden record's phone is stored in E.164: a plus, then 7 to 15 digits.
+E164_PATTERN = r"^\+[1-9]\d{6,14}$"
 
 Test = Literal["not_null", "null", "regex", "in_set", "between", "unique"]
 
@@ -173,6 +187,63 @@ def _consolidated_checks() -> list[Check]:
     return out
 
 
+def _customer_checks(s: QualitySettings, as_of: dt.date) -> list[Check]:
+    """The consolidated customer (core.customer): the company's standard on the golden record itself.
+
+    Attributes (``attributes.<name>``) are not carried on the golden record, so only customer fields
+    are required here; a field counts as present when survivorship kept a value for it.
+    """
+    out: list[Check] = []
+    for f in s.mandatory.single_fields:
+        if f.startswith("attributes."):
+            continue
+        out.append(
+            Check(
+                "mandatory_field_missing", f, f"present__{f}", "not_null", f"present__{f}",
+                explain("mandatory_field_missing", f), when=(f"inscope__{f}", True),
+            )
+        )  # fmt: skip
+    for group in s.mandatory.one_of:
+        if any(f.startswith("attributes.") for f in group):
+            continue
+        key = "_or_".join(group)
+        out.append(
+            Check(
+                "mandatory_field_missing", key, f"present__{key}", "not_null", f"present__{key}",
+                explain("mandatory_field_missing", key),
+            )
+        )  # fmt: skip
+    out += [
+        Check(
+            "email_format", "email", "email", "regex", "email", explain("email_format", "email"),
+            params={"regex": s.email_pattern},
+        ),
+        Check(
+            "phone_format", "phone", "phone_e164", "regex", "phone_e164", explain("phone_format", "phone"),
+            params={"regex": E164_PATTERN},
+        ),
+        Check(
+            "dob_impossible", "date_of_birth", "dob_ts", "between", "date_of_birth",
+            explain("dob_impossible", "date_of_birth"),
+            params={"min_value": dt.datetime(1900, 1, 1), "max_value": dt.datetime.combine(as_of, dt.time())},
+        ),
+        Check(
+            "stale_record", "last_updated", "last_updated_ts", "between", "last_updated_on",
+            explain("stale_record", "last_updated", stale_after_days=s.stale_after_days),
+            params={"min_value": dt.datetime.combine(cutoff(as_of, s.stale_after_days), dt.time())},
+        ),
+        Check(
+            "tax_id_checksum", "tax_id", "tax_id_ok", "in_set", "tax_id", explain("tax_id_checksum", "tax_id"),
+            params={"value_set": [True]},
+        ),
+        Check(
+            "record_id_unique", "customer_id", "record_id", "unique", "record_id",
+            explain("record_id_unique", "customer_id"),
+        ),
+    ]  # fmt: skip
+    return out
+
+
 def checks_for(suite: str, settings: QualitySettings, as_of: dt.date) -> list[Check]:
     """The checks of one suite, for a run as of ``as_of``."""
     if suite in CONTACT_KINDS:
@@ -183,4 +254,6 @@ def checks_for(suite: str, settings: QualitySettings, as_of: dt.date) -> list[Ch
         return _payment_checks()
     if suite == "contact":
         return _consolidated_checks()
+    if suite == "customer":
+        return _customer_checks(settings, as_of)
     raise ValueError(f"unknown suite {suite!r}; expected one of {', '.join(SUITES)}")

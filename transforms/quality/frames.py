@@ -44,6 +44,9 @@ MAPPED_VIA = {
     "postcode": ("address",),
 }
 MIN_BIRTH_DATE = dt.date(1900, 1, 1)
+#: A phone as written, after a leading label such as "tel." is dropped (phone_labels.yml): letters anywhere,
+#: or fewer than 7 / more than 15 digits, fail ([^\W\d_] is any letter of any script).
+PHONE_PATTERN = r"^(?!.*[^\W\d_])(?:\D*\d){7,15}\D*$"
 _US_EIN = re.compile(r"^\s*\d{2}-\d{7}\s*$")
 
 
@@ -78,6 +81,17 @@ def _issues_by_field(issues: pd.DataFrame, record_ids: pd.Series, field: str) ->
         pd.Series(record_ids.map(issue).to_numpy(), index=record_ids.index, dtype="object"),
         pd.Series(record_ids.map(raw).to_numpy(), index=record_ids.index, dtype="object"),
     )
+
+
+def _group_written(parts: list[pd.Series]) -> pd.Series:
+    """What was written in a group's fields (sentinels and unusable values), joined with " | "; None if nothing."""
+    out = _text(parts[0])
+    for part in parts[1:]:
+        more = _text(part)
+        both = out.notna() & more.notna()
+        joined = out.where(~both, out.astype(str) + " | " + more.astype(str))
+        out = joined.where(joined.notna(), more).astype("object")
+    return out
 
 
 def _only(values: pd.Series, cond: pd.Series) -> pd.Series:
@@ -195,18 +209,6 @@ def contact_frame(
         out[f"inscope__{f}"] = in_kind & mapped & ~exempt
         out[f"present__{f}"] = present[f]
         out[f"written__{f}"] = written[f]
-    for group in mand.one_of:
-        key = "_or_".join(group)
-        mapped = names.map({n: any(_mapped(sources, n, f) for f in group) for n in names.unique()}).astype(bool)
-        out[f"inscope__{key}"] = in_kind & mapped
-        first = present[group[0]]
-        for f in group[1:]:
-            first = first.where(first.notna(), present[f])
-        out[f"present__{key}"] = first.astype("object")
-        marks = written[group[0]]
-        for f in group[1:]:
-            marks = marks.where(marks.notna(), written[f])
-        out[f"written__{key}"] = marks.astype("object")
     for f in SENTINEL_FIELDS:
         issue, raw = _issues_by_field(issues, c["record_id"], f)
         out[f"sentinel__{f}"] = _only(_text(raw), _is_sentinel(issue)).astype("object")
@@ -226,6 +228,25 @@ def contact_frame(
         .astype("object")
     )
     out["phone_not_valid"] = _only(_text(phone_raw), phone_issue.eq("invalid")).astype("object")
+
+    # A group such as [phone, email] needs one *usable* value: an e-mail or phone that breaks its format
+    # rule (or is no real number) does not reach the customer, so it does not satisfy the group.
+    usable = dict(present)
+    if "email" in usable:
+        good = out["email_checked"].str.contains(settings.email_pattern, regex=True, na=False)
+        usable["email"] = _only(present["email"], good.astype(bool))
+    if "phone" in usable:
+        fmt = out["phone_checked"].str.contains(PHONE_PATTERN, regex=True, na=True).astype(bool)
+        usable["phone"] = _only(present["phone"], fmt & out["phone_not_valid"].isna())
+    for group in mand.one_of:
+        key = "_or_".join(group)
+        mapped = names.map({n: any(_mapped(sources, n, f) for f in group) for n in names.unique()}).astype(bool)
+        out[f"inscope__{key}"] = in_kind & mapped
+        first = usable[group[0]]
+        for f in group[1:]:
+            first = first.where(first.notna(), usable[f])
+        out[f"present__{key}"] = first.astype("object")
+        out[f"written__{key}"] = _group_written([written[f].where(written[f].notna(), present[f]) for f in group])
 
     dob_issue, dob_raw = _issues_by_field(issues, c["record_id"], "date_of_birth")
     dob_present, _ = _written_field(c, issues, "date_of_birth", sentinels)

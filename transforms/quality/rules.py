@@ -27,10 +27,14 @@ RULES: dict[str, str] = {
     "payment_before_invoice": "a payment is dated before the invoice it pays was issued",
     "payment_unknown_invoice": "a payment refers to an invoice number not in the invoice export",
     "duplicate_payment": "a payment row repeats an earlier row of the same file exactly",
+    "source_freshness": "a source file is older than its configured age (freshness in quality.yml)",
+    "row_count_drop": "a file has fewer rows than on the last published night, by more than the tolerated share",
     "record_id_unique": "two staged contact rows share one record id",
     "lineage_complete": "a staged contact row lacks its source, file, row number or responsible employee",
 }
 RULE_IDS: tuple[str, ...] = tuple(RULES)
+#: Rules judged once per file rather than per row: a file-level failure has row number 0 and field "*".
+FILE_RULES: tuple[str, ...] = ("source_freshness", "row_count_drop")
 
 #: Field names as a sales manager says them.
 FIELD_LABELS: dict[str, str] = {
@@ -101,6 +105,8 @@ def explain(rule: str, field: str, *, stale_after_days: int = 730, pattern: str 
         "payment_before_invoice": "Payment is dated before its invoice was issued: check the payment date or invoice",
         "payment_unknown_invoice": "Payment refers to an invoice missing from the invoice list: find the right invoice",
         "duplicate_payment": "This payment row repeats an earlier row exactly: remove the duplicate",
+        "source_freshness": "The file is older than expected: export a fresh copy or check the export job",
+        "row_count_drop": "The file has far fewer rows than last night: check that the export is complete",
         "record_id_unique": "Two staged rows have the same record id: report it to the data team",
         "lineage_complete": "Row does not say which file, row or employee it came from: report it to the data team",
     }

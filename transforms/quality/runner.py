@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, Check, checks_for
+from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
+from transforms.quality.evaluate import checked_mask
 from transforms.quality.frames import ROW
-from transforms.quality.gate import GateViolation, gate_violations
+from transforms.quality.gate import FILE_COLUMNS, GateViolation, gate_violations
 from transforms.quality.settings import QualitySettings
 from transforms.quality.suites import build_suite
 
@@ -51,7 +52,6 @@ METRIC_COLUMNS = [
     "as_of",
     "run_id",
 ]
-FILE_COLUMNS = ["rule", "severity", "tolerance", "source_name", "source_file", "checked", "failed"]
 
 
 @dataclass
@@ -73,18 +73,6 @@ def _frame_for(suite: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame | No
     if suite in CONTACT_KINDS:
         frame = frame[frame["source_kind"] == suite]
     return frame if len(frame) else None
-
-
-def _checked_mask(check: Check, frame: pd.DataFrame) -> pd.Series:
-    """The rows an expectation looked at: its row condition, and a value where the test ignores empty cells."""
-    mask = pd.Series(True, index=frame.index)
-    if check.when is not None:
-        mask &= frame[check.when[0]].eq(check.when[1])
-    if check.checked_column is not None:
-        mask &= frame[check.checked_column].notna()
-    elif check.test not in ("not_null", "null"):
-        mask &= frame[check.column].notna()
-    return mask
 
 
 def _context(docs_dir: Path | None) -> Any:
@@ -156,7 +144,7 @@ def run_quality(
             expected = int(res.result.get("unexpected_count") or 0)
             if len(rows) != expected:
                 raise RuntimeError(f"suite {name}: {check.key}: {expected} failures but {len(rows)} rows listed")
-            checked = _checked_mask(check, frame).to_numpy()
+            checked = checked_mask(check, frame).to_numpy()
             failed = frame[ROW].isin(rows).to_numpy()
             rule_checked[check.rule] = rule_checked.get(check.rule, np.zeros(len(frame), bool)) | checked
             rule_failed[check.rule] = rule_failed.get(check.rule, np.zeros(len(frame), bool)) | failed
@@ -197,6 +185,8 @@ def run_quality(
             )
             g = counts.groupby(["source_name", "source_file"], as_index=False)[["checked", "failed"]].sum()
             g["rule"], g["severity"], g["tolerance"] = rule, rs.severity, rs.tolerance
+            g["min_rows"] = settings.min_rows(rule)
+            g["fields"] = ""
             per_file.append(g[FILE_COLUMNS])
         suites[name] = {
             "rows": len(frame),
@@ -211,7 +201,23 @@ def run_quality(
     fail_df = _failures(failures, as_of, run_id)
     metric_df = _metrics(metrics, as_of, run_id)
     file_df = pd.concat(per_file, ignore_index=True) if per_file else pd.DataFrame(columns=FILE_COLUMNS)
+    file_df = with_failing_fields(file_df, fail_df)
     return QualityResult(fail_df, metric_df, file_df, gate_violations(file_df), suites, docs)
+
+
+def with_failing_fields(per_file: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
+    """Per-file counts with the fields that failed each rule (\"surname 12, date_of_birth 3\"), for the gate."""
+    if per_file.empty or failures.empty:
+        return per_file
+    keys = ["rule", "source_name", "source_file"]
+    counts = failures.groupby([*keys, "field"]).size().rename("n").reset_index()
+    counts = counts.sort_values([*keys, "n"], ascending=[True, True, True, False])
+    label = counts["field"].astype(str).replace("*", "the whole row")
+    counts["text"] = label + " (" + counts["n"].astype(str) + ")"
+    joined = counts.groupby(keys)["text"].agg(", ".join).rename("joined").reset_index()
+    out = per_file.merge(joined, on=keys, how="left")
+    out["fields"] = out["joined"].fillna(out["fields"]).fillna("")
+    return out[FILE_COLUMNS]
 
 
 def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:

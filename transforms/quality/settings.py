@@ -94,10 +94,53 @@ def _regex(v: str) -> str:
 
 
 class RuleSetting(_Frozen):
-    """How much one rule matters: its severity and, for critical rules, the share of failing rows tolerated."""
+    """How much one rule matters: its severity and, for critical rules, the share of failing rows tolerated.
+
+    ``min_rows`` overrides ``gate.min_rows`` for this rule.
+    """
 
     severity: Severity
     tolerance: float = Field(default=0.0, ge=0.0, le=1.0)
+    min_rows: int | None = Field(default=None, ge=0)
+
+
+class Gate(_Frozen):
+    """When a share-based tolerance may stop a run.
+
+    A file with fewer checked rows than ``min_rows`` never stops a run on a rule whose tolerance is a share
+    (above 0): two bad rows of three are 67 %, which says nothing about the export. Rules with tolerance 0
+    stop the run on any failure, whatever the file's size.
+    """
+
+    min_rows: int = Field(default=20, ge=0)
+
+
+class Freshness(_Frozen):
+    """How old a source file may be (days between its last modification and the run's as-of date).
+
+    ``max_age_days`` applies to every source; ``sources`` sets it per source name. None means not checked,
+    which is the default: most companies export some files daily and others monthly, so the age is theirs
+    to state.
+    """
+
+    max_age_days: int | None = Field(default=None, ge=0)
+    sources: dict[str, int | None] = Field(default_factory=dict)
+
+    def limit(self, source_name: str) -> int | None:
+        """The age limit of one source, in days (None: not checked)."""
+        if source_name in self.sources:
+            return self.sources[source_name]
+        return self.max_age_days
+
+
+def _default_weights() -> dict[Severity, float]:
+    return {"critical": 3.0, "warning": 2.0, "info": 1.0}
+
+
+class Report(_Frozen):
+    """How the control report scores employees: weight of a failing check per severity."""
+
+    severity_weights: dict[Severity, float] = Field(default_factory=_default_weights)
 
 
 class QualitySettings(_Frozen):
@@ -108,6 +151,9 @@ class QualitySettings(_Frozen):
     stale_after_days: int = Field(default=730, ge=1)
     email_pattern: str
     document_numbers: DocumentNumbers = Field(default_factory=DocumentNumbers)
+    gate: Gate = Field(default_factory=Gate)
+    freshness: Freshness = Field(default_factory=Freshness)
+    report: Report = Field(default_factory=Report)
     rules: dict[str, RuleSetting]
 
     @field_validator("email_pattern")
@@ -135,6 +181,11 @@ class QualitySettings(_Frozen):
     def rule(self, rule_id: str) -> RuleSetting:
         """The severity and tolerance of one rule."""
         return self.rules[rule_id]
+
+    def min_rows(self, rule_id: str) -> int:
+        """Checked rows a file needs before this rule's share-based tolerance can stop a run."""
+        own = self.rules[rule_id].min_rows
+        return self.gate.min_rows if own is None else own
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -164,6 +215,18 @@ def find_company_file(sources_file: str | Path) -> Path | None:
     """A company's ``quality.yml`` beside its sources file, when there is one."""
     path = Path(sources_file).expanduser().resolve().parent / COMPANY_FILE_NAME
     return path if path.is_file() else None
+
+
+def check_source_names(settings: QualitySettings, names: list[str], origin: str) -> None:
+    """Refuse per-source settings that name no source of the sources file (a typo would silently do nothing)."""
+    problems = []
+    for key in settings.freshness.sources:
+        if key not in names:
+            close = difflib.get_close_matches(key, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            problems.append(f"  - freshness.sources.{key}: no source of that name in the sources file{hint}")
+    if problems:
+        raise SettingsError(f"{origin}: {len(problems)} problem(s)\n" + "\n".join(problems))
 
 
 def settings_for_sources(sources_file: str | Path) -> tuple[QualitySettings, str]:

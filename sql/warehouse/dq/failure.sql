@@ -1,4 +1,5 @@
--- Grain: one row per failing value: one rule failing on one field of one source row in one run.
+-- Grain: one row per failing value: one rule failing on one field of one source row in one run
+-- (row_number 0: a rule judged on the whole file; source_name 'core.customer': a golden record).
 -- Key: (run_id, source_name, source_file, sheet, row_number, rule, field).
 create table if not exists dq.failure (
     source_name varchar not null,
@@ -16,11 +17,11 @@ create table if not exists dq.failure (
     run_id varchar not null
 );
 comment on table dq.failure is 'Every value that failed a data-quality rule in a run (not a sample), with the row it came from and who must fix it.';
-comment on column dq.failure.source_name is 'The source''s name in the sources file.';
+comment on column dq.failure.source_name is 'The source''s name in the sources file; core.customer for the consolidated-customer suite on golden records.';
 comment on column dq.failure.source_file is 'The file, as its path is given relative to the sources file.';
 comment on column dq.failure.sheet is 'The sheet of a workbook; empty for CSV and JSON-lines files.';
-comment on column dq.failure.row_number is '1-based data row counted from the first row under the header.';
-comment on column dq.failure.record_id is 'The staged row (staging.contact/invoice/payment.record_id).';
+comment on column dq.failure.row_number is '1-based data row counted from the first row under the header; 0 when the whole file is at fault (source_freshness, row_count_drop); for core.customer, the customer''s 1-based position in customer_id order that night.';
+comment on column dq.failure.record_id is 'The staged row (staging.contact/invoice/payment.record_id); the customer_id for core.customer; empty for a whole file.';
 comment on column dq.failure.field is 'The logical field at fault (date_of_birth, phone, phone_or_email, attributes.expected_gift ...; * for the whole row).';
 comment on column dq.failure.rule is 'The rule id (mandatory_field_missing, email_format, duplicate_payment ...; see expectations/README.md).';
 comment on column dq.failure.severity is 'critical, warning or info, from the quality settings.';

@@ -18,7 +18,7 @@ comment on column dq.metric.field is 'The logical field the rule checks (* for t
 comment on column dq.metric.rule is 'The rule id (see dq.failure.rule).';
 comment on column dq.metric.responsible is 'The employee who answers for the rows.';
 comment on column dq.metric.severity is 'critical, warning or info, from the quality settings.';
-comment on column dq.metric.checked is 'Rows the rule looked at (rows in scope; for format rules, rows with a value).';
+comment on column dq.metric.checked is 'Rows the rule looked at (rows in scope; for format rules, rows with a value); files, for the file rules source_freshness and row_count_drop.';
 comment on column dq.metric.failed is 'Rows that failed (each is a row of dq.failure).';
 comment on column dq.metric.completeness is 'Share of checked rows that pass: 1 - failed / checked (1 when nothing was checked); for mandatory_field_missing, the field''s completeness.';
 comment on column dq.metric.as_of is 'The run''s as-of date.';

@@ -1,0 +1,109 @@
+"""check-record: one record from a form, judged by the nightly rules and settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from transforms.quality.entry import RecordInputError, check_record, check_record_command
+
+AS_OF = dt.date(2026, 11, 20)
+COMPLETE = {
+    "surname": "Kowalski",
+    "given_name": "Jan",
+    "date_of_birth": "02.01.1980",
+    "phone": "601 234 567",
+    "email": "jan.kowalski@wp.pl",
+}
+
+
+def test_a_complete_record_is_ok() -> None:
+    answer = check_record(COMPLETE, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    assert answer["ok"] is True
+    assert answer["missing"] == [] and answer["problems"] == []
+
+
+def test_a_missing_surname_is_named() -> None:
+    record = {k: v for k, v in COMPLETE.items() if k != "surname"}
+    answer = check_record(record, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    assert answer["ok"] is False
+    assert answer["missing"] == ["surname"]
+
+
+def test_a_sentinel_is_not_a_value() -> None:
+    answer = check_record({**COMPLETE, "surname": "brak danych"}, kind="journal", sources_file=None, as_of=AS_OF)
+    assert answer["missing"] == ["surname"]
+    assert [(p["rule"], p["field"], p["value"]) for p in answer["problems"]] == [
+        ("sentinel_used", "surname", "brak danych")
+    ]
+
+
+def test_a_bad_email_names_the_rule() -> None:
+    answer = check_record({**COMPLETE, "email": "jan@@wp.pl"}, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    assert answer["ok"] is False
+    assert [(p["rule"], p["field"], p["severity"]) for p in answer["problems"]] == [
+        ("email_format", "email", "warning")
+    ]
+    assert "E-mail" in answer["problems"][0]["message"]
+
+
+def test_phone_na_and_a_bad_email_leave_no_contact() -> None:
+    record = {**COMPLETE, "phone": "n/a", "email": "jan@@wp.pl"}
+    answer = check_record(record, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    assert answer["missing"] == ["phone_or_email"]
+
+
+def test_dates_rules_use_the_as_of_date() -> None:
+    answer = check_record(
+        {**COMPLETE, "date_of_birth": "21.11.2026"}, kind="spreadsheet", sources_file=None, as_of=AS_OF
+    )
+    assert [p["rule"] for p in answer["problems"]] == ["dob_impossible"]
+    stale = check_record({**COMPLETE, "last_updated": "01.01.2020"}, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    assert [p["rule"] for p in stale["problems"]] == ["stale_record"]
+    assert stale["ok"] is True  # info only: listed, not refused
+
+
+def test_company_settings_apply(tmp_path: Path) -> None:
+    (tmp_path / "sources.yml").write_text(
+        "sources:\n- name: anna\n  kind: spreadsheet\n  path: anna.csv\n"
+        "  columns: {Nazwisko: surname, Imie: given_name, Kanal: channel, Prezent: attributes.expected_gift}\n",
+        "utf-8",
+    )
+    (tmp_path / "quality.yml").write_text(
+        "mandatory:\n  fields: [surname]\n  one_of: []\n  extra: [channel, attributes.expected_gift]\n", "utf-8"
+    )
+    answer = check_record(
+        {"Nazwisko": "Nowak", "Kanal": "polecenie"}, sources_file=tmp_path / "sources.yml", source="anna", as_of=AS_OF
+    )
+    assert answer["kind"] == "spreadsheet"
+    assert answer["missing"] == ["attributes.expected_gift"]
+    form = check_record({"surname": "Nowak"}, kind="journal", sources_file=tmp_path / "sources.yml", as_of=AS_OF)
+    assert form["missing"] == ["channel", "attributes.expected_gift"]
+
+
+def test_bad_input_is_refused() -> None:
+    with pytest.raises(RecordInputError, match="surnmae"):
+        check_record({"surnmae": "Nowak"}, kind="spreadsheet", sources_file=None, as_of=AS_OF)
+    with pytest.raises(RecordInputError, match="kind"):
+        check_record(COMPLETE, kind="invoices", sources_file=None, as_of=AS_OF)
+
+
+def test_command_exit_codes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(COMPLETE), "utf-8")
+    assert check_record_command(good, None, None) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps({"given_name": "Jan", "email": "jan@wp.pl"})))
+    assert check_record_command(None, None, None) == 1
+    assert json.loads(capsys.readouterr().out)["missing"] == ["surname", "date_of_birth"]
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json", "utf-8")
+    assert check_record_command(broken, None, None) == 2
+    assert "error" in json.loads(capsys.readouterr().out)
+    assert check_record_command(good, "anna", None) == 2

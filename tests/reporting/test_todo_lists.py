@@ -1,0 +1,94 @@
+"""To-do workbooks and reminders: formula-safe cells read back, one file per employee, nothing of others."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from transforms.reporting.todo import file_slug, looks_like_formula, write_todo_lists
+
+DANGEROUS = [
+    '=HYPERLINK("http://evil.example","click")',
+    "+48 601 234 567",
+    "-2+3",
+    "@SUM(A1:A2)",
+    "\t=1+1",
+    "\r=1+1",
+    "\uff1dcmd|' /C calc'!A0",  # full-width equals sign
+    "\uff20SUM(1)",
+    "\x07bell=1",  # a control character XML cannot hold
+]
+
+
+def _failures() -> pd.DataFrame:
+    rows = []
+    for i, value in enumerate(DANGEROUS, start=1):
+        rows.append(
+            {
+                "source_name": "anna",
+                "source_file": "spreadsheets/anna.xlsx",
+                "sheet": "Klienci",
+                "row_number": i,
+                "record_id": f"r{i}",
+                "field": "email",
+                "rule": "email_format",
+                "severity": "warning",
+                "value": value,
+                "message": "E-mail is written wrongly: correct it",
+                "responsible": "Anna Kowalska",
+            }
+        )
+    rows.append({**rows[0], "responsible": "Пётр Новак", "value": "brak danych", "severity": "critical"})
+    return pd.DataFrame(rows)
+
+
+def test_cells_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
+    lists = write_todo_lists(_failures(), tmp_path, as_of="2026-11-20")
+    anna = next(t for t in lists if t.employee == "Anna Kowalska")
+    ws = load_workbook(anna.workbook)["To do"]
+    header = [c.value for c in ws[1]]
+    assert header[:6] == ["Priority", "File", "Sheet", "Row", "Field", "Value as written"]
+    values = [r[5] for r in ws.iter_rows(min_row=2)]
+    # XML keeps every character but the control ones it cannot hold, and reads a lone CR back as LF.
+    assert [c.value for c in values] == [v.replace("\x07", "").replace("\r", "\n") for v in DANGEROUS]
+    assert all(c.data_type == "s" for c in values)
+    assert [r[3].value for r in ws.iter_rows(min_row=2)] == list(range(1, len(DANGEROUS) + 1))
+    with zipfile.ZipFile(anna.workbook) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
+        assert not any("<f>" in z.read(n).decode("utf-8") for n in sheets)
+
+
+def test_one_file_per_employee_and_reminders_name_only_their_own(tmp_path: Path) -> None:
+    failures = _failures()
+    lists = write_todo_lists(failures, tmp_path, as_of="2026-11-20", scores={"Anna Kowalska": 71.5})
+    assert sorted(t.employee for t in lists) == ["Anna Kowalska", "Пётр Новак"]
+    assert len({t.workbook for t in lists}) == 2 and all(t.workbook.exists() for t in lists)
+    for t in lists:
+        assert t.rows == int((failures["responsible"] == t.employee).sum())
+        text = t.reminder.read_text("utf-8")
+        assert text.startswith(f"Hello {t.employee},")
+        assert t.workbook.name in text
+        others = [e for e in failures["responsible"].unique() if e != t.employee]
+        assert not any(o in text for o in others)
+    anna = next(t for t in lists if t.employee == "Anna Kowalska")
+    assert "71.5 of 100" in anna.reminder.read_text("utf-8")
+    # Written again: the folder holds tonight's lists only.
+    write_todo_lists(failures[failures["responsible"] == "Anna Kowalska"], tmp_path, as_of="2026-11-21")
+    assert len(list(tmp_path.glob("todo_*.xlsx"))) == 1
+
+
+@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@a", "\t1", "\r1", "\uff1d1", "\uff0b1", "\uff0d1", "\uff201"])
+def test_formula_starts(value: str) -> None:
+    assert looks_like_formula(value)
+
+
+def test_file_names_are_safe_and_unique() -> None:
+    taken: set[str] = set()
+    assert file_slug("Анна Ковальская", taken) == "anna_koval_skaya"
+    assert file_slug("../../etc/passwd", taken) == "etc_passwd"
+    assert file_slug("Анна Ковальская", taken) == "anna_koval_skaya_2"
+    assert file_slug("", taken) == "unassigned"

@@ -1,0 +1,189 @@
+"""The report task: the night's control report, each employee's to-do list and reminder, on every night.
+
+It runs whatever happened before it (trigger rule ``all_done`` in the DAG): on a gated night nothing was
+published, so this task first loads the night's dq.failure and dq.metric into the warehouse in its own
+transaction (this run's rows are deleted first, so a retry never doubles them). Only the dq tables are
+written: staging, core and marts keep the previous night. On a published night the publish task already
+loaded them.
+
+Writes into ``data/runs/<run id>/report/``: ``report.html`` (self-contained), ``todo/todo_<employee>.xlsx``
+and ``todo/reminder_<employee>.txt``, and ``manifest.json``. Returns the report's path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+from sqlalchemy import Engine, text
+
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.manifest import write_manifest
+from transforms.pipeline.tracking import StageResult
+from transforms.quality.file_rules import file_path
+from transforms.quality.history import PUBLISHED, metric_history, run_status
+from transforms.quality.runner import FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
+from transforms.reporting.measures import scores
+from transforms.reporting.report import ReportInputs, render_report
+from transforms.reporting.todo import write_todo_lists
+from transforms.settings import SourcesFile, load_sources
+from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.engine import make_engine
+from transforms.warehouse.load import append_parquet
+
+log = logging.getLogger(__name__)
+
+DQ_TABLES = ("failure", "metric")
+CONTACT_COLUMNS = ["record_id", "source_name", "responsible", "last_updated_on", "physical_row"]
+
+
+def was_published(ctx: RunContext, engine: Engine) -> bool:
+    """Whether the publish task loaded this run: ops.run says so, or its summary.json is there."""
+    if run_status(engine, ctx.run_id) in PUBLISHED:
+        return True
+    summary = Path(ctx.run_dir) / "publish" / "summary.json"
+    if summary.exists():
+        data = json.loads(summary.read_text("utf-8"))
+        return bool(data.get("run_id") == ctx.run_id and data.get("status") in PUBLISHED)
+    return False
+
+
+def load_quality_rows(ctx: RunContext, engine: Engine) -> int:
+    """Put the night's dq.failure and dq.metric into the warehouse (this run's rows replaced); rows loaded."""
+    folder = Path(ctx.run_dir) / "validate"
+    loaded = 0
+    with engine.begin() as conn:
+        apply_ddl(conn)
+        for table in DQ_TABLES:
+            conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
+            path = folder / f"{table}.parquet"
+            if path.exists():
+                loaded += append_parquet(conn, "dq", table, path)
+    return loaded
+
+
+def _read(path: Path, columns: list[str]) -> pd.DataFrame:
+    if not path.exists():
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    present = set(pq.read_schema(path).names)
+    frame: pd.DataFrame = pq.read_table(path, columns=[c for c in columns if c in present]).to_pandas()
+    return frame
+
+
+def _staged(ctx: RunContext, table: str, columns: list[str]) -> pd.DataFrame:
+    return _read(Path(ctx.run_dir) / "standardize" / f"{table}.parquet", columns)
+
+
+def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> pd.Series:
+    """A file:// link to each failing row's file; for a workbook, with the sheet and cell (#'Sheet'!A12)."""
+    physical = pd.concat(
+        [_staged(ctx, t, ["record_id", "physical_row"]) for t in ("contact", "invoice", "payment")],
+        ignore_index=True,
+    ).drop_duplicates("record_id")
+    row_of = physical.set_index("record_id")["physical_row"] if len(physical) else pd.Series(dtype="int64")
+    uris: dict[tuple[str, str], str] = {}
+    for name, file in failures[["source_name", "source_file"]].drop_duplicates().itertuples(index=False):
+        try:
+            uris[(name, file)] = file_path(sources, name, file).resolve().as_uri()
+        except ValueError:
+            uris[(name, file)] = ""
+    base = [uris.get((n, f), "") for n, f in zip(failures["source_name"], failures["source_file"], strict=True)]
+    rows = failures["record_id"].map(row_of)
+    out = []
+    for uri, sheet, row in zip(base, failures["sheet"].fillna(""), rows, strict=True):
+        if uri and sheet and pd.notna(row):
+            quoted = str(sheet).replace("'", "''")
+            out.append(f"{uri}#'{quoted}'!A{int(row)}")
+        else:
+            out.append(uri)
+    return pd.Series(out, index=failures.index, dtype="object")
+
+
+def _gate(ctx: RunContext) -> tuple[list[str], bool]:
+    manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
+    if not manifest.exists():
+        return [], False
+    gate = json.loads(manifest.read_text("utf-8")).get("gate", {})
+    return [str(v) for v in gate.get("violations", [])], True
+
+
+def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
+    try:
+        return settings_for_sources(ctx.sources)
+    except Exception as exc:  # the report must still render when the settings are what broke the night
+        log.warning("quality settings unreadable (%s); the report uses the bundled defaults", type(exc).__name__)
+        return load_quality_settings(), "bundled defaults (the company's quality.yml could not be read)"
+
+
+def run_report(ctx: RunContext) -> StageResult:
+    """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
+    out_dir = ctx.stage_dir("report")
+    settings, origin = _settings(ctx)
+    sources = load_sources(ctx.sources)
+    violations, validated = _gate(ctx)
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        published = was_published(ctx, engine)
+        if not published and validated:
+            n = load_quality_rows(ctx, engine)
+            log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
+        history = metric_history(engine, as_of=ctx.as_of_date)
+    finally:
+        engine.dispose()
+    failures = _read(Path(ctx.run_dir) / "validate" / "failure.parquet", FAILURE_COLUMNS)
+    metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
+    tonight = metrics.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in metrics.columns]]
+    history = pd.concat(
+        [history[history["as_of"] != ctx.as_of_date], tonight] if len(history) else [tonight], ignore_index=True
+    )
+    contacts = _staged(ctx, "contact", CONTACT_COLUMNS)
+    failures = failures.assign(link=row_links(failures, ctx, sources)) if len(failures) else failures
+    todo_dir = out_dir / "todo"
+    score_of = dict(zip(*(scores(metrics, settings)[c] for c in ("responsible", "score")), strict=True))
+    lists = write_todo_lists(failures, todo_dir, as_of=ctx.as_of, scores=score_of)
+    docs = Path(ctx.run_dir) / "validate" / "data_docs" / "index.html"
+    reason = (
+        "The data-quality gate stopped the night:"
+        if violations
+        else "The night did not reach publishing (see ops.run and the failed task's log)."
+        if validated
+        else "The night stopped before its data-quality checks ran: nothing to report for tonight but the trend."
+    )
+    inputs = ReportInputs(
+        run_id=ctx.run_id,
+        as_of=ctx.as_of_date,
+        settings=settings,
+        settings_origin=origin,
+        failures=failures,
+        metrics=metrics,
+        history=history,
+        contacts=contacts,
+        published=published,
+        not_published_reason=reason,
+        violations=violations,
+        data_docs=os.path.relpath(docs, out_dir) if docs.exists() else None,
+        todo_links={t.employee: os.path.relpath(t.workbook, out_dir) for t in lists},
+    )
+    report = out_dir / "report.html"
+    tmp = report.with_suffix(".tmp")
+    tmp.write_text(render_report(inputs), "utf-8")
+    tmp.replace(report)
+    manifest: dict[str, Any] = {
+        "report": str(report),
+        "published": published,
+        "dq_loaded_by_report": not published and validated,
+        "failures": len(failures),
+        "todo": [
+            {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}
+            for t in lists
+        ],
+    }
+    write_manifest(out_dir / "manifest.json", manifest)
+    log.info("report written: %d failing values, %d to-do list(s)", len(failures), len(lists))
+    return StageResult(str(report), rows_in=len(failures), rows_out=len(lists))

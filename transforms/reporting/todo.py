@@ -1,0 +1,186 @@
+"""Each employee's to-do list (xlsx) and a plain-text reminder, from the night's dq.failure rows.
+
+One workbook per responsible employee lists every one of their rows that breaks a rule: file, sheet, row,
+field, the value as written and what to do. Values come from files people typed, so a value such as
+``=HYPERLINK(...)`` or ``@SUM(A1)`` must stay text in the workbook: every cell is written as a string with
+its type forced (never a formula) and Excel's quote prefix set, whatever its first character (``=``, ``+``,
+``-``, ``@``, tab, carriage return, or their full-width forms).
+
+A reminder holds only its employee's counts and file names, never another employee's data.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from anyascii import anyascii
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from transforms.quality.rules import RULES, field_label
+
+SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
+SEVERITY_LABEL = {"critical": "must fix", "warning": "should fix", "info": "check"}
+HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Problem", "What to do")
+WIDTHS = (12, 34, 16, 7, 20, 32, 44, 70)
+#: Characters that make a spreadsheet treat a typed cell as a formula (ASCII and full-width forms).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+@dataclass(frozen=True)
+class TodoList:
+    """One employee's to-do list and reminder."""
+
+    employee: str
+    workbook: Path
+    reminder: Path
+    rows: int
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula if it were typed in."""
+    return value.startswith(FORMULA_START) or unicodedata.normalize("NFKC", value[:1]) in ("=", "+", "-", "@")
+
+
+def safe_text(value: Any) -> str:
+    """A value as text that a workbook can hold (characters XML forbids are dropped)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def file_slug(employee: str, taken: set[str]) -> str:
+    """A file-name-safe, unique name for an employee (any script, transliterated)."""
+    base = re.sub(r"[^A-Za-z0-9]+", "_", anyascii(employee or "unassigned")).strip("_").lower() or "employee"
+    base = base[:60]
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}_{n}", n + 1
+    taken.add(slug)
+    return slug
+
+
+def field_name(field: object) -> str:
+    """A field as people name it; ``*`` is the whole row (or the whole file, for file-level rules)."""
+    return "Whole row or file" if field == "*" else field_label(str(field))
+
+
+def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
+    """The failures as to-do rows, most urgent first, then by file, sheet, row and field."""
+    f = failures.copy()
+    f["_order"] = f["severity"].map(SEVERITY_ORDER).fillna(3)
+    f = f.sort_values(["_order", "source_file", "sheet", "row_number", "field"], kind="stable")
+    return pd.DataFrame(
+        {
+            "Priority": f["severity"].map(SEVERITY_LABEL).fillna(f["severity"]),
+            "File": f["source_file"],
+            "Sheet": f["sheet"].fillna(""),
+            "Row": f["row_number"].astype("int64"),
+            "Field": f["field"].map(field_name),
+            "Value as written": f["value"],
+            "Problem": f["rule"].map(lambda r: RULES.get(str(r), str(r))),
+            "What to do": f["message"],
+        }
+    ).reset_index(drop=True)
+
+
+def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of: str) -> None:
+    """One employee's workbook: a frozen, filterable header and one row per thing to fix."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "To do"
+    ws.append(list(HEADERS))
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDEBF7")
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, fill
+    for r, values in enumerate(rows.itertuples(index=False), start=2):
+        for c, value in enumerate(values, start=1):
+            cell = ws.cell(row=r, column=c)
+            if HEADERS[c - 1] == "Row":
+                cell.value = int(value)
+                continue
+            text = safe_text(value)
+            cell.value = text
+            cell.data_type = "s"  # never "f": text typed as =... stays text
+            if looks_like_formula(text):
+                cell.quotePrefix = True
+    for i, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{max(len(rows) + 1, 1)}"
+    wb.properties.title = f"Data to fix, as of {as_of}"
+    wb.properties.creator = "crm-consolidation"
+    ws_info = wb.create_sheet("About")
+    ws_info.append(["Employee", safe_text(employee)])
+    ws_info.append(["As of", as_of])
+    ws_info.append(["Rows to fix", len(rows)])
+    for row in ws_info.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    wb.save(path)
+
+
+def reminder_text(
+    employee: str, failures: pd.DataFrame, *, as_of: str, workbook_name: str, score: float | None = None
+) -> str:
+    """A plain-text reminder ready to be sent: counts and files of this employee only."""
+    by_sev = failures["severity"].value_counts()
+    lines = [
+        f"Hello {employee},",
+        "",
+        f"Tonight's data check (as of {as_of}) found {len(failures)} thing(s) to fix in the customer records "
+        "you answer for:",
+    ]
+    for sev in ("critical", "warning", "info"):
+        if by_sev.get(sev, 0):
+            lines.append(f"  - {int(by_sev[sev])} {SEVERITY_LABEL[sev]} ({sev})")
+    if score is not None:
+        lines += ["", f"Your data-quality score tonight: {score:.1f} of 100."]
+    top = failures.groupby(["rule", "field"]).size().sort_values(ascending=False).head(3)
+    if len(top):
+        lines += ["", "Most frequent:"]
+        for key, n in top.items():
+            rule, field = key if isinstance(key, tuple) else (key, "*")
+            lines.append(f"  - {field_name(field)}: {RULES.get(str(rule), str(rule))} ({int(n)})")
+    files = failures.groupby("source_file").size().sort_values(ascending=False)
+    lines += ["", "In these files:"]
+    lines += [f"  - {name}: {int(n)} row(s)" for name, n in files.items()]
+    lines += [
+        "",
+        f"The attached list ({workbook_name}) gives each file, sheet, row and field, the value as written "
+        'and what to do. Fixing the "must fix" rows first raises your score the most.',
+        "",
+        "Thank you.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_todo_lists(
+    failures: pd.DataFrame, out_dir: Path, *, as_of: str, scores: dict[str, float] | None = None
+) -> list[TodoList]:
+    """One workbook and one reminder per employee with at least one failure; returns what was written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for old in [*out_dir.glob("todo_*.xlsx"), *out_dir.glob("reminder_*.txt")]:
+        old.unlink()
+    taken: set[str] = set()
+    written = []
+    for employee, part in failures.groupby(failures["responsible"].fillna("unassigned"), sort=True):
+        name = str(employee)
+        slug = file_slug(name, taken)
+        book = out_dir / f"todo_{slug}.xlsx"
+        write_todo_workbook(todo_rows(part), book, employee=name, as_of=as_of)
+        note = out_dir / f"reminder_{slug}.txt"
+        score = (scores or {}).get(name)
+        note.write_text(reminder_text(name, part, as_of=as_of, workbook_name=book.name, score=score), "utf-8")
+        written.append(TodoList(name, book, note, len(part)))
+    return written
