@@ -180,6 +180,22 @@ def check_record(
     raise typer.Exit(check_record_command(file, source, sources, kind))
 
 
+@app.command()
+def match(
+    record: Annotated[Path | None, typer.Argument(help="A JSON file with one record; default: standard input.")] = None,
+    *,
+    index: Annotated[Path | None, typer.Option(help="A match index folder (default: the latest run's).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help="Use this run folder's match index.")] = None,
+    data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    limit: Annotated[int, typer.Option(min=1, help="How many customers to list at most.")] = 5,
+) -> None:
+    """Which existing customers a new record probably duplicates, with probabilities (JSON), by the nightly model."""
+    from transforms.linkage.match_command import match_command
+
+    raise typer.Exit(match_command(record, index, run_dir, data_dir, limit, warehouse_url=warehouse))
+
+
 review_app = typer.Typer(no_args_is_help=True, help="The data steward's review of doubtful matches.")
 app.add_typer(review_app, name="review")
 

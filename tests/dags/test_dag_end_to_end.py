@@ -23,7 +23,17 @@ DAG_ID = "nightly_consolidation"
 # After the DAG's start_date (2025-01-01): an earlier logical date makes a run with no task
 # instance that Airflow marks "success" at once.
 LOGICAL_DATE = "2025-06-30"
-TASKS = ["prepare_run", "extract", "standardize", "validate", "publish", "summarize"]
+TASKS = [
+    "prepare_run",
+    "extract",
+    "standardize",
+    "validate",
+    "link",
+    "receivables",
+    "publish",
+    "report",
+    "summarize",
+]
 
 
 def _run(cmd: list[str], *, env: dict[str, str], log: Path, timeout: int) -> subprocess.CompletedProcess[str]:

@@ -190,7 +190,7 @@ def _command(tmp_path: Path, payload: str, **kwargs: Any) -> tuple[int, dict[str
 @pytest.mark.parametrize(
     ("payload", "named"),
     [
-        ('{"surnam": "Nowak", "phone": "601234567"}', "surnam"),
+        ('{"nazwisko": "Nowak", "surname": "Nowak", "phone": "601234567"}', "nazwisko"),
         ('{"surname": ["Nowak"], "given_name": "Anna"}', "surname"),
         ('{"surname": "Nowak", "phone": "601234567", "phone_region": "Poland"}', "phone_region"),
         ('{"phone": "601234567"}', "surname"),

@@ -273,6 +273,9 @@ class MatchIndex:
     meta: dict[str, Any] = field(default_factory=dict)
     _sentinel_registry: SentinelRegistry | None = field(default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        self.model = _with_fast_tf_lookup(self.model)
+
     def __len__(self) -> int:
         return len(self.customers)
 
@@ -456,7 +459,7 @@ class MatchIndex:
             as_of=as_of or dt.date.today(),
         )
         contacts, issues = standardize_contacts(_raw_frame(fields), rules=rules, sentinels=self._sentinels())
-        contact = {c: contacts[c].iloc[0] for c in contacts.columns}
+        contact = {str(k): v for k, v in contacts.to_dict("records")[0].items()}
         contact[self.settings.id_column] = NEW_RECORD_ID
         found = [{"field": str(f), "issue": str(i)} for f, i in zip(issues["field"], issues["issue"], strict=True)]
         return prepare_one(contact, self.settings), found
@@ -524,8 +527,11 @@ class MatchIndex:
         used = [p for p in self.settings.blocking.passes if p.name not in skipped]
         keep = (ids != str(row[ID])) & self._agrees_on_a_pass(base, row, used)  # drops a rare hash collision
         pos, base, ids = pos[keep], base[keep].reset_index(drop=True), ids[keep]
-        query = pd.DataFrame({c: np.full(len(pos), row[c], dtype=object) for c in columns})
-        levels = compare_frames(self.settings, base, query)
+        if len(pos) == 0:  # nothing to compare: skip the comparison code's fixed cost
+            levels = pd.DataFrame({f"cmp_{c.name}": np.empty(0, np.int8) for c in self.settings.comparisons})
+        else:
+            query = pd.DataFrame({c: np.full(len(pos), row[c], dtype=object) for c in columns})
+            levels = compare_frames(self.settings, base, query)
         weights = match_weights(self.model, levels)
         pairs = pd.DataFrame(
             {
@@ -598,6 +604,29 @@ class MatchIndex:
             level = int(pair[f"cmp_{c.name}"])
             out[c.name] = {"level": level, "label": c.labels[level] if level >= 0 else "missing"}
         return out
+
+
+class _TermFrequencies(dict[str, float]):
+    """A term-frequency table that answers NaN for a value it does not hold.
+
+    ``match_weights`` looks values up with ``Series.map(table)``; given a plain dict, pandas first turns the
+    whole table (20,000 names) into a Series, which costs more than the rest of scoring one record. With
+    ``__missing__`` pandas looks up only the values at hand; a value not in the table is NaN either way, so the
+    weights are the same.
+    """
+
+    def __missing__(self, key: str) -> float:
+        return float("nan")
+
+
+def _with_fast_tf_lookup(model: FittedModel) -> FittedModel:
+    """A copy of the model whose term-frequency tables are ``_TermFrequencies`` (the caller's model untouched)."""
+    if all(isinstance(c.tf, _TermFrequencies) for c in model.comparisons):
+        return model
+    copy = FittedModel.from_dict(model.to_dict())
+    for c in copy.comparisons:
+        c.tf = _TermFrequencies(c.tf)
+    return copy
 
 
 def _encode(values: pd.Series) -> tuple[np.ndarray, pa.Array]:

@@ -25,6 +25,7 @@ from transforms.customers.identity import IdAssignment, assign_customer_ids, id_
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
 from transforms.linkage import LinkageSettings, LinkResult, link_records, load_linkage_settings, write_diagnostics
+from transforms.linkage.matcher import write_match_index
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
@@ -165,6 +166,8 @@ def run_link(ctx: RunContext) -> StageResult:
     )
     diagnostics = write_diagnostics(result, out_dir / "diagnostics.html")
     (out_dir / "model.json").write_text(json.dumps(result.model.to_dict(), indent=2), "utf-8")
+    settings_json = settings.model_dump(mode="json", by_alias=True)
+    (out_dir / "linkage_settings.json").write_text(json.dumps(settings_json, indent=2), "utf-8")
 
     core_interaction = _interactions(interactions, contacts, customer_of)
     # The consolidated customers get their own data-quality suite; its failures join the night's dq tables.
@@ -206,6 +209,8 @@ def run_link(ctx: RunContext) -> StageResult:
         len(review),
         summary["id_events"],
     )
+    # The on-entry matcher (crm-etl match) answers from tonight's records and model.
+    summary["match_index"] = str(write_match_index(Path(ctx.run_dir)))
     manifest = write_manifest(out_dir / "manifest.json", {**summary, "publish": publish_section(outputs)})
     return StageResult(manifest, rows_in=len(contacts), rows_out=len(golden))
 
