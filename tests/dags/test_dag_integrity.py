@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import itertools
 import json
 import os
 import subprocess
@@ -20,7 +21,7 @@ DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_ID = "nightly_consolidation"
 
 STAGE_ORDER = ["extract", "standardize", "validate", "link", "receivables", "publish", "report", "summarize"]
-EXPECTED_EDGES = {("prepare_run", t) for t in STAGE_ORDER} | set(zip(STAGE_ORDER, STAGE_ORDER[1:], strict=False))
+EXPECTED_EDGES = {("prepare_run", t) for t in STAGE_ORDER} | set(itertools.pairwise(STAGE_ORDER))
 
 
 def test_dagbag_has_no_import_errors(dagbag) -> None:  # type: ignore[no-untyped-def]
