@@ -46,7 +46,7 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 | `extract` | reads every source file as text, row by row, into the run folder |
 | `standardize` | cleans names, emails, phones, addresses, dates |
 | `validate` | data-quality suites: every failing value kept; stops before publishing if a critical rule breaks |
-| `link` | links duplicate records into customers with stable ids and golden records; doubtful pairs to a review workbook |
+| `link` | links duplicates into customers with stable ids and golden records; doubtful pairs to a review workbook |
 | `receivables` | invoices and payments per customer; payment reliability class and late-payment risk |
 | `publish` | loads the warehouse in one transaction (all or nothing) |
 | `report` | control report and each employee's to-do list; runs even when an earlier task failed |

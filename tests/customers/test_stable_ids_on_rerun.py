@@ -44,9 +44,11 @@ def nights(pipeline_run: PipelineRun) -> tuple[pd.DataFrame, pd.DataFrame, pd.In
     _, _, second = link_customers(changed, settings, previous=previous, next_number=10**6)
     night1 = first.records.set_index("record_id")["customer_id"]
     night2 = second.records.set_index("record_id")["customer_id"]
-    return contacts.assign(night1=contacts["record_id"].map(night1)), changed.assign(
-        night2=changed["record_id"].map(night2)
-    ), picked
+    return (
+        contacts.assign(night1=contacts["record_id"].map(night1)),
+        changed.assign(night2=changed["record_id"].map(night2)),
+        picked,
+    )
 
 
 def test_unchanged_records_keep_their_customer_id(nights: tuple[pd.DataFrame, pd.DataFrame, pd.Index]) -> None:

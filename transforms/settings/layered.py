@@ -50,9 +50,7 @@ def load_layered(model: type[ModelT], default_file: Path, override: str | Path |
     return validate_settings(model, merge_over(read_yaml(default_file), over), path=path)
 
 
-def load_for_sources(
-    model: type[ModelT], default_file: Path, sources_file: str | Path | None
-) -> tuple[ModelT, str]:
+def load_for_sources(model: type[ModelT], default_file: Path, sources_file: str | Path | None) -> tuple[ModelT, str]:
     """The settings a run uses and where they came from (the company's file, or ``bundled defaults``)."""
     found = company_file(sources_file, default_file.name)
     return load_layered(model, default_file, found), str(found) if found else "bundled defaults"
