@@ -48,6 +48,7 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 | `validate` | data-quality suites: every failing value kept; stops before publishing if a critical rule breaks |
 | `link` | links duplicates into customers with stable ids and golden records; doubtful pairs to a review workbook |
 | `receivables` | invoices and payments per customer; payment reliability class and late-payment risk |
+| `segments` | customer features and segments, stable from night to night; analysts' rule-based segment views |
 | `publish` | loads the warehouse in one transaction (all or nothing) |
 | `report` | control report and each employee's to-do list; runs even when an earlier task failed |
 | `summarize` | rows read / loaded / quarantined per file, reports written |
@@ -175,6 +176,12 @@ def nightly_consolidation() -> None:
 
         return tasks.receivables(run_dir)
 
+    @task
+    def segments(run_dir: str) -> str:
+        from transforms.pipeline import tasks
+
+        return tasks.segments(run_dir)
+
     # A gated or failed night still gets its control report and to-do lists: the report runs once every
     # earlier task has finished, whatever their outcome (it loads the night's failures if publish did not).
     @task(trigger_rule="all_done")
@@ -204,6 +211,7 @@ def nightly_consolidation() -> None:
         validate(run_dir),
         link(run_dir),
         receivables(run_dir),
+        segments(run_dir),
         publish(run_dir),
         report(run_dir),
         summarize(run_dir),

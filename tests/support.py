@@ -47,6 +47,9 @@ DATA_TABLES = [
     "core.invoice",
     "core.payment",
     "marts.customer_reliability",
+    "marts.customer_feature",
+    "marts.customer_segment",
+    "marts.segment_profile",
 ]
 RUN_COLUMNS = ["run_id"]
 

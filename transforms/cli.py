@@ -196,6 +196,23 @@ def match(
     raise typer.Exit(match_command(record, index, run_dir, data_dir, limit, warehouse_url=warehouse))
 
 
+@app.command("export-segment")
+def export_segment(
+    segment: Annotated[str, typer.Argument(help="A segment's id or name, or a rule segment's name (segments.yml).")],
+    *,
+    out: Annotated[Path, typer.Option(help="The file to write.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv or xlsx.")] = "csv",
+    without_personal_data: Annotated[
+        bool, typer.Option("--without-personal-data", help="Leave out names, phones, e-mails, addresses, birth dates.")
+    ] = False,
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+) -> None:
+    """Export one segment's customers for a campaign (CSV or xlsx)."""
+    from transforms.segments.export import export_segment_command
+
+    raise typer.Exit(export_segment_command(segment, out, fmt, without_personal_data, warehouse))
+
+
 review_app = typer.Typer(no_args_is_help=True, help="The data steward's review of doubtful matches.")
 app.add_typer(review_app, name="review")
 

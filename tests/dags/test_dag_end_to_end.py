@@ -30,6 +30,7 @@ TASKS = [
     "validate",
     "link",
     "receivables",
+    "segments",
     "publish",
     "report",
     "summarize",

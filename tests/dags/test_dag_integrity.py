@@ -20,7 +20,17 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_ID = "nightly_consolidation"
 
-STAGE_ORDER = ["extract", "standardize", "validate", "link", "receivables", "publish", "report", "summarize"]
+STAGE_ORDER = [
+    "extract",
+    "standardize",
+    "validate",
+    "link",
+    "receivables",
+    "segments",
+    "publish",
+    "report",
+    "summarize",
+]
 EXPECTED_EDGES = {("prepare_run", t) for t in STAGE_ORDER} | set(itertools.pairwise(STAGE_ORDER))
 
 

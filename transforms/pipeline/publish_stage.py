@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 #: Stages whose manifests list warehouse tables to publish (besides standardize and validate), in load order.
-OUTPUT_STAGES: tuple[str, ...] = ("link", "receivables")
+OUTPUT_STAGES: tuple[str, ...] = ("link", "receivables", "segments")
 
 
 class ReconciliationError(RuntimeError):

@@ -62,6 +62,12 @@ def _stage_lines(stages: dict[str, Any], report: dict[str, Any]) -> list[str]:
     if classes:
         text = ", ".join(f"{k} {v}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1]))
         lines.append(f"Reliability:      {text} (marts.customer_reliability)")
+    segs = (stages.get("segments") or {}).get("segments") or {}
+    if segs:
+        lines.append(
+            f"Segments:         {len(segs)} (marts.customer_segment, marts.segment_profile): "
+            + "; ".join(f"{k} {v}" for k, v in segs.items())
+        )
     if report.get("report"):
         todo = report.get("todo") or []
         lines.append(f"Control report:   {report['report']}")

@@ -1,6 +1,7 @@
 """The nightly run's tasks. Each takes and returns paths; the DAG and `crm-etl run` call exactly these.
 
-Order: prepare_run -> extract -> standardize -> validate -> link -> receivables -> publish -> report -> summarize.
+Order: prepare_run -> extract -> standardize -> validate -> link -> receivables -> segments -> publish -> report
+-> summarize.
 Every task overwrites only its own stage folder under data/runs/<run_id>/, so any of them can be retried.
 The report runs even when an earlier task failed (a gated night still gets its control report and to-do lists).
 """
@@ -21,7 +22,7 @@ from transforms.warehouse.engine import make_engine, safe_url
 log = logging.getLogger(__name__)
 
 #: The stages in order; each is a task taking and returning the run folder.
-STAGES = ("extract", "standardize", "validate", "link", "receivables", "publish")
+STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments", "publish")
 
 
 def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
@@ -88,6 +89,14 @@ def receivables(ctx: RunContext) -> StageResult:
     return run_receivables(ctx)
 
 
+@tracked("segments")
+def segments(ctx: RunContext) -> StageResult:
+    """Customer features and segments, kept stable from night to night; the analysts' rule-based segment views."""
+    from transforms.pipeline.segment_stage import run_segments
+
+    return run_segments(ctx)
+
+
 @tracked("report")
 def report(ctx: RunContext) -> StageResult:
     """The control report and each employee's to-do list; loads the night's failures even on a gated night."""
@@ -148,6 +157,7 @@ __all__ = [
     "report",
     "run_all",
     "run_stages",
+    "segments",
     "standardize",
     "summarize",
     "validate",

@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from transforms.quality.rules import RULE_IDS, Severity
 from transforms.settings.errors import SettingsError
-from transforms.settings.loader import load_settings_file, read_yaml, validate_settings
+from transforms.settings.layered import company_file, load_for_sources, load_layered
 from transforms.settings.sources import CUSTOMER_FIELDS
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "quality.yml"
@@ -188,33 +188,14 @@ class QualitySettings(_Frozen):
         return self.gate.min_rows if own is None else own
 
 
-def _merge(base: Any, over: Any) -> Any:
-    """``over`` laid over ``base``: mappings merged key by key, anything else replaced."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = _merge(base.get(key), value) if key in base else value
-        return out
-    return over
-
-
 def load_quality_settings(company_file: str | Path | None = None) -> QualitySettings:
     """The bundled defaults, with a company's own file merged over them when one is given."""
-    if company_file is None:
-        return load_settings_file(QualitySettings, DEFAULT_FILE)
-    path = Path(company_file)
-    over = read_yaml(path)
-    if over is None:
-        raise SettingsError(f"{path}: the file is empty")
-    if not isinstance(over, dict):
-        raise SettingsError(f"{path}: expected a mapping of settings at the top level")
-    return validate_settings(QualitySettings, _merge(read_yaml(DEFAULT_FILE), over), path=path)
+    return load_layered(QualitySettings, DEFAULT_FILE, company_file)
 
 
 def find_company_file(sources_file: str | Path) -> Path | None:
     """A company's ``quality.yml`` beside its sources file, when there is one."""
-    path = Path(sources_file).expanduser().resolve().parent / COMPANY_FILE_NAME
-    return path if path.is_file() else None
+    return company_file(sources_file, COMPANY_FILE_NAME)
 
 
 def check_source_names(settings: QualitySettings, names: list[str], origin: str) -> None:
@@ -231,5 +212,4 @@ def check_source_names(settings: QualitySettings, names: list[str], origin: str)
 
 def settings_for_sources(sources_file: str | Path) -> tuple[QualitySettings, str]:
     """The settings a run uses and where they came from (the company's file or ``bundled defaults``)."""
-    found = find_company_file(sources_file)
-    return load_quality_settings(found), str(found) if found else "bundled defaults"
+    return load_for_sources(QualitySettings, DEFAULT_FILE, sources_file)

@@ -1,0 +1,125 @@
+"""Features from small hand-made tables, each figure checked against what it must be."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from transforms.segments.features import build_features
+from transforms.segments.settings import load_segments_file
+
+AS_OF = dt.date(2026, 11, 20)
+
+
+@pytest.fixture
+def features() -> pd.DataFrame:
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "C"],
+            "channel": ["Радио", "polecenie", None],
+            "account_manager": ["Anna", "Anna", "John"],
+            "country": ["PL", "PL", "US"],
+            "first_seen_on": [dt.date(2025, 11, 20), dt.date(2026, 10, 1), None],
+            "completeness": [1.0, 0.5, 0.75],
+            "record_count": [3, 1, 1],
+            "source_count": [2, 1, 1],
+        }
+    )
+    links = pd.DataFrame({"record_id": ["r1", "r2", "r3", "r4"], "customer_id": ["A", "A", "A", "B"]})
+    interactions = pd.DataFrame(
+        {
+            "record_id": ["r1", "r2", "r3", "r4"],
+            "interaction_at": pd.to_datetime(["2026-11-01", "2026-10-01", "2025-01-01", "2026-11-10"]),
+            "interaction_type": ["call_log", "call_log", "visits", "Wizyta"],
+            "survey_score": [1.0, 3.0, None, 5.0],
+            "is_complaint": [True, None, False, False],
+            "tags": [None, '["complaint"]', "[]", None],
+            "preferences": [None, None, None, None],
+        }
+    )
+    contacts = pd.DataFrame(
+        {
+            "record_id": ["r1", "r3", "r4"],
+            "attributes": [
+                '{"preferred_brands": "[\\"Bosch\\", \\"LG\\"]"}',
+                '{"preferred_brands": "Bosch; Miele"}',
+                "{}",
+            ],
+        }
+    )
+    invoices = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "C", "C"],
+            "issued_on": [
+                dt.date(2026, 1, 1),
+                dt.date(2026, 6, 1),
+                dt.date(2026, 7, 1),
+                dt.date(2026, 11, 1),
+                dt.date(2026, 2, 1),
+                dt.date(2020, 1, 1),
+            ],
+            "amount_due": [100.0, 300.0, 999.0, 50.0, 80.0, 10.0],
+            "currency": ["PLN", "PLN", "PLN", "PLN", "USD", "USD"],
+            "status": ["paid", "overdue", "cancelled", "open", "paid", "paid"],
+            "document_type": ["invoice"] * 6,
+        }
+    )
+    reliability = pd.DataFrame(
+        {
+            "customer_id": ["A"],
+            "reliability_class": ["slight_delay"],
+            "late_payment_risk": [0.4],
+            "median_days_late": [12.0],
+            "share_paid_on_time": [0.5],
+        }
+    )
+    return build_features(
+        customers,
+        links,
+        interactions,
+        contacts,
+        invoices,
+        reliability,
+        as_of=AS_OF,
+        settings=load_segments_file().features,
+        base_currency="PLN",
+    ).set_index("customer_id")
+
+
+def test_channels_in_any_language(features: pd.DataFrame) -> None:
+    assert features["channel"].to_dict() == {"A": "radio", "B": "referral", "C": "unknown"}
+
+
+def test_invoices_frequency_and_spend(features: pd.DataFrame) -> None:
+    a, b, c = features.loc["A"], features.loc["B"], features.loc["C"]
+    assert a["invoices"] == 2  # the cancelled one left out
+    assert a["spend"] == pytest.approx(400.0)
+    assert a["avg_invoice_amount"] == pytest.approx(200.0)
+    assert a["invoices_per_year"] == pytest.approx(2 / (365 / 365.25))
+    assert a["days_since_last_invoice"] == (AS_OF - dt.date(2026, 6, 1)).days
+    assert b["invoices_per_year"] == pytest.approx(1 / (90 / 365.25))  # tenure under 90 days counts as 90
+    assert c["invoices"] == 1  # 2020 is outside the window
+    assert c["spend_currency"] == "USD"  # never added to PLN
+    assert c["avg_invoice_index"] == pytest.approx(1.0)  # the only USD customer is the typical one
+    assert a["avg_invoice_index"] == pytest.approx(200 / 125)  # median of PLN customers: 200 and 50
+
+
+def test_interactions_complaints_scores(features: pd.DataFrame) -> None:
+    a = features.loc["A"]
+    assert (a["interactions"], a["calls"], a["visits"]) == (3, 2, 1)
+    assert a["complaints"] == 2  # one by the column, one by its tag
+    assert a["complaints_recent"] == 2
+    assert a["mean_survey_score"] == pytest.approx(2.0)
+    assert a["days_since_last_call"] == 19
+    assert features.loc["B", "visits"] == 1  # "Wizyta" is a visit
+    assert features.loc["C", "interactions"] == 0
+
+
+def test_preferences_and_reliability(features: pd.DataFrame) -> None:
+    assert features.loc["A", "preferred_brands"] == "Bosch, LG, Miele"
+    assert pd.isna(features.loc["B", "preferred_brands"])
+    assert features.loc["A", "reliability_class"] == "slight_delay"
+    assert features.loc["B", "reliability_class"] == "no_history"
+    assert features.loc["A", "tenure_days"] == 365

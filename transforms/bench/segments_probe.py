@@ -1,0 +1,91 @@
+"""Benchmark of the segment stage: time and peak memory at a given number of customers.
+
+``bench_segments(root, customers)`` generates a company (seed 7) under ``root`` (kept for the next call),
+runs extract, standardize, link and receivables once, then measures the segment stage on a first night (no
+previous segments: k chosen over the whole range) and on a second night (started from the first night's
+centres, after publishing them to the run's warehouse).
+
+    uv run python -c "from pathlib import Path; from transforms.bench.segments_probe import bench_segments; \\
+        print(bench_segments(Path('/tmp/bench_segments'), 20000))"
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from transforms.pipeline.context import RunContext
+from transforms.pipeline.memory import measure
+from transforms.pipeline.outputs import read_outputs
+from transforms.pipeline.publish_stage import load_outputs
+from transforms.pipeline.segment_stage import run_segments
+from transforms.warehouse.ddl import ensure_schema
+from transforms.warehouse.engine import make_engine
+
+AS_OF = "2026-11-20"
+
+
+def _prepared_run(root: Path, customers: int, seed: int) -> Path:
+    """A run folder with link/ and receivables/ written (made once per size and seed)."""
+    from transforms.pipeline import tasks
+    from transforms.sample_data import generate_sample
+
+    sample = root / f"sample_{customers}_{seed}"
+    if not (sample / "sources.yml").is_file():
+        generate_sample(sample, customers=customers, seed=seed)
+    data = root / f"data_{customers}_{seed}"
+    run_dir = data / "runs" / "segments_bench"
+    if not (run_dir / "receivables" / "manifest.json").is_file():
+        run = tasks.prepare_run(
+            sources=str(sample / "sources.yml"),
+            warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
+            as_of=AS_OF,
+            run_id="segments_bench",
+            data_dir=str(data),
+        )
+        for step in (tasks.extract, tasks.standardize, tasks.link, tasks.receivables):
+            step(run)
+    return run_dir
+
+
+def _publish(ctx: RunContext) -> None:
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        ensure_schema(engine)
+        with engine.begin() as conn:
+            load_outputs(conn, ctx, read_outputs(Path(ctx.run_dir) / "segments" / "manifest.json"), keep_nights=400)
+    finally:
+        engine.dispose()
+
+
+def bench_segments(root: Path, customers: int, *, seed: int = 7) -> list[dict[str, Any]]:
+    """Seconds and peak memory (MB) of the segment stage, first night and next night."""
+    run_dir = _prepared_run(root, customers, seed)
+    ctx = RunContext.load(run_dir)
+    engine = make_engine(ctx.warehouse_url)
+    with engine.begin() as conn:  # start from a warehouse without segments
+        for table in ("customer_segment", "segment_profile"):
+            conn.exec_driver_sql(f"drop table if exists marts.{table}")
+    engine.dispose()
+    rows: list[dict[str, Any]] = []
+    for night, run_id in (("first night", "segments_bench"), ("next night", "segments_bench_2")):
+        night_ctx = dataclasses.replace(ctx, run_id=run_id)
+        with measure() as m:
+            run_segments(night_ctx)
+        manifest = json.loads((run_dir / "segments" / "manifest.json").read_text("utf-8"))
+        rows.append(
+            {
+                "stage": "segments",
+                "night": night,
+                "customers_generated": customers,
+                "customers": manifest.get("customers"),
+                "k": manifest.get("k"),
+                "warm_started": manifest.get("warm_started"),
+                "seconds": round(m.seconds, 1),
+                "peak_memory_mb": round(m.peak_rss_mb, 0),
+            }
+        )
+        _publish(night_ctx)
+    return rows

@@ -1,0 +1,171 @@
+"""The night's segments end to end: fit, match to last night, name, profile, and record who moved.
+
+Pure function of DataFrames (the stage does the reading and writing), so a test can run two nights in a
+row without a warehouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from transforms.segments.matching import match_segments
+from transforms.segments.model import fit_segments, to_model_space
+from transforms.segments.naming import name_segments
+from transforms.segments.settings import SegmentSettings
+
+LATE_CLASSES = ("slight_delay", "significant_delay", "non_payer")
+
+
+@dataclass(frozen=True)
+class PreviousNight:
+    """What last night left in the warehouse: its segments (with centres) and who was in which."""
+
+    profiles: pd.DataFrame  # segment_id, segment_name, centre_json
+    assignments: pd.DataFrame  # customer_id, segment_id, segment_name
+
+    def centres(self) -> pd.DataFrame:
+        """Last night's centres in feature units, one row per segment in the order of ``profiles``."""
+        rows = [json.loads(c) for c in self.profiles["centre_json"]]
+        return pd.DataFrame(rows)
+
+
+@dataclass
+class SegmentResult:
+    """The night's segment tables and a summary for the manifest."""
+
+    assignments: pd.DataFrame
+    profiles: pd.DataFrame
+    channels: pd.DataFrame
+    movements: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def _profiles(features: pd.DataFrame, seg: pd.Series, base_currency: str) -> pd.DataFrame:
+    f = features.assign(
+        segment_id=seg.to_numpy(),
+        pays_late=features["reliability_class"].isin(LATE_CLASSES).astype(float),
+        base_amount=features["avg_invoice_amount"].where(features["spend_currency"] == base_currency),
+    )
+    g = f.groupby("segment_id")
+    out = pd.DataFrame(
+        {
+            "customers": g.size(),
+            "median_invoices_per_year": g["invoices_per_year"].median(),
+            "median_avg_invoice_index": g["avg_invoice_index"].median(),
+            "median_avg_invoice_amount": g["base_amount"].median(),
+            "median_tenure_days": g["tenure_days"].median(),
+            "median_days_since_last_invoice": g["days_since_last_invoice"].median(),
+            "mean_calls": g["calls"].mean(),
+            "mean_visits": g["visits"].mean(),
+            "mean_complaints": g["complaints"].mean(),
+            "median_survey_score": g["mean_survey_score"].median(),
+            "mean_late_payment_risk": g["late_payment_risk"].mean(),
+            "share_paying_late": g["pays_late"].mean(),
+            "median_completeness": g["completeness"].median(),
+        }
+    )
+    out["share_of_customers"] = out["customers"] / len(features)
+    out["amount_currency"] = base_currency
+    top = f.groupby(["segment_id", "channel"]).size().rename("n").reset_index()
+    top = top[top["channel"] != "unknown"].sort_values(["segment_id", "n", "channel"], ascending=[True, False, True])
+    out["top_channel"] = top.drop_duplicates("segment_id").set_index("segment_id")["channel"]
+    return out.reset_index()
+
+
+def _channels(features: pd.DataFrame, seg: pd.Series) -> pd.DataFrame:
+    f = features.assign(segment_id=seg.to_numpy())
+    counts = f.groupby(["segment_id", "channel"]).size().rename("customers").reset_index()
+    counts["share"] = counts["customers"] / counts.groupby("segment_id")["customers"].transform("sum")
+    return counts
+
+
+def _movements(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
+    cols = ["customer_id", "from_segment_id", "from_segment_name", "to_segment_id", "to_segment_name", "movement"]
+    if before is None:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    prev = before.rename(columns={"segment_id": "from_segment_id", "segment_name": "from_segment_name"})
+    cur = now.rename(columns={"segment_id": "to_segment_id", "segment_name": "to_segment_name"})
+    both = prev[["customer_id", "from_segment_id", "from_segment_name"]].merge(
+        cur[["customer_id", "to_segment_id", "to_segment_name"]], on="customer_id", how="outer"
+    )
+    both["movement"] = np.select(
+        [both["from_segment_id"].isna(), both["to_segment_id"].isna()], ["joined", "left"], "moved"
+    )
+    changed = both["from_segment_id"].astype("Int64") != both["to_segment_id"].astype("Int64")
+    moved = both[changed.fillna(True).astype(bool)].copy()
+    for c in ("from_segment_id", "to_segment_id"):
+        moved[c] = moved[c].astype("Int64")
+    return moved[cols].reset_index(drop=True)
+
+
+def segment_customers(
+    features: pd.DataFrame,
+    settings: SegmentSettings,
+    previous: PreviousNight | None,
+    *,
+    as_of: dt.date,
+    run_id: str,
+    base_currency: str,
+) -> SegmentResult:
+    """Tonight's segment of every customer of ``features``, with ids and names carried over from last night."""
+    prev_centres = previous.centres() if previous is not None and len(previous.profiles) else None
+    fit = fit_segments(features, settings.model, prev_centres)
+    old_z = to_model_space(fit.preprocessor, prev_centres) if prev_centres is not None else None
+    old_ids = [int(i) for i in previous.profiles["segment_id"]] if previous is not None else []
+    ids = match_segments(fit.centres_z, old_z, old_ids, max_distance=settings.model.max_match_distance)
+    seg = pd.Series(np.asarray(ids)[fit.labels], index=features.index, name="segment_id")
+
+    fresh = name_segments(features, seg, settings.naming)
+    kept = (
+        dict(zip(previous.profiles["segment_id"].astype(int), previous.profiles["segment_name"], strict=True))
+        if previous is not None
+        else {}
+    )
+    names = {sid: kept.get(sid, fresh[sid]) for sid in fresh}
+    used = pd.Series(list(names.values()))
+    if used.duplicated().any():  # a new segment described like a kept one: tell them apart by id
+        names = {sid: (f"{n} ({sid})" if (used == n).sum() > 1 and sid not in kept else n) for sid, n in names.items()}
+
+    stamp: dict[str, Any] = {"as_of": as_of, "run_id": run_id}
+    assignments = pd.DataFrame(
+        {
+            "customer_id": features["customer_id"].to_numpy(),
+            "segment_id": seg.astype("int64").to_numpy(),
+            "segment_name": seg.map(names).to_numpy(),
+            "assigned_at": pd.Timestamp(as_of),
+        }
+    ).assign(**stamp)
+
+    profiles = _profiles(features, seg, base_currency)
+    profiles["segment_name"] = profiles["segment_id"].map(names)
+    centre_of = dict(zip(ids, fit.centres.to_dict(orient="records"), strict=True))
+    profiles["centre_json"] = profiles["segment_id"].map(lambda sid: json.dumps(centre_of[sid], sort_keys=True))
+    profiles["is_new"] = ~profiles["segment_id"].isin(kept)
+    profiles["k"] = fit.k
+    profiles["criterion"] = fit.criterion
+    profiles["criterion_value"] = fit.scores.get(fit.k)
+    profiles = profiles.assign(**stamp)
+
+    channels = _channels(features, seg)
+    channels["segment_name"] = channels["segment_id"].map(names)
+    channels = channels.assign(**stamp)
+
+    movements = _movements(assignments, previous.assignments if previous is not None else None).assign(**stamp)
+    summary = {
+        "customers": len(features),
+        "k": fit.k,
+        "criterion": fit.criterion,
+        "scores": {str(k): round(v, 4) for k, v in fit.scores.items()},
+        "warm_started": fit.warm_started,
+        "segments": {str(sid): names[sid] for sid in sorted(names)},
+        "new_segments": [int(s) for s in profiles.loc[profiles["is_new"], "segment_id"]],
+        "movements": movements["movement"].value_counts().to_dict() if len(movements) else {},
+        "notes": fit.notes,
+    }
+    return SegmentResult(assignments, profiles, channels, movements, summary)

@@ -1,0 +1,239 @@
+"""The clustering model: features are transformed, scaled and grouped by k-means or a Gaussian mixture.
+
+Centres are kept in *feature units* (counts, days, shares of a channel) rather than in tonight's scaled
+space, because the scaling is refitted every night: tomorrow's run maps last night's centres through its
+own scaling, starts the model from them, and so finds the same segments again when the customers have not
+changed much. The number of segments is chosen once, by the criterion of segments.yml, and kept on later
+nights unless another number is clearly better (keep_previous_margin).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
+from sklearn.impute import MissingIndicator, SimpleImputer
+from sklearn.metrics import silhouette_score
+from sklearn.mixture import GaussianMixture
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
+
+from transforms.segments.settings import ModelSettings
+
+log = logging.getLogger(__name__)
+
+#: Per group of the ColumnTransformer, how many leading steps are not inverted (imputing, encoding):
+#: centres are stored as the output of these steps, i.e. in feature units.
+_KEPT_STEPS = {"log": 1, "ratio": 1, "num": 1, "missing": 1, "cat": 2}
+
+
+def _scale_by(weight: float) -> FunctionTransformer:
+    return FunctionTransformer(
+        lambda x: np.asarray(x, dtype=float) * weight,
+        inverse_func=lambda x: np.asarray(x, dtype=float) / weight,
+        feature_names_out="one-to-one",
+        check_inverse=False,
+    )
+
+
+def _log_ratio(x: np.ndarray) -> np.ndarray:
+    return np.asarray(np.log(np.clip(np.asarray(x, dtype=float), 1e-3, None)))
+
+
+def _log_pipeline(forward: Callable[[np.ndarray], np.ndarray], inverse: Callable[[np.ndarray], np.ndarray]) -> Pipeline:
+    """Median for empty values, a log, then standard scaling (counts: log(1 + x); ratios: log x)."""
+    return Pipeline(
+        [
+            ("impute", SimpleImputer(strategy="median")),
+            (
+                "log",
+                FunctionTransformer(
+                    lambda x: forward(np.clip(np.asarray(x, dtype=float), 0, None)),
+                    inverse_func=inverse,
+                    feature_names_out="one-to-one",
+                    check_inverse=False,
+                ),
+            ),
+            ("scale", StandardScaler()),
+        ]
+    )
+
+
+def make_preprocessor(settings: ModelSettings) -> ColumnTransformer:
+    """Counts and amounts log-scaled, other numbers scaled, chosen gaps flagged, categories one-hot (weighted)."""
+    groups: list[tuple[str, Pipeline, list[str]]] = []
+    if settings.log_features:
+        groups.append(("log", _log_pipeline(np.log1p, np.expm1), list(settings.log_features)))
+    if settings.ratio_features:
+        groups.append(("ratio", _log_pipeline(_log_ratio, np.exp), list(settings.ratio_features)))
+    if settings.numeric_features:
+        groups.append(
+            (
+                "num",
+                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                list(settings.numeric_features),
+            )
+        )
+    if settings.flag_missing:
+        groups.append(
+            (
+                "missing",
+                Pipeline(
+                    [("flag", MissingIndicator(features="all")), ("weight", _scale_by(settings.categorical_weight))]
+                ),
+                list(settings.flag_missing),
+            )
+        )
+    if settings.categorical_features:
+        groups.append(
+            (
+                "cat",
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="constant", fill_value="unknown")),
+                        ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False)),
+                        ("weight", _scale_by(settings.categorical_weight)),
+                    ]
+                ),
+                list(settings.categorical_features),
+            )
+        )
+    return ColumnTransformer(groups, remainder="drop", verbose_feature_names_out=True)
+
+
+def model_frame(features: pd.DataFrame, settings: ModelSettings) -> pd.DataFrame:
+    """The model's input columns, numbers as floats (empty as NaN) and categories as text."""
+    out = pd.DataFrame(index=features.index)
+    numbers = [*settings.log_features, *settings.ratio_features, *settings.numeric_features, *settings.flag_missing]
+    for col in dict.fromkeys(numbers):
+        out[col] = pd.to_numeric(features[col], errors="coerce").astype(float)
+    for col in settings.categorical_features:
+        out[col] = features[col].astype("object").where(features[col].notna(), "unknown").astype(str)
+    return out
+
+
+def to_feature_units(pre: ColumnTransformer, z: np.ndarray) -> pd.DataFrame:
+    """Points of the model space (e.g. centres) back in feature units, one column per model column."""
+    names = pre.get_feature_names_out()
+    parts = []
+    for name, pipe, _ in pre.transformers_:
+        if name not in _KEPT_STEPS:
+            continue
+        sl = pre.output_indices_[name]
+        parts.append(pd.DataFrame(pipe[_KEPT_STEPS[name] :].inverse_transform(z[:, sl]), columns=names[sl]))
+    return pd.concat(parts, axis=1)[list(names)]
+
+
+def to_model_space(pre: ColumnTransformer, points: pd.DataFrame) -> np.ndarray:
+    """Points in feature units (e.g. last night's centres) in tonight's model space; columns unknown tonight
+    are dropped and columns new tonight are taken as 0 (a category nobody had)."""
+    names = list(pre.get_feature_names_out())
+    aligned = points.reindex(columns=names).fillna(0.0)
+    out = np.zeros((len(points), len(names)))
+    for name, pipe, _ in pre.transformers_:
+        if name not in _KEPT_STEPS:
+            continue
+        sl = pre.output_indices_[name]
+        out[:, sl] = pipe[_KEPT_STEPS[name] :].transform(aligned.iloc[:, sl].to_numpy(dtype=float))
+    return out
+
+
+@dataclass
+class FittedSegments:
+    """Tonight's grouping: a local label per customer, centres in feature units, and how k was chosen."""
+
+    labels: np.ndarray
+    centres: pd.DataFrame
+    centres_z: np.ndarray
+    z: np.ndarray
+    k: int
+    scores: dict[int, float]
+    warm_started: bool
+    criterion: str
+    preprocessor: ColumnTransformer
+    notes: list[str] = field(default_factory=list)
+
+
+def _fit(
+    z: np.ndarray, k: int, settings: ModelSettings, init: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """(labels, centres in model space, criterion value) of one k; larger is better for every criterion here."""
+    if settings.algorithm == "gaussian_mixture":
+        gm = GaussianMixture(
+            n_components=k,
+            covariance_type="diag",
+            random_state=settings.seed,
+            n_init=1 if init is not None else 3,
+            means_init=init,
+            reg_covar=1e-4,
+        )
+        labels = gm.fit_predict(z)
+        score = -float(gm.bic(z)) if settings.criterion == "bic" else _silhouette(z, labels, settings)
+        return labels, gm.means_, score
+    if init is not None:
+        km = KMeans(n_clusters=k, init=init, n_init=1, random_state=settings.seed)
+    else:
+        km = KMeans(n_clusters=k, n_init=10, random_state=settings.seed)
+    labels = km.fit_predict(z)
+    return labels, km.cluster_centers_, _silhouette(z, labels, settings)
+
+
+def _silhouette(z: np.ndarray, labels: np.ndarray, settings: ModelSettings) -> float:
+    if len(np.unique(labels)) < 2:
+        return -1.0
+    size = min(settings.criterion_sample, len(z))
+    return float(silhouette_score(z, labels, sample_size=size, random_state=settings.seed))
+
+
+def _better_by(new: float, old: float, settings: ModelSettings) -> bool:
+    """Whether ``new`` beats ``old`` by the margin (points of silhouette, or a share of |BIC|)."""
+    if settings.criterion == "bic":
+        return new - old > settings.keep_previous_margin * abs(old)
+    return new - old > settings.keep_previous_margin
+
+
+def fit_segments(
+    features: pd.DataFrame, settings: ModelSettings, previous_centres: pd.DataFrame | None = None
+) -> FittedSegments:
+    """Group the customers; with last night's centres (feature units), start from them and keep their number."""
+    frame = model_frame(features, settings)
+    pre = make_preprocessor(settings)
+    z = pre.fit_transform(frame)
+    k_max = max(min(settings.k_max, len(frame) - 1), 1)
+    ks = list(range(settings.k_min, k_max + 1)) or [min(settings.k_min, len(frame))]
+    notes: list[str] = []
+    scores: dict[int, float] = {}
+    fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for k in ks:
+        labels, centres, score = _fit(z, k, settings, None)
+        scores[k], fits[k] = score, (labels, centres)
+    best = max(scores, key=lambda k: scores[k])
+    warm = False
+    chosen = best
+    labels, centres = fits[best]
+    if previous_centres is not None and 1 < len(previous_centres) <= len(frame):
+        init = to_model_space(pre, previous_centres)
+        w_labels, w_centres, w_score = _fit(z, len(init), settings, init)
+        if _better_by(scores[best], w_score, settings):
+            notes.append(f"k={best} beats last night's {len(init)} segments ({scores[best]:.3f} vs {w_score:.3f})")
+        else:
+            labels, centres, chosen, warm = w_labels, w_centres, len(init), True
+            scores.setdefault(chosen, w_score)
+    log.info("segments: k=%d (%s), warm start %s", chosen, settings.criterion, warm)
+    return FittedSegments(
+        labels=np.asarray(labels),
+        centres=to_feature_units(pre, centres),
+        centres_z=np.asarray(centres),
+        z=z,
+        k=chosen,
+        scores=scores,
+        warm_started=warm,
+        criterion=settings.criterion,
+        preprocessor=pre,
+        notes=notes,
+    )
