@@ -147,6 +147,15 @@ def main() -> None:
     block = render(results, command)
     write_into(args.out, block)
     print(block)
+    # Linkage against Splink on the same records and blocking (Splink is in the `bench` dependency group).
+    from transforms.bench import linkage_probe
+
+    print("benchmarking linkage against Splink ...", flush=True)
+    linkage = linkage_probe.render_linkage(
+        linkage_probe.bench_linkage_vs_splink(args.work_dir, args.sizes, args.repeats), command
+    )
+    linkage_probe.write_linkage(args.out, linkage)
+    print(linkage)
 
 
 if __name__ == "__main__":

@@ -6,10 +6,24 @@ against recordlinkage.Compare on the same candidate pairs and levels (pairs per 
 
     uv run python -c "from pathlib import Path; from transforms.bench.linkage_probe import bench_linkage; \\
         print(bench_linkage(Path('/tmp/bench_link'), 20000))"
+
+``bench_linkage_vs_splink(root, customers, repeats)`` links the same staged contacts with our model and with Splink
+(transforms/bench/splink_probe.py), each run in a fresh process so that its peak memory is its own, and
+``render_linkage`` writes the table into docs/benchmarks.md:
+
+    uv run --group bench python -m transforms.bench.linkage_probe --customers 20000 100000 --repeats 3
 """
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +39,9 @@ from transforms.linkage.settings import LinkageSettings
 from transforms.pipeline.memory import measure
 
 LOCATION = ["source_name", "source_file", "sheet", "row_number"]
+ENGINES = ("ours", "splink")
+MARK_BEGIN = "<!-- bench:linkage:begin -->"
+MARK_END = "<!-- bench:linkage:end -->"
 
 
 def staged_contacts(root: Path, customers: int, *, seed: int = 7, as_of: str = "2026-11-20") -> Path:
@@ -135,3 +152,132 @@ def bench_linkage(root: Path, customers: int, *, compare_sample: int = 200_000) 
         }
     )
     return rows
+
+
+def run_engine(engine: str, run_dir: Path, truth_rows: Path) -> dict[str, Any]:
+    """Link a run's staged contacts with one engine in this process: seconds and peak resident memory (MiB) of
+    the linkage alone (reading the files and scoring come before and after), and pairwise scores."""
+    contacts = pd.read_parquet(run_dir / "standardize" / "contact.parquet")
+    truth = contact_truth(contacts, pd.read_parquet(truth_rows))
+    settings = load_linkage_settings(None)
+    if engine == "splink":
+        from transforms.bench.splink_probe import bench_splink
+
+        return bench_splink(contacts, truth, settings)
+    if engine != "ours":
+        raise ValueError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    start = time.perf_counter()
+    result = link_records(contacts, settings, seed=0)
+    seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    score = cluster_scores(result.clusters, truth)
+    return {
+        "engine": engine,
+        "records": len(contacts),
+        "seconds": seconds,
+        "peak_mb": peak,
+        "precision": score["precision"],
+        "recall": score["recall"],
+        "f1": score["f1"],
+        "steps": result.stats["seconds"],
+        "linked_pairs": result.stats["accepted_pairs"],
+    }
+
+
+def probe_engine(engine: str, run_dir: Path, truth_rows: Path, timeout: float | None = None) -> dict[str, Any]:
+    """``run_engine`` in a fresh Python process (the same interpreter, so Splink is there when this one has it)."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "transforms.bench.linkage_probe", "--engine", engine, str(run_dir), str(truth_rows)],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    found: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return found
+
+
+def bench_linkage_vs_splink(root: Path, customers: list[int], repeats: int, *, seed: int = 7) -> list[dict[str, Any]]:
+    """Per size and engine: median seconds and peak memory over ``repeats`` runs, and pairwise precision,
+    recall and F1 against the generator's truth (the same for every repeat: both engines are seeded)."""
+    rows: list[dict[str, Any]] = []
+    for size in customers:
+        run_dir = staged_contacts(root, size, seed=seed)
+        truth_rows = root / f"sample_{size}_{seed}" / "truth" / "rows.parquet"
+        for engine in ENGINES:
+            runs = [probe_engine(engine, run_dir, truth_rows) for _ in range(repeats)]
+            last = runs[-1]
+            rows.append(
+                {
+                    **last,
+                    "customers": size,
+                    "seconds": statistics.median(r["seconds"] for r in runs),
+                    "peak_mb": statistics.median(r["peak_mb"] for r in runs),
+                    "repeats": len(runs),
+                }
+            )
+    return rows
+
+
+def render_linkage(results: list[dict[str, Any]], command: str) -> str:
+    """The Markdown block written between the linkage markers of docs/benchmarks.md."""
+    from transforms.bench.__main__ import machine
+
+    lines = [
+        MARK_BEGIN,
+        f"Measured {dt.date.today().isoformat()} on {machine()}.",
+        "",
+        f"Command: `{command}`",
+        "",
+        "| engine | customers | records | median time (s) | median peak memory (MB) | precision | recall | F1 | runs |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['engine']} | {r['customers']:,} | {r['records']:,} | {r['seconds']:.1f} | {r['peak_mb']:.0f} | "
+            f"{r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['repeats']} |"
+        )
+    lines += ["", "Where the time went (seconds of the last run, by step):", ""]
+    for r in results:
+        steps = ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items())
+        lines.append(f"- {r['engine']}, {r['customers']:,} customers: {steps}")
+    lines.append(MARK_END)
+    return "\n".join(lines)
+
+
+def write_linkage(doc: Path, block: str) -> None:
+    """Replace the linkage block in ``doc``, or append it at the end."""
+    text = doc.read_text("utf-8") if doc.exists() else "# Benchmarks\n"
+    if MARK_BEGIN in text and MARK_END in text:
+        head, rest = text.split(MARK_BEGIN, 1)
+        _, tail = rest.split(MARK_END, 1)
+        text = head + block + tail
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    doc.write_text(text, "utf-8")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Either one engine on one staged run (``--engine``; prints JSON), or the whole side-by-side benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--engine", choices=ENGINES)
+    parser.add_argument("paths", nargs="*", type=Path, help="with --engine: the run folder and truth/rows.parquet")
+    parser.add_argument("--customers", type=int, nargs="+", default=[20_000, 100_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work-dir", type=Path, default=Path(__file__).resolve().parents[2] / "data" / "bench")
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parents[2] / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    if args.engine:
+        run_dir, truth_rows = args.paths
+        print(json.dumps(run_engine(args.engine, run_dir, truth_rows)), flush=True)
+        return
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    results = bench_linkage_vs_splink(args.work_dir, args.customers, args.repeats)
+    command = "uv run --group bench python -m transforms.bench.linkage_probe " + " ".join(sys.argv[1:])
+    block = render_linkage(results, command.strip())
+    write_linkage(args.out, block)
+    print(block)
+
+
+if __name__ == "__main__":
+    main()

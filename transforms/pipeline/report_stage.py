@@ -24,6 +24,8 @@ from sqlalchemy import Engine, text
 
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
+from transforms.pipeline.outputs import read_outputs
+from transforms.pipeline.publish_stage import OUTPUT_STAGES
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.file_rules import file_path
 from transforms.quality.history import PUBLISHED, metric_history, run_status
@@ -54,16 +56,25 @@ def was_published(ctx: RunContext, engine: Engine) -> bool:
     return False
 
 
+def night_files(ctx: RunContext, table: str) -> list[Path]:
+    """The night's Parquet files of dq.<table>: the validate stage's, then those of later stages that ran
+    (the consolidated-customer suite of link, the reliability notes of receivables)."""
+    paths = [Path(ctx.run_dir) / "validate" / f"{table}.parquet"]
+    for stage in OUTPUT_STAGES:
+        manifest = Path(ctx.run_dir) / stage / "manifest.json"
+        if manifest.exists():
+            paths += [Path(o.path) for o in read_outputs(manifest) if o.name == f"dq.{table}" and o.path]
+    return [p for p in paths if p.exists()]
+
+
 def load_quality_rows(ctx: RunContext, engine: Engine) -> int:
     """Put the night's dq.failure and dq.metric into the warehouse (this run's rows replaced); rows loaded."""
-    folder = Path(ctx.run_dir) / "validate"
     loaded = 0
     with engine.begin() as conn:
         apply_ddl(conn)
         for table in DQ_TABLES:
             conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
-            path = folder / f"{table}.parquet"
-            if path.exists():
+            for path in night_files(ctx, table):
                 loaded += append_parquet(conn, "dq", table, path)
     return loaded
 
@@ -90,8 +101,9 @@ def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> 
     uris: dict[tuple[str, str], str] = {}
     for name, file in failures[["source_name", "source_file"]].drop_duplicates().itertuples(index=False):
         try:
+            sources.source(name)  # core.customer (the consolidated suite) is no file
             uris[(name, file)] = file_path(sources, name, file).resolve().as_uri()
-        except ValueError:
+        except (KeyError, ValueError):
             uris[(name, file)] = ""
     base = [uris.get((n, f), "") for n, f in zip(failures["source_name"], failures["source_file"], strict=True)]
     rows = failures["record_id"].map(row_of)
@@ -136,7 +148,12 @@ def run_report(ctx: RunContext) -> StageResult:
         history = metric_history(engine, as_of=ctx.as_of_date)
     finally:
         engine.dispose()
-    failures = _read(Path(ctx.run_dir) / "validate" / "failure.parquet", FAILURE_COLUMNS)
+    # Every failing value of the night, whichever stage found it: the to-do lists match dq.failure.
+    failures = pd.concat(
+        [_read(p, FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
+        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", FAILURE_COLUMNS)],
+        ignore_index=True,
+    )
     metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
     tonight = metrics.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in metrics.columns]]
     history = pd.concat(

@@ -88,7 +88,11 @@ def read_previous_night(engine: Engine) -> PreviousNight | None:
         return None
     with engine.connect() as conn:
         profiles = pd.read_sql(
-            text("select segment_id, segment_name, centre_json from marts.segment_profile order by segment_id"), conn
+            text(
+                "select segment_id, segment_name, centre_json, is_new, as_of from marts.segment_profile "
+                "order by segment_id"
+            ),
+            conn,
         )
         assignments = pd.read_sql(
             text("select customer_id, segment_id, segment_name from marts.customer_segment"), conn
@@ -141,6 +145,11 @@ def run_segments(ctx: RunContext) -> StageResult:
         result = segment_customers(
             features, settings, previous, as_of=ctx.as_of_date, run_id=ctx.run_id, base_currency=base_currency
         )
+        if previous is not None and (pd.to_datetime(previous.profiles["as_of"]).dt.date == ctx.as_of_date).all():
+            # A rerun of an already published night: what was new that night stays new, so the rerun's tables
+            # are the same as the first attempt's.
+            was_new = previous.profiles.set_index("segment_id")["is_new"].astype(bool)
+            result.profiles["is_new"] = result.profiles["segment_id"].map(was_new).fillna(True).astype(bool)
         paths = {
             "customer_segment": _write(result.assignments, out_dir / "customer_segment.parquet"),
             "segment_profile": _write(result.profiles, out_dir / "segment_profile.parquet"),

@@ -58,15 +58,32 @@ def append_parquet(conn: Connection, schema: str, table: str, parquet: Path) -> 
     return int(meta.num_rows)
 
 
+def _integer_columns(conn: Connection, schema: str, table: str) -> set[str]:
+    rows = conn.execute(
+        text(
+            "select column_name from information_schema.columns where table_schema = :s and table_name = :t "
+            "and data_type in ('bigint', 'integer', 'smallint')"
+        ),
+        {"s": schema, "t": table},
+    )
+    return {r[0] for r in rows}
+
+
 def _copy_postgres(conn: Connection, schema: str, table: str, parquet: Path, columns: list[str]) -> None:
     raw = conn.connection.driver_connection
     assert raw is not None
     cols = ", ".join(columns)
     sql = f"copy {schema}.{table} ({cols}) from stdin with (format csv, null '\\N')"
+    integers = _integer_columns(conn, schema, table)
     pf = pq.ParquetFile(parquet)
     with raw.cursor() as cur:
         for batch in pf.iter_batches(batch_size=_COPY_BATCH, columns=columns):
             frame = batch.to_pandas()
+            # A count that pandas holds as float (it had nulls somewhere) is written "3.0", which PostgreSQL
+            # refuses for an integer column; write it as the integer it is.
+            for col in integers.intersection(frame.columns):
+                if frame[col].dtype.kind == "f":
+                    frame[col] = frame[col].round().astype("Int64")
             buf = io.StringIO()
             frame.to_csv(buf, index=False, header=False, na_rep="\\N", quoting=csv.QUOTE_MINIMAL)
             buf.seek(0)
