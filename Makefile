@@ -42,8 +42,10 @@ setup:
 demo: setup
 	@UV="$(UV)" bash scripts/demo.sh
 
+# Two workers (the tests are mostly pipeline runs, one core each); tests sharing the PostgreSQL roles stay on
+# one worker (--dist loadgroup).
 test: setup
-	$(UV) run pytest -p no:cacheprovider
+	$(UV) run pytest -p no:cacheprovider -n 2 --dist loadgroup
 
 lint: setup
 	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms
