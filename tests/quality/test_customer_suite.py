@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.customer_suite import customer_frame, customer_suite_failures
-from transforms.quality.runner import FAILURE_COLUMNS, METRIC_COLUMNS, run_quality
+from transforms.quality.runner import run_quality
 from transforms.quality.settings import load_quality_settings
 
 AS_OF = dt.date(2026, 11, 20)

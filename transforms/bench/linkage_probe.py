@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.bench.samples import staged_sample
 from transforms.linkage import link_records, load_linkage_settings
 from transforms.linkage.blocking import candidate_pairs
 from transforms.linkage.compare import compare_pairs
@@ -46,25 +47,7 @@ MARK_END = "<!-- bench:linkage:end -->"
 
 def staged_contacts(root: Path, customers: int, *, seed: int = 7, as_of: str = "2026-11-20") -> Path:
     """Generate a company under ``root`` (unless already there) and stage it; returns the run folder."""
-    from transforms.pipeline import tasks
-    from transforms.sample_data import generate_sample
-
-    sample = root / f"sample_{customers}_{seed}"
-    if not (sample / "sources.yml").is_file():
-        generate_sample(sample, customers=customers, seed=seed)
-    data = root / f"data_{customers}_{seed}"
-    run_dir = data / "runs" / "linkage_bench"
-    if not (run_dir / "standardize" / "contact.parquet").is_file():
-        run = tasks.prepare_run(
-            sources=str(sample / "sources.yml"),
-            warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
-            as_of=as_of,
-            run_id="linkage_bench",
-            data_dir=str(data),
-        )
-        tasks.extract(run)
-        tasks.standardize(run)
-    return run_dir
+    return staged_sample(root, customers, seed=seed, run_id="linkage_bench", as_of=as_of)
 
 
 def contact_truth(contacts: pd.DataFrame, truth_rows: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from transforms.bench.samples import staged_sample
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
 from transforms.pipeline.outputs import read_outputs
@@ -29,25 +30,14 @@ AS_OF = "2026-11-20"
 
 def _prepared_run(root: Path, customers: int, seed: int) -> Path:
     """A run folder with link/ and receivables/ written (made once per size and seed)."""
-    from transforms.pipeline import tasks
-    from transforms.sample_data import generate_sample
-
-    sample = root / f"sample_{customers}_{seed}"
-    if not (sample / "sources.yml").is_file():
-        generate_sample(sample, customers=customers, seed=seed)
-    data = root / f"data_{customers}_{seed}"
-    run_dir = data / "runs" / "segments_bench"
-    if not (run_dir / "receivables" / "manifest.json").is_file():
-        run = tasks.prepare_run(
-            sources=str(sample / "sources.yml"),
-            warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
-            as_of=AS_OF,
-            run_id="segments_bench",
-            data_dir=str(data),
-        )
-        for step in (tasks.extract, tasks.standardize, tasks.link, tasks.receivables):
-            step(run)
-    return run_dir
+    return staged_sample(
+        root,
+        customers,
+        seed=seed,
+        run_id="segments_bench",
+        stages=("extract", "standardize", "link", "receivables"),
+        as_of=AS_OF,
+    )
 
 
 def _publish(ctx: RunContext) -> None:

@@ -27,9 +27,9 @@ from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.outputs import read_outputs
 from transforms.pipeline.publish_stage import OUTPUT_STAGES
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.file_rules import file_path
 from transforms.quality.history import PUBLISHED, metric_history, run_status
-from transforms.quality.runner import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
 from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report

@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 
 from transforms.quality.checks import checks_for
+from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.evaluate import checked_mask, failing_mask
-from transforms.quality.runner import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.settings import QualitySettings
 from transforms.standardize.tax_ids import validate_inn, validate_nip
 from transforms.standardize.vectorize import map_unique

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
+from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.evaluate import checked_mask
 from transforms.quality.frames import ROW
 from transforms.quality.gate import FILE_COLUMNS, GateViolation, gate_violations
@@ -24,34 +25,6 @@ from transforms.quality.settings import QualitySettings
 from transforms.quality.suites import build_suite
 
 log = logging.getLogger(__name__)
-
-FAILURE_COLUMNS = [
-    "source_name",
-    "source_file",
-    "sheet",
-    "row_number",
-    "record_id",
-    "field",
-    "rule",
-    "severity",
-    "value",
-    "message",
-    "responsible",
-    "as_of",
-    "run_id",
-]
-METRIC_COLUMNS = [
-    "source_name",
-    "field",
-    "rule",
-    "responsible",
-    "severity",
-    "checked",
-    "failed",
-    "completeness",
-    "as_of",
-    "run_id",
-]
 
 
 @dataclass

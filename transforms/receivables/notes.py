@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from transforms.quality.columns import FAILURE_COLUMNS
 from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import NoteSettings
 
@@ -26,21 +27,6 @@ RULE = "reliability_note_disagrees"
 _LOCATION = ["source_name", "source_file", "sheet", "row_number"]
 _NON_WORD = re.compile(r"[^\w]+")
 _WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts written without spaces
-FAILURE_COLUMNS = [
-    "source_name",
-    "source_file",
-    "sheet",
-    "row_number",
-    "record_id",
-    "field",
-    "rule",
-    "severity",
-    "value",
-    "message",
-    "responsible",
-    "as_of",
-    "run_id",
-]
 
 
 def fold(text: str) -> str:
