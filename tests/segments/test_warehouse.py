@@ -71,10 +71,13 @@ def _night(run: PipelineRun, run_id: str, as_of: str) -> dict[object, object]:
 
 
 def test_rerun_and_next_night_keep_segments(segmented_run: PipelineRun) -> None:
+    profile_sql = "select segment_id, segment_name, is_new from marts.segment_profile order by segment_id"
     before = dict(_sql(segmented_run, "select customer_id, segment_id from marts.customer_segment"))
+    profile = _sql(segmented_run, profile_sql)
     assert _night(segmented_run, "seg_run_1_retry", "2026-11-20") == before  # the same night again: no change
-    assert _sql(segmented_run, "select bool_and(not is_new) from marts.segment_profile")[0][0]
+    assert _sql(segmented_run, profile_sql) == profile  # what was new that night is still new in the rerun
     after = _night(segmented_run, "seg_run_2", "2026-11-21")  # a day later: tenure and recency a day longer
+    assert _sql(segmented_run, "select bool_and(not is_new) from marts.segment_profile")[0][0]
     changed = {c for c in before if after.get(c) != before[c]}
     assert len(changed) <= 0.02 * len(before)
     moved = _sql(segmented_run, "select customer_id, movement from marts.segment_movement where run_id = 'seg_run_2'")
