@@ -1,124 +1,123 @@
-"""Benchmark of the receivables computation at up to a million customers.
+"""Benchmark of the receivables stage at up to a million customers.
 
-Generating a million customers takes long, so a 20,000-customer company is generated and staged once, then
-its accounting export is replicated with shifted customer codes and document numbers (each copy is another
-20,000 customers with the same behaviour). The timed part is the stage's computation (transforms.receivables
-``assess``: settle, roll up, classify, backtest and fit the model, score every customer), not the reading.
+Generating a million customers takes long, so a 20,000-customer company is generated, staged and linked once;
+then its run folder is replicated: every copy of its contacts, invoices, payments and customer links gets
+shifted customer codes, document numbers and customer ids (each copy is another 20,000 customers with the same
+behaviour). The timed part is the whole stage as the nightly run calls it (``tasks.receivables``: reading the
+staged files, settling, rolling up, backtesting and fitting the model, scoring every customer, writing the
+tables), in a fresh process so that its peak memory is its own.
 
-Call: ``python -c "from pathlib import Path; from transforms.bench.receivables_probe import bench_receivables;
-print(bench_receivables(Path('/tmp/bench'), 1_000_000))"``
+Call: ``python -m transforms.bench.receivables_probe --customers 1000000 --repeats 3``
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import gc
+import argparse
+import json
+import shutil
+import statistics
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
+import duckdb
 
-from transforms.pipeline.memory import measure
-from transforms.receivables.nulls import keep_where
-from transforms.receivables.reliability import assess
-from transforms.receivables.settings import load_reliability_file
+from transforms.bench.samples import staged_sample
 
 BASE_CUSTOMERS = 20_000
-AS_OF = "2026-11-20"
+RUN_ID = "bench_receivables"
+#: Columns made unique per copy: codes and document numbers get the copy number after their leading letters
+#: (K00012 -> K300012, FV/2025/000007 -> FV3/2025/000007), ids and files a ``~copy`` suffix.
+_SHIFTED = {"customer_code", "invoice_number", "corrects_invoice", "payment_id"}
+_SUFFIXED = {"record_id", "customer_id", "source_file"}
 
 
-def staged_base(root: Path, seed: int = 7) -> Path:
-    """Generate and stage (once) the 20,000-customer company; returns its standardize folder."""
-    run_dir = root / f"data_{BASE_CUSTOMERS}" / "runs" / "bench_receivables"
-    staged = run_dir / "standardize"
-    if (staged / "invoice.parquet").exists():
-        return staged
-    from transforms.pipeline import tasks
-    from transforms.sample_data import generate_sample
-
-    sample = root / f"sample_{BASE_CUSTOMERS}"
-    if not (sample / "sources.yml").exists():
-        generate_sample(sample, customers=BASE_CUSTOMERS, seed=seed)
-    data = root / f"data_{BASE_CUSTOMERS}"
-    prepared = tasks.prepare_run(
-        sources=str(sample / "sources.yml"),
-        warehouse_url=f"duckdb:///{data / 'w.duckdb'}",
-        as_of=AS_OF,
-        run_id="bench_receivables",
-        data_dir=str(data),
-    )
-    tasks.extract(prepared)
-    tasks.standardize(prepared)
-    return staged
-
-
-def _shift(values: pd.Series, copy: int) -> pd.Series:
-    """A code or document number made unique to one copy (K00012 -> K00012~3, FV/2025/000007 -> FV3/2025/000007)."""
-    if copy == 0:
-        return values
-    text = values.astype("string")
-    shifted = text.str.replace(r"^([^\W\d_]+)", rf"\g<1>{copy}", regex=True)
-    return keep_where(shifted.astype("object"), values.notna())
-
-
-def replicate(frame: pd.DataFrame, copies: int, columns: tuple[str, ...]) -> pd.DataFrame:
-    """``copies`` copies of the frame with the given columns shifted per copy and distinct row ids."""
-    parts = []
-    for k in range(copies):
-        part = frame.copy()
-        for c in columns:
-            part[c] = _shift(part[c], k)
-        part["record_id"] = part["record_id"].astype(str) + f"~{k}"
-        part["source_file"] = part["source_file"].astype(str) + (f"~{k}" if k else "")
-        parts.append(part)
-    return pd.concat(parts, ignore_index=True)
-
-
-def bench_receivables(root: Path, customers: int) -> list[dict[str, Any]]:
-    """Time the receivables computation on ``customers`` customers' accounting data (replicated 20k sets)."""
-    root.mkdir(parents=True, exist_ok=True)
-    staged = staged_base(root)
-    copies = max(1, round(customers / BASE_CUSTOMERS))
-    inv = pd.read_parquet(staged / "invoice.parquet")
-    pay = pd.read_parquet(staged / "payment.parquet")
-    con = pd.read_parquet(
-        staged / "contact.parquet",
-        columns=[
-            "record_id",
-            "source_name",
-            "source_kind",
-            "source_file",
-            "sheet",
-            "row_number",
-            "responsible",
-            "customer_code",
-        ],
-    )
-    con = con[con["source_kind"] == "accounting_customers"]
-    inv = replicate(inv, copies, ("customer_code", "invoice_number", "corrects_invoice"))
-    pay = replicate(pay, copies, ("customer_code", "invoice_number", "payment_id"))
-    con = replicate(con, copies, ("customer_code",))
-    gc.collect()
-    settings = load_reliability_file()
-    with measure() as m:
-        result = assess(
-            inv,
-            pay,
-            con,
-            None,
-            as_of=dt.date.fromisoformat(AS_OF),
-            run_id="bench",
-            settings=settings,
-            base_currency="PLN",
+def _copy_expr(column: str) -> str:
+    if column in _SHIFTED:
+        return (
+            f"case when k = 0 or {column} is null then {column} "
+            f"else regexp_replace({column}, '^([^\\W\\d_]+)', '\\1' || k::varchar) end as {column}"
         )
-    return [
-        {
-            "stage": "receivables",
-            "customers": copies * BASE_CUSTOMERS,
-            "invoices": len(inv),
-            "payments": len(pay),
-            "seconds": round(m.seconds, 1),
-            "peak_mb": round(m.peak_rss_mb, 0),
-            "uses_model": result.model.uses_model,
-        }
-    ]
+    if column in _SUFFIXED:
+        return f"case when k = 0 or {column} is null then {column} else {column} || '~' || k::varchar end as {column}"
+    return column
+
+
+def replicate_file(source: Path, target: Path, copies: int) -> int:
+    """Write ``copies`` copies of a Parquet file with codes, numbers and ids made unique per copy."""
+    con = duckdb.connect()
+    try:
+        names = [row[0] for row in con.execute(f"describe select * from '{source}'").fetchall()]
+        select = ", ".join(_copy_expr(c) for c in names)
+        con.execute(
+            f"copy (select {select} from '{source}', range({copies}) r(k) order by k) to '{target}' (format parquet)"
+        )
+        rows: int = con.execute(f"select count(*) from '{target}'").fetchall()[0][0]
+        return rows
+    finally:
+        con.close()
+
+
+def replicated_run(root: Path, customers: int) -> Path:
+    """A run folder holding ``customers`` customers' staged and linked records, ready for the receivables stage."""
+    base = staged_sample(root, BASE_CUSTOMERS, run_id=RUN_ID, stages=("extract", "standardize", "link"))
+    copies = max(1, round(customers / BASE_CUSTOMERS))
+    run_dir = base.parent / f"{RUN_ID}_x{copies}"
+    done = run_dir / "replicated.json"
+    if done.is_file():
+        return run_dir
+    shutil.rmtree(run_dir, ignore_errors=True)
+    (run_dir / "standardize").mkdir(parents=True)
+    (run_dir / "link").mkdir()
+    shutil.copytree(base / "extract", run_dir / "extract")
+    context = json.loads((base / "run.json").read_text("utf-8"))
+    context.update(run_id=run_dir.name, run_dir=str(run_dir))
+    (run_dir / "run.json").write_text(json.dumps(context, indent=2), "utf-8")
+    manifest = json.loads((base / "standardize" / "manifest.json").read_text("utf-8"))
+    rows = {}
+    for name in ("contact", "invoice", "payment"):
+        target = run_dir / "standardize" / f"{name}.parquet"
+        rows[name] = replicate_file(Path(manifest["tables"][name]["path"]), target, copies)
+        manifest["tables"][name]["path"] = str(target)
+    (run_dir / "standardize" / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
+    links = run_dir / "link" / "customer_source_record.parquet"
+    rows["links"] = replicate_file(base / "link" / "customer_source_record.parquet", links, copies)
+    done.write_text(json.dumps({"customers": copies * BASE_CUSTOMERS, "rows": rows}), "utf-8")
+    return run_dir
+
+
+def bench_receivables(root: Path, customers: int, repeats: int = 1) -> dict[str, Any]:
+    """Median time and peak memory of the receivables stage on ``customers`` customers (fresh process each)."""
+    from transforms.bench.__main__ import probe
+
+    root.mkdir(parents=True, exist_ok=True)
+    run_dir = replicated_run(root, customers)
+    info = json.loads((run_dir / "replicated.json").read_text("utf-8"))
+    runs = [probe("receivables", str(run_dir)) for _ in range(repeats)]
+    manifest = json.loads((run_dir / "receivables" / "manifest.json").read_text("utf-8"))
+    return {
+        "stage": "receivables",
+        "customers": info["customers"],
+        "invoices": info["rows"]["invoice"],
+        "payments": info["rows"]["payment"],
+        "contacts": info["rows"]["contact"],
+        "seconds": statistics.median(r["seconds"] for r in runs),
+        "all_seconds": [round(r["seconds"], 1) for r in runs],
+        "peak_mb": statistics.median(r["peak_mb"] for r in runs),
+        "repeats": repeats,
+        "uses_model": manifest["model"]["uses_model"],
+        "customers_rated": manifest["counts"]["customers"],
+    }
+
+
+def main() -> None:
+    """Command line: time the stage and print the figures as JSON."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/crm_bench"))
+    args = parser.parse_args()
+    print(json.dumps(bench_receivables(args.work_dir, args.customers, args.repeats)))
+
+
+if __name__ == "__main__":
+    main()

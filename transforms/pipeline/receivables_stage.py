@@ -24,7 +24,7 @@ from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
 from transforms.pipeline.tracking import StageResult
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
-from transforms.receivables.notes import note_values, read_extract_column
+from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
 from transforms.receivables.settings import load_reliability
@@ -45,25 +45,22 @@ _CONTACT_COLUMNS = [
 ]
 
 
-def _read(path: str | None, columns: list[str]) -> pd.DataFrame:
-    """A staged table (only the columns used), or an empty one when the stage wrote none tonight."""
+def _staged(path: str | None, columns: list[str]) -> Path | pa.Table:
+    """A staged table: its Parquet file, scanned by DuckDB (the ledger never becomes Python objects), or an
+    empty table with ``columns`` when the stage wrote none tonight."""
     if not path:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    names = set(pq.read_schema(path).names)
-    frame: pd.DataFrame = pq.read_table(path, columns=[c for c in columns if c in names]).to_pandas()
-    for c in columns:
-        if c not in frame.columns:
-            frame[c] = None
-    return frame
+        return pa.table({c: pa.array([], pa.string()) for c in columns})
+    return Path(path)
 
 
-def read_links(run_dir: Path) -> pd.DataFrame | None:
-    """The linkage stage's record -> customer links, or None when it has not run in this run."""
+def _rows(table: Path | pa.Table) -> int:
+    return int(pq.read_metadata(table).num_rows if isinstance(table, Path) else table.num_rows)
+
+
+def read_links(run_dir: Path) -> Path | None:
+    """The linkage stage's record -> customer links (its Parquet file), or None when it has not run in this run."""
     path = run_dir / "link" / "customer_source_record.parquet"
-    if not path.exists():
-        return None
-    links: pd.DataFrame = pq.read_table(path, columns=["record_id", "customer_id"]).to_pandas()
-    return links
+    return path if path.exists() else None
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path | None:
@@ -85,8 +82,8 @@ def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
         risk_source="model" if result.model.uses_model else "rule"
     )
     paths = {
-        "invoice": _write(result.invoices, out_dir / "invoice.parquet"),
-        "payment": _write(result.payments, out_dir / "payment.parquet"),
+        "invoice": result.invoices,
+        "payment": result.payments,
         "customer_reliability": _write(customers, out_dir / "customer_reliability.parquet"),
         "account_reliability": _write(result.accounts, out_dir / "account_reliability.parquet"),
         "customer_balance": _write(
@@ -113,15 +110,14 @@ def run_receivables(ctx: RunContext) -> StageResult:
     base_currency = settings.base_currency or load_sources(ctx.sources).defaults.currency
     out_dir = ctx.stage_dir("receivables")
 
-    invoices = _read(tables["invoice"]["path"], INVOICE_INPUT)
-    payments = _read(tables["payment"]["path"], PAYMENT_INPUT)
-    contacts = _read(tables["contact"]["path"], _CONTACT_COLUMNS)
+    invoices = _staged(tables["invoice"]["path"], INVOICE_INPUT)
+    payments = _staged(tables["payment"]["path"], PAYMENT_INPUT)
+    contacts = _staged(tables["contact"]["path"], _CONTACT_COLUMNS)
     links = read_links(run_dir)
     if links is None:
         log.info("no customer links in this run: reliability is rolled up per accounting code")
     field = settings.note.field.removeprefix("attributes.")
     extracts = read_extract_column(run_dir / "extract" / "manifest.json", field)
-    notes = note_values(contacts, settings.note.field, extracts)
 
     result = assess(
         invoices,
@@ -132,7 +128,9 @@ def run_receivables(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         settings=settings,
         base_currency=base_currency,
-        notes=notes,
+        ledger_dir=out_dir,
+        note_field=settings.note.field,
+        extracts=extracts,
     )
     outputs = write_outputs(result, out_dir)
     versions = {p: version(p) for p in ("scikit-learn", "pandas", "numpy", "duckdb")}
@@ -153,4 +151,4 @@ def run_receivables(ctx: RunContext) -> StageResult:
             "publish": publish_section(outputs),
         },
     )
-    return StageResult(manifest_path, rows_in=len(invoices) + len(payments), rows_out=len(result.customers))
+    return StageResult(manifest_path, rows_in=_rows(invoices) + _rows(payments), rows_out=len(result.customers))

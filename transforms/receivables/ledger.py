@@ -21,9 +21,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from transforms.receivables.nulls import keep_where
 
@@ -99,47 +103,102 @@ def _aging_sql(days: str) -> str:
     return "case " + " ".join(parts) + " end"
 
 
-def _frame(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """The columns the rules read, typed (dates as dates, amounts as floats), without touching the input."""
-    out = pd.DataFrame(index=frame.index)
-    for c in columns:
-        out[c] = frame[c] if c in frame.columns else None
-    for c in ("issued_on", "due_on", "paid_on"):
-        if c in out.columns:
-            out[c] = pd.to_datetime(out[c], errors="coerce").astype("datetime64[s]")
-    out["amount"] = pd.to_numeric(out["amount"], errors="coerce").astype("float64")
-    out["row_number"] = pd.to_numeric(out["row_number"], errors="coerce").astype("int64")
-    for c in columns:
-        if c not in ("issued_on", "due_on", "paid_on", "amount", "row_number"):
-            out[c] = keep_where(out[c].astype("object"), out[c].notna())
-    return out.reset_index(drop=True)
+#: What the ledger accepts: a Parquet file or an Arrow table (the stage), or a pandas frame (small inputs, tests).
+Frame: TypeAlias = Path | pd.DataFrame | pa.Table
+
+_DATES = ("issued_on", "due_on", "paid_on")
 
 
-def settle(
-    invoices: pd.DataFrame,
-    payments: pd.DataFrame,
-    *,
-    as_of: dt.date,
-    connection: duckdb.DuckDBPyConnection | None = None,
-) -> Ledger:
-    """Apply credit notes and payments to invoices as of ``as_of`` (payments after it are ignored)."""
-    con = connection or duckdb.connect()
+def register_input(con: duckdb.DuckDBPyConnection, name: str, frame: Frame, columns: list[str]) -> None:
+    """Expose ``frame`` to ``con`` as view ``name`` with exactly ``columns``, typed the way the rules read them.
+
+    Dates become dates (text is parsed; what does not parse is empty), amounts doubles and row numbers integers;
+    every other column is text. A column the frame lacks is empty. Parquet files (what the stage passes) are
+    scanned by DuckDB itself, only the columns used, when used; Arrow tables are scanned in place; pandas frames
+    are accepted for small inputs and tests. Column ``input_order`` numbers the rows as given, so the wide text
+    columns can be joined back to the computed ones at the end instead of being copied through every step.
+    """
+    raw = f"{name}_raw"
+    if isinstance(frame, Path):
+        path = str(frame).replace("'", "''")
+        con.execute(
+            f"create or replace temp view {raw} as select * exclude (file_row_number), "
+            f"file_row_number::bigint as {INPUT_ORDER} from read_parquet('{path}', file_row_number = true)"
+        )
+    else:
+        order = pa.array(np.arange(len(frame), dtype="int64"))
+        if isinstance(frame, pa.Table):
+            frame = frame.append_column(INPUT_ORDER, order)
+        else:
+            frame = frame.assign(**{INPUT_ORDER: order.to_numpy()})
+        con.register(raw, frame)
+    present = {row[0]: row[1] for row in con.execute(f"describe {raw}").fetchall()}
+    parts = []
+    for c in columns:
+        if c not in present or present[c] == "NULL":
+            kind = (
+                "date" if c in _DATES else "double" if c == "amount" else "bigint" if c == "row_number" else "varchar"
+            )
+            parts.append(f"null::{kind} as {c}")
+        elif c in _DATES:
+            parts.append(
+                f"{c} as {c}"
+                if present[c] == "DATE"
+                else f"coalesce(try_cast({c} as date), try_cast(try_cast({c} as timestamp) as date)) as {c}"
+            )
+        elif c == "amount":
+            parts.append(f"try_cast({c} as double) as {c}")
+        elif c == "row_number":
+            parts.append(f"try_cast({c} as bigint) as {c}")
+        else:
+            parts.append(f"nullif(cast({c} as varchar), 'nan') as {c}" if present[c] != "VARCHAR" else c)
+    parts.append(INPUT_ORDER)
+    con.execute(f"create or replace temp view {name} as select {', '.join(parts)} from {raw}")
+
+
+def settle_into(
+    con: duckdb.DuckDBPyConnection, invoices: Frame, payments: Frame, *, as_of: dt.date, owners: str | None = None
+) -> None:
+    """Settle in ``con``: leaves the settled documents and payments there (rows in no order).
+
+    Tables ``settled_invoice`` and ``settled_payment`` hold what was computed, by ``input_order``, with the
+    columns the roll-ups read; views ``settled_invoice_rows`` and ``settled_payment_rows`` add the input's
+    lineage and text columns back: the rows as written.
+
+    ``owners`` names a table of ``con`` (customer_code, customer_id) giving each accounting code its customer;
+    every settled row then carries its code's ``customer_id`` (empty without it), added while the rows are
+    written rather than by copying millions of rows once more.
+    """
+    register_input(con, "inv_in", invoices, INVOICE_INPUT)
+    register_input(con, "pay_in", payments, PAYMENT_INPUT)
+    if owners is None:
+        con.execute("create or replace temp table no_owner (customer_code varchar, customer_id varchar)")
+    sql = _SETTLE_SQL.format(as_of=f"date '{as_of.isoformat()}'", owners=owners or "no_owner", **_SQL_PARTS)
+    con.execute(sql)
+
+
+def settle(invoices: Frame, payments: Frame, *, as_of: dt.date) -> Ledger:
+    """Apply credit notes and payments to invoices as of ``as_of`` (payments after it are ignored).
+
+    Returns pandas frames in file order, dates as ``datetime.date`` (empty as None).
+    """
+    con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
-        con.register("inv_in", _frame(invoices, INVOICE_INPUT))
-        con.register("pay_in", _frame(payments, PAYMENT_INPUT))
-        con.execute(_SETTLE_SQL.format(as_of=f"date '{as_of.isoformat()}'", **_SQL_PARTS))
-        inv = con.execute("select * from settled_invoice order by source_name, source_file, sheet, row_number").df()
-        pay = con.execute("select * from settled_payment order by source_name, source_file, sheet, row_number").df()
+        settle_into(con, invoices, payments, as_of=as_of)
+        inv = con.sql(f"select * exclude ({INPUT_ORDER}) from settled_invoice_rows order by {INPUT_ORDER}").df()
+        pay = con.sql(f"select * exclude ({INPUT_ORDER}) from settled_payment_rows order by {INPUT_ORDER}").df()
     finally:
-        if connection is None:
-            con.close()
+        con.close()
     for frame in (inv, pay):
         for c in ("issued_on", "due_on", "fully_paid_on", "last_paid_on", "paid_on"):
             if c in frame.columns:
                 frame[c] = keep_where(pd.to_datetime(frame[c]).dt.date.astype("object"), frame[c].notna())
     return Ledger(inv, pay)
 
+
+#: Column numbering the input rows (see ``register_input``).
+INPUT_ORDER = "input_order"
 
 _SQL_PARTS = {
     "inv_key": document_key_sql("invoice_number"),
@@ -149,23 +208,34 @@ _SQL_PARTS = {
 }
 
 _SETTLE_SQL = """
+set preserve_insertion_order = false;
+
 create or replace temp table docs as
-select *,
+select input_order, customer_code, issued_on, due_on, amount, currency,
        {inv_key} as doc_key,
        {corr_key} as corrects_key,
        coalesce(document_type, 'invoice') = 'credit_note' as is_credit_note
 from inv_in;
 
-create or replace temp table invoice_docs as
-select *, row_number() over (partition by doc_key order by source_name, source_file, sheet, row_number) as key_rank
-from docs
-where not is_credit_note;
+-- Invoice numbers booked twice: only those rows are ranked (the first in file order keeps the number).
+create or replace temp table number_rank as
+with twice as (
+    select doc_key from docs where not is_credit_note and doc_key is not null group by 1 having count(*) > 1
+)
+select d.input_order,
+       row_number() over (partition by d.doc_key
+                          order by i.source_name, i.source_file, i.sheet, i.row_number, d.input_order) as key_rank
+from docs d semi join twice using (doc_key)
+join inv_in i using (input_order)
+where not d.is_credit_note;
 
 create or replace temp table known as
-select doc_key, currency, issued_on from invoice_docs where key_rank = 1 and doc_key is not null;
+select d.doc_key, d.currency, d.issued_on, d.amount
+from docs d left join number_rank r using (input_order)
+where not d.is_credit_note and d.doc_key is not null and coalesce(r.key_rank, 1) = 1;
 
 create or replace temp table credit_docs as
-select c.*,
+select c.input_order, c.corrects_key, c.amount,
        case when c.amount is null then 'unusable'
             when k.doc_key is null then 'unknown_invoice'
             when c.currency is distinct from k.currency then 'currency_mismatch'
@@ -177,43 +247,58 @@ create or replace temp table credited as
 select corrects_key as doc_key, round(sum(abs(amount)), 2) as credited_amount, count(*) as credit_notes
 from credit_docs where credit_status = 'applied' group by 1;
 
+create or replace temp table due as
+select k.doc_key,
+       case when k.amount is null then null
+            else round(greatest(abs(k.amount) - coalesce(c.credited_amount, 0), 0.0), 2) end as amount_due,
+       coalesce(c.credited_amount, 0) as credited_amount,
+       coalesce(c.credit_notes, 0) as credit_notes
+from known k left join credited c using (doc_key);
+
 create or replace temp table pay as
-select p.*,
+select input_order, customer_code, paid_on, amount, currency,
        {inv_key} as doc_key,
+       hash(source_name, source_file, sheet, payment_id, invoice_number, customer_code, paid_on, amount, currency)
+           as copy_hash
+from pay_in;
+
+-- Exact copies of a payment row: only rows sharing a hash with another are ranked, by their real values.
+create or replace temp table copy_rank as
+with shared as (select copy_hash from pay group by 1 having count(*) > 1)
+select input_order,
        row_number() over (
            partition by source_name, source_file, sheet, payment_id, invoice_number, customer_code,
                         paid_on, amount, currency
-           order by row_number) as copy_no
-from pay_in p;
+           order by row_number, input_order) as copy_no
+from pay_in semi join (select input_order from pay semi join shared using (copy_hash)) using (input_order);
 
 create or replace temp table settled_payment as
-select p.record_id, p.source_name, p.source_file, p.sheet, p.row_number, p.responsible,
-       p.payment_id, p.invoice_number, p.doc_key as invoice_key, p.customer_code, p.paid_on, p.amount, p.currency,
-       case when p.copy_no > 1 then 'duplicate'
+select p.input_order, p.doc_key as invoice_key, p.customer_code, p.paid_on, p.amount, p.currency,
+       case when coalesce(r.copy_no, 1) > 1 then 'duplicate'
             when p.paid_on is null or p.amount is null then 'unusable'
             when p.paid_on > {as_of} then 'after_as_of'
             when k.doc_key is null then 'unknown_invoice'
             when p.currency is distinct from k.currency then 'currency_mismatch'
             else 'applied' end as status,
-       coalesce(p.paid_on < k.issued_on, false) as is_dated_before_invoice
-from pay p left join known k on k.doc_key = p.doc_key;
+       coalesce(p.paid_on < k.issued_on, false) as is_dated_before_invoice,
+       o.customer_id
+from pay p
+left join copy_rank r using (input_order)
+left join known k on k.doc_key = p.doc_key
+left join {owners} o on o.customer_code = p.customer_code;
 
-create or replace temp table due as
-select i.doc_key,
-       case when i.amount is null then null
-            else round(greatest(abs(i.amount) - coalesce(c.credited_amount, 0), 0.0), 2) end as amount_due,
-       coalesce(c.credited_amount, 0) as credited_amount,
-       coalesce(c.credit_notes, 0) as credit_notes
-from invoice_docs i left join credited c using (doc_key)
-where i.key_rank = 1 and i.doc_key is not null;
+drop table pay;
+drop table copy_rank;
 
-create or replace temp table applied as
-select p.invoice_key as doc_key, p.paid_on, p.amount,
-       sum(p.amount) over (partition by p.invoice_key order by p.paid_on, p.source_file, p.row_number
-                           rows between unbounded preceding and current row) as cum_paid
-from settled_payment p where p.status = 'applied';
-
+-- Payments of one day reach the amount due on that day whatever their order within it, so the running sum
+-- is ordered by day and then by input row (a number, cheaper than the file name).
 create or replace temp table paid as
+with applied as (
+    select p.invoice_key as doc_key, p.paid_on, p.amount,
+           sum(p.amount) over (partition by p.invoice_key order by p.paid_on, p.input_order
+                               rows between unbounded preceding and current row) as cum_paid
+    from settled_payment p where p.status = 'applied'
+)
 select a.doc_key,
        round(sum(a.amount), 2) as paid_amount,
        count(*) as payments,
@@ -224,32 +309,30 @@ group by 1;
 
 create or replace temp table settled_invoice as
 with base as (
-    select i.record_id, i.source_name, i.source_file, i.sheet, i.row_number, i.responsible,
-           i.invoice_number, i.doc_key as invoice_key,
+    select i.input_order, i.doc_key as invoice_key,
            case when i.is_credit_note then 'credit_note' else 'invoice' end as document_type,
            i.customer_code, i.issued_on, i.due_on, i.amount as amount_booked, i.currency,
-           i.corrects_invoice, i.corrects_key as corrects_invoice_key,
+           i.corrects_key as corrects_invoice_key,
            not i.is_credit_note and coalesce(i.amount < 0, false) as is_negative_amount,
            coalesce(r.key_rank > 1, false) as is_duplicate_number,
            i.is_credit_note,
-           c.credit_status
+           c.credit_status,
+           i.is_credit_note or coalesce(r.key_rank > 1, false) as is_not_settled
     from docs i
-    left join invoice_docs r on r.record_id = i.record_id
-    left join credit_docs c on c.record_id = i.record_id
+    left join number_rank r using (input_order)
+    left join credit_docs c using (input_order)
 ),
 joined as (
     select b.*,
-           case when b.is_credit_note or b.is_duplicate_number then null else d.amount_due end as amount_due,
-           case when b.is_credit_note or b.is_duplicate_number then null else d.credited_amount end as credited_amount,
-           case when b.is_credit_note or b.is_duplicate_number then null
-                else coalesce(p.paid_amount, 0) end as paid_amount,
-           case when b.is_credit_note or b.is_duplicate_number then null
-                else coalesce(p.payments, 0) end as payments,
-           case when b.is_credit_note or b.is_duplicate_number then null else p.last_paid_on end as last_paid_on,
-           case when b.is_credit_note or b.is_duplicate_number then null else p.fully_paid_on end as fully_paid_on
+           case when b.is_not_settled then null else d.amount_due end as amount_due,
+           case when b.is_not_settled then null else d.credited_amount end as credited_amount,
+           case when b.is_not_settled then null else coalesce(p.paid_amount, 0) end as paid_amount,
+           case when b.is_not_settled then null else coalesce(p.payments, 0) end as payments,
+           case when b.is_not_settled then null else p.last_paid_on end as last_paid_on,
+           case when b.is_not_settled then null else p.fully_paid_on end as fully_paid_on
     from base b
-    left join due d on d.doc_key = b.invoice_key and not b.is_credit_note
-    left join paid p on p.doc_key = b.invoice_key and not b.is_credit_note
+    left join due d on d.doc_key = b.invoice_key and not b.is_not_settled
+    left join paid p on p.doc_key = b.invoice_key and not b.is_not_settled
 ),
 status as (
     select *,
@@ -270,8 +353,7 @@ timing as (
                 then date_diff('day', due_on, {as_of}) end as days_past_due
     from status
 )
-select record_id, source_name, source_file, sheet, row_number, responsible, invoice_number, invoice_key,
-       document_type, customer_code, issued_on, due_on, amount_booked, currency, corrects_invoice,
+select t.input_order, invoice_key, document_type, customer_code, issued_on, due_on, amount_booked, currency,
        corrects_invoice_key, credit_status, is_negative_amount, is_duplicate_number,
        amount_due, credited_amount, paid_amount, payments, last_paid_on, fully_paid_on, status,
        days_from_due,
@@ -279,6 +361,31 @@ select record_id, source_name, source_file, sheet, row_number, responsible, invo
        case when days_from_due is null then null else days_from_due <= 0 end as is_paid_on_time,
        case when status in ('open', 'overdue') then round(greatest(amount_due - paid_amount, 0), 2)
             when status in ('paid', 'cancelled') then 0.0 end as open_amount,
-       case when status in ('open', 'overdue') then {aging} end as aging_bucket
-from timing;
+       case when status in ('open', 'overdue') then {aging} end as aging_bucket,
+       o.customer_id
+from timing t
+left join {owners} o using (customer_code);
+
+drop table docs;
+drop table number_rank;
+drop table known;
+drop table credit_docs;
+drop table credited;
+drop table due;
+drop table paid;
+
+create or replace temp view settled_invoice_rows as
+select i.record_id, i.source_name, i.source_file, i.sheet, i.row_number, i.responsible, i.invoice_number,
+       s.invoice_key, s.document_type, s.customer_code, s.issued_on, s.due_on, s.amount_booked, s.currency,
+       i.corrects_invoice, s.corrects_invoice_key, s.credit_status, s.is_negative_amount, s.is_duplicate_number,
+       s.amount_due, s.credited_amount, s.paid_amount, s.payments, s.last_paid_on, s.fully_paid_on, s.status,
+       s.days_from_due, s.days_late, s.is_paid_on_time, s.open_amount, s.aging_bucket, s.customer_id,
+       s.input_order
+from inv_in i join settled_invoice s using (input_order);
+
+create or replace temp view settled_payment_rows as
+select i.record_id, i.source_name, i.source_file, i.sheet, i.row_number, i.responsible,
+       i.payment_id, i.invoice_number, s.invoice_key, s.customer_code, s.paid_on, s.amount, s.currency,
+       s.status, s.is_dated_before_invoice, s.customer_id, s.input_order
+from pay_in i join settled_payment s using (input_order);
 """

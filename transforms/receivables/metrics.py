@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import ReliabilitySettings
 
 _REAL = "status in ('paid', 'overdue', 'open')"
@@ -39,6 +38,72 @@ def _months_back(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month, min(day.day, last))
 
 
+def _params(as_of: dt.date, settings: ReliabilitySettings, base_currency: str) -> dict[str, object]:
+    recent = _months_back(as_of, settings.trend.recent_months)
+    window = as_of - dt.timedelta(days=settings.dso_window_days)
+    return {
+        "as_of": f"date '{as_of.isoformat()}'",
+        "recent": f"date '{recent.isoformat()}'",
+        "window": f"date '{window.isoformat()}'",
+        "window_days": settings.dso_window_days,
+        "defaulted": settings.classes.non_payer.min_days_overdue,
+        "base": base_currency.replace("'", ""),
+        "real": _REAL,
+    }
+
+
+def metrics_tables(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    *,
+    key: str,
+    prefix: str,
+    as_of: dt.date,
+    settings: ReliabilitySettings,
+    base_currency: str,
+) -> None:
+    """Metrics per value of ``key`` over the settled invoices in ``relation`` (a table or view of ``con``).
+
+    Leaves two tables in ``con``: ``{prefix}_row`` (one row per key, the key in column ``ckey``) and
+    ``{prefix}_balance`` (one per key and currency), so that callers can combine roll-ups in SQL and fetch
+    one frame at the end instead of merging millions of rows in pandas.
+    """
+    cols = ["status", "currency", "issued_on", "due_on", "amount_due", "open_amount", "days_late", "is_paid_on_time"]
+    con.execute(
+        f"create or replace temp view metric_input as select {key} as ckey, {', '.join(cols)} "
+        f"from {relation} where {key} is not null"
+    )
+    con.execute(_METRICS_SQL.format(**_params(as_of, settings, base_currency)))
+    con.execute(f"create or replace temp table {prefix}_row as select * from customer_row")
+    con.execute(f"create or replace temp table {prefix}_balance as select * from balance")
+    for table in ("real_inv", "balance", "main_currency", "behaviour", "customer_row"):
+        con.execute(f"drop table {table}")
+
+
+def fetch_frame(con: duckdb.DuckDBPyConnection, sql: str) -> pd.DataFrame:
+    """A query's rows as a frame, dates as ``datetime.date`` (what Parquet and the warehouse take as dates)."""
+    frame: pd.DataFrame = con.sql(sql).to_arrow_table().to_pandas(date_as_object=True)
+    return frame
+
+
+def metrics_in(
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    *,
+    key: str,
+    as_of: dt.date,
+    settings: ReliabilitySettings,
+    base_currency: str,
+) -> CustomerMetrics:
+    """Metrics per value of ``key`` over the settled invoices in ``relation``, as frames ordered by key."""
+    metrics_tables(
+        con, relation, key=key, prefix="metrics", as_of=as_of, settings=settings, base_currency=base_currency
+    )
+    customers = fetch_frame(con, "select * from metrics_row order by ckey").rename(columns={"ckey": key})
+    balances = fetch_frame(con, "select * from metrics_balance order by ckey, currency").rename(columns={"ckey": key})
+    return CustomerMetrics(customers, balances)
+
+
 def customer_metrics(
     invoices: pd.DataFrame,
     *,
@@ -48,36 +113,66 @@ def customer_metrics(
     base_currency: str,
 ) -> CustomerMetrics:
     """Metrics per value of ``key`` (customer_code, or a customer id) over settled invoices (ledger.settle)."""
-    cols = ["status", "currency", "issued_on", "due_on", "amount_due", "open_amount", "days_late", "is_paid_on_time"]
-    frame = invoices[[key, *cols]].rename(columns={key: "ckey"})
-    frame = frame[frame["ckey"].notna()]
-    frame["issued_on"] = pd.to_datetime(frame["issued_on"])
-    frame["due_on"] = pd.to_datetime(frame["due_on"])
-    recent = _months_back(as_of, settings.trend.recent_months)
-    window = as_of - dt.timedelta(days=settings.dso_window_days)
-    params = {
-        "as_of": f"date '{as_of.isoformat()}'",
-        "recent": f"date '{recent.isoformat()}'",
-        "window": f"date '{window.isoformat()}'",
-        "window_days": settings.dso_window_days,
-        "defaulted": settings.classes.non_payer.min_days_overdue,
-        "base": base_currency.replace("'", ""),
-        "real": _REAL,
-    }
+    frame = invoices[[key, "status", "currency", "amount_due", "open_amount", "days_late", "is_paid_on_time"]].copy()
+    frame["issued_on"] = pd.to_datetime(invoices["issued_on"])
+    frame["due_on"] = pd.to_datetime(invoices["due_on"])
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     try:
-        con.register("inv", frame)
-        con.execute(_METRICS_SQL.format(**params))
-        customers = con.execute("select * from customer_row order by ckey").df()
-        balances = con.execute("select * from balance order by ckey, currency").df()
+        con.register("settled", frame)
+        con.execute(
+            "create or replace temp view settled_typed as select * replace "
+            "(issued_on::date as issued_on, due_on::date as due_on) from settled"
+        )
+        return metrics_in(con, "settled_typed", key=key, as_of=as_of, settings=settings, base_currency=base_currency)
     finally:
         con.close()
-    customers = customers.rename(columns={"ckey": key})
-    balances = balances.rename(columns={"ckey": key})
-    for c in ("oldest_overdue_on", "first_invoice_on", "last_invoice_on"):
-        customers[c] = keep_where(pd.to_datetime(customers[c]).dt.date.astype("object"), customers[c].notna())
-    return CustomerMetrics(customers, balances)
+
+
+#: What the class needs of each customer as things stood on a past day (see ``class_inputs_on``).
+_CLASS_INPUTS_SQL = """
+with known as (
+    select {key} as ckey,
+           coalesce(fully_paid_on < {day}, false) as paid,
+           coalesce(due_on < {last_day}, false) as passed,
+           due_on, fully_paid_on
+    from {relation}
+    where {key} is not null and issued_on < {day} and status in ('paid', 'overdue', 'open')
+),
+timed as (
+    select ckey,
+           case when paid then date_diff('day', due_on, fully_paid_on)
+                when passed then date_diff('day', due_on, {last_day}) end as from_due,
+           not paid and passed and date_diff('day', due_on, {last_day}) >= {defaulted} as is_defaulted
+    from known
+)
+select ckey,
+       count(from_due) as invoices_due,
+       quantile_cont(greatest(from_due, 0), 0.5) filter (where from_due is not null) as median_days_late,
+       avg(is_defaulted::int) filter (where from_due is not null) as share_defaulted
+from timed group by 1 order by 1
+"""
+
+
+def class_inputs_on(
+    con: duckdb.DuckDBPyConnection, relation: str, *, key: str, day: dt.date, settings: ReliabilitySettings
+) -> pd.DataFrame:
+    """What the class reads (invoices due, median days late, share defaulted) as known the day before ``day``.
+
+    The invoices are those issued before ``day``; one counts as paid only if paid in full before it, and as
+    due once its due date was before the day before. Amounts and credit notes are tonight's: the class does
+    not read amounts. The backtests of the late-payment model classify customers this way at past days
+    without settling the ledger again.
+    """
+    sql = _CLASS_INPUTS_SQL.format(
+        key=key,
+        relation=relation,
+        day=f"date '{day.isoformat()}'",
+        last_day=f"date '{(day - dt.timedelta(days=1)).isoformat()}'",
+        defaulted=settings.classes.non_payer.min_days_overdue,
+    )
+    inputs: pd.DataFrame = con.sql(sql).df()
+    return inputs.rename(columns={"ckey": key})
 
 
 _METRICS_SQL = """
@@ -86,7 +181,7 @@ select *,
        days_late is not null as is_due,
        status = 'overdue' and date_diff('day', due_on, {as_of}) >= {defaulted} as is_defaulted,
        amount_due / nullif(avg(amount_due) over (partition by ckey, currency), 0) as weight
-from inv where {real};
+from metric_input where {real};
 
 create or replace temp table balance as
 select ckey, currency,

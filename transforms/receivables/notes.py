@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
@@ -65,36 +66,50 @@ def read_notes(notes: pd.Series, phrases: Mapping[str, list[str]]) -> pd.Series:
     return keep_where(out, out.notna())
 
 
-def note_values(contacts: pd.DataFrame, field: str, extracts: pd.DataFrame | None = None) -> pd.Series:
-    """The note of each contact row: its own column, its JSON attributes, or the extract's column of that name.
+def note_rows(con: duckdb.DuckDBPyConnection, contacts: str, field: str, extracts: pd.DataFrame | None) -> pd.DataFrame:
+    """The contact rows (of table ``contacts`` in ``con``) that carry a note, with the note in column ``note``.
 
-    The standardized contact table keeps unmapped columns in ``attributes``; a field the sources file maps
-    as ``reliability_note`` is found in the extract (``extracts``, joined on the row's location).
+    The note is the row's own column of that name, else its JSON ``attributes`` entry (the standardized
+    contact table keeps unmapped columns there), else the extract's column (``extracts``, joined on the row's
+    location): a field the sources file maps as ``reliability_note`` is only in the extract. Blank notes are
+    no notes. Only the rows with a note leave DuckDB.
     """
     name = field.removeprefix("attributes.")
-    out = pd.Series(None, index=contacts.index, dtype="object")
-    if name in contacts.columns:
-        out = contacts[name].astype("object")
-    if "attributes" in contacts.columns and out.isna().any():
-        attrs = contacts["attributes"]
-        has = attrs.notna() & attrs.astype(str).str.contains(json.dumps(name)[1:-1], regex=False)
-        if has.any():
-            parsed = attrs[has].map(lambda a: _attribute(a, name))
-            out = out.fillna(parsed.reindex(out.index))
-    if extracts is not None and name in extracts.columns and out.isna().any():
+    cols = {row[0] for row in con.execute(f"describe {contacts}").fetchall()}
+    key = json.dumps(name, ensure_ascii=False)
+    found = []
+    if name in cols:
+        found.append(f"c.{_quoted(name)}::varchar")
+    if "attributes" in cols:
+        found.append(
+            f"case when contains(c.attributes, {_literal(key)}) and json_valid(c.attributes) "
+            f"then json_extract_string(c.attributes, {_literal('$.' + key)}) end"
+        )
+    join = ""
+    if extracts is not None and name in extracts.columns:
         keyed = extracts[[*_LOCATION, name]].dropna(subset=[name]).drop_duplicates(_LOCATION)
-        merged = contacts[_LOCATION].merge(keyed, on=_LOCATION, how="left")[name]
-        out = out.fillna(pd.Series(merged.to_numpy(), index=contacts.index))
-    out = keep_where(out, out.astype(str).str.strip() != "") if out.notna().any() else out
-    return out
+        keyed = keyed.rename(columns={name: "extract_note"}).astype({"extract_note": "string"})
+        con.register("extract_notes", keyed)
+        join = f"left join extract_notes e using ({', '.join(_LOCATION)})"
+        found.append("e.extract_note::varchar")
+    if not found:
+        return pd.DataFrame(columns=["record_id", *_LOCATION, "responsible", "note"])
+    blank = [f"case when trim({f}) <> '' then {f} end" for f in found]
+    note = f"coalesce({', '.join(blank)})"
+    sql = (
+        f"select * from (select c.record_id, {', '.join('c.' + c for c in _LOCATION)}, c.responsible, {note} as note "
+        f"from {contacts} c {join}) where note is not null order by {', '.join(_LOCATION)}, record_id"
+    )
+    found_rows: pd.DataFrame = con.sql(sql).df()
+    return found_rows
 
 
-def _attribute(text: object, name: str) -> str | None:
-    try:
-        value = json.loads(str(text)).get(name)
-    except (ValueError, AttributeError):
-        return None
-    return None if value is None else str(value)
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def read_extract_column(extract_manifest: Path, column: str, kinds: tuple[str, ...] = ("spreadsheet",)) -> pd.DataFrame:
@@ -113,8 +128,7 @@ def read_extract_column(extract_manifest: Path, column: str, kinds: tuple[str, .
 
 
 def disagreements(
-    contacts: pd.DataFrame,
-    notes: pd.Series,
+    rows: pd.DataFrame,
     computed: pd.DataFrame,
     settings: NoteSettings,
     *,
@@ -123,10 +137,9 @@ def disagreements(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """dq.failure rows for notes whose meaning differs from the computed class of the row's customer.
 
-    ``contacts`` holds record_id, the location, responsible and customer_id; ``computed`` one row per
-    customer_id with reliability_class, invoices_due, median_days_late and share_paid_on_time.
+    ``rows`` holds record_id, the location, responsible, customer_id and the note (``note_rows``); ``computed``
+    one row per customer_id with reliability_class, invoices_due, median_days_late and share_paid_on_time.
     """
-    rows = contacts.assign(note=notes.to_numpy())
     rows = rows[rows["note"].notna()]
     rows = rows.assign(note_class=read_notes(rows["note"], settings.phrases).to_numpy())
     facts = computed.set_index("customer_id")

@@ -1,9 +1,13 @@
 """From the accounting export to each customer's reliability: settle, roll up, classify, model, compare notes.
 
-Everything here is pure (frames in, frames out); the stage (transforms.pipeline.receivables_stage) reads and
+Everything here is pure (tables in, tables out); the stage (transforms.pipeline.receivables_stage) reads and
 writes the files. Roll-ups happen twice: per accounting customer (customer code) and per linked customer
 (the customer id the linkage stage gave the code's accounting row). Without links, the customer-level
 roll-up falls back to the customer code and customer_id stays empty.
+
+The ledger (millions of invoice and payment rows) never leaves one in-memory DuckDB connection as Python
+objects: it is scanned from Arrow, settled and rolled up in SQL, and handed back as Arrow tables for writing.
+Only per-customer rows become pandas frames, and the model reads numeric arrays.
 """
 
 from __future__ import annotations
@@ -11,30 +15,32 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
 from transforms.receivables.classify import classify, trend
-from transforms.receivables.ledger import Ledger, settle
-from transforms.receivables.metrics import customer_metrics
+from transforms.receivables.ledger import INPUT_ORDER, Frame, settle_into
+from transforms.receivables.metrics import class_inputs_on, fetch_frame, metrics_tables
 from transforms.receivables.model import History, LateModel, customer_risk, train
-from transforms.receivables.notes import disagreements
-from transforms.receivables.nulls import keep_where
+from transforms.receivables.notes import disagreements, note_rows
 from transforms.receivables.settings import ReliabilitySettings
 
 log = logging.getLogger(__name__)
 
 CODE_PREFIX = "code:"
+_CONTACT_COLUMNS = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number", "responsible"]
 
 
 @dataclass
 class Assessment:
-    """The stage's results, one frame per output table."""
+    """The stage's results: the ledger files written, and one frame per per-customer table."""
 
-    invoices: pd.DataFrame
-    payments: pd.DataFrame
+    invoices: Path | None
+    payments: Path | None
     accounts: pd.DataFrame
     customers: pd.DataFrame
     balances: pd.DataFrame
@@ -43,153 +49,249 @@ class Assessment:
     counts: dict[str, Any] = field(default_factory=dict)
 
 
-def customer_of_code(contacts: pd.DataFrame, links: pd.DataFrame | None) -> pd.Series:
-    """customer_code -> customer_id, through the code's accounting-customer row and its link.
+_OWNER_SQL = """
+create or replace temp table owner as
+with joined as (
+    select c.customer_code, l.customer_id, count(*) as n
+    from contacts c join links l using (record_id)
+    where c.source_kind = 'accounting_customers' and c.customer_code is not null and l.customer_id is not null
+    group by all
+)
+select customer_code, first(customer_id order by n desc, customer_id) as customer_id from joined group by 1
+"""
 
-    A code on two accounting rows takes the customer most of them link to (ties: the smallest id).
+
+def _owners(con: duckdb.DuckDBPyConnection, linked: bool) -> None:
+    """Table ``owner(customer_code, customer_id)``: the customer each accounting code belongs to.
+
+    The code's accounting-customer rows lead to it through their links; a code on two rows takes the customer
+    most of them link to (ties: the smallest id). Without links the table is empty.
     """
-    if links is None or not len(contacts):
-        return pd.Series(dtype="object", name="customer_id")
-    acc = contacts[(contacts["source_kind"] == "accounting_customers") & contacts["customer_code"].notna()]
-    joined = acc[["record_id", "customer_code"]].merge(links[["record_id", "customer_id"]], on="record_id")
-    joined = joined.dropna(subset=["customer_id"])
-    if not len(joined):
-        return pd.Series(dtype="object", name="customer_id")
-    counted = joined.groupby(["customer_code", "customer_id"]).size().rename("n").reset_index()
-    counted = counted.sort_values(["customer_code", "n", "customer_id"], ascending=[True, False, True])
-    return counted.drop_duplicates("customer_code").set_index("customer_code")["customer_id"].rename("customer_id")
+    if linked:
+        con.execute(_OWNER_SQL)
+    else:
+        con.execute("create or replace temp table owner (customer_code varchar, customer_id varchar)")
 
 
-def _with_customer(frame: pd.DataFrame, owners: pd.Series) -> pd.DataFrame:
-    out = frame.copy()
-    out["customer_id"] = out["customer_code"].map(owners).astype("object") if len(owners) else None
-    code_key = CODE_PREFIX + out["customer_code"].astype("string")
-    out["customer_key"] = out["customer_id"].astype("string").fillna(code_key).astype("object")
-    return out
+def _with_key(con: duckdb.DuckDBPyConnection, name: str, settled: str) -> None:
+    """View ``name``: the settled rows with the roll-up key (the customer id, else the accounting code)."""
+    con.execute(
+        f"create or replace temp view {name} as "
+        f"select *, coalesce(customer_id, '{CODE_PREFIX}' || customer_code) as customer_key from {settled}"
+    )
 
 
-def known_on(invoices: pd.DataFrame, day: dt.date) -> pd.DataFrame:
-    """The settled invoices as they stood the day before ``day``: issued before it, paid only if paid before it.
-
-    Used by the backtests to classify customers by the rule as of a past day without settling again. The
-    amounts due are tonight's (a credit note issued after ``day`` is already applied); the class does not
-    read amounts, only days late.
-    """
-    issued = pd.to_datetime(invoices["issued_on"], errors="coerce")
-    stamp = pd.Timestamp(day)
-    sub = invoices[(issued < stamp) & invoices["status"].isin(["paid", "overdue", "open"])]
-    due = pd.to_datetime(sub["due_on"], errors="coerce")
-    fully = pd.to_datetime(sub["fully_paid_on"], errors="coerce")
-    last_day = stamp - pd.Timedelta(days=1)
-    paid = (fully < stamp).to_numpy()
-    passed = (due < last_day).to_numpy()
-    from_due = np.where(paid, (fully - due).dt.days, np.where(passed, (last_day - due).dt.days, np.nan))
-    out = sub[["customer_key", "currency", "issued_on", "due_on", "amount_due"]].copy()
-    out["status"] = np.select([paid, passed], ["paid", "overdue"], "open")
-    out["days_late"] = np.where(np.isnan(from_due), np.nan, np.maximum(from_due, 0))
-    out["is_paid_on_time"] = keep_where(pd.Series(from_due <= 0, index=out.index), ~np.isnan(from_due))
-    out["open_amount"] = np.where(paid, 0.0, sub["amount_due"].to_numpy(dtype="float64"))
-    return out
-
-
-def _rule_at(invoices: pd.DataFrame, settings: ReliabilitySettings, base_currency: str) -> Any:
-    """The rule's class of every customer from what was known the day before ``day`` (for the backtests)."""
+def _rule_at(con: duckdb.DuckDBPyConnection, settings: ReliabilitySettings) -> Any:
+    """The rule's class of every customer (by number) from what was known the day before ``day`` (backtests)."""
 
     def at(day: dt.date) -> pd.Series:
-        past = known_on(invoices, day)
-        m = customer_metrics(
-            past, key="customer_key", as_of=day - dt.timedelta(days=1), settings=settings, base_currency=base_currency
-        )
-        return pd.Series(classify(m.customers, settings).to_numpy(), index=m.customers["customer_key"].to_numpy())
+        inputs = class_inputs_on(con, "facts", key="n", day=day, settings=settings)
+        return pd.Series(classify(inputs, settings).to_numpy(), index=inputs["n"].to_numpy())
 
     return at
 
 
+def _register(con: duckdb.DuckDBPyConnection, name: str, frame: Frame | None, columns: list[str]) -> None:
+    """View ``name`` over ``frame`` (a Parquet file, Arrow table or frame) with ``columns`` as text (missing
+    ones empty) and its other columns as they are."""
+    if frame is None:
+        empty = ", ".join(f"null::varchar as {c}" for c in columns)
+        con.execute(f"create or replace temp view {name} as select {empty} where false")
+        return
+    if isinstance(frame, Path):
+        path = str(frame).replace("'", "''")
+        con.execute(f"create or replace temp view {name}_raw as select * from read_parquet('{path}')")
+    else:
+        con.register(f"{name}_raw", frame)
+    present = [row[0] for row in con.execute(f"describe {name}_raw").fetchall()]
+    parts = [f'"{c}"::varchar as {c}' if c in present else f"null::varchar as {c}" for c in columns]
+    parts += ['"' + c.replace('"', '""') + '"' for c in present if c not in columns]
+    con.execute(f"create or replace temp view {name} as select {', '.join(parts)} from {name}_raw")
+
+
 def assess(
-    invoices: pd.DataFrame,
-    payments: pd.DataFrame,
-    contacts: pd.DataFrame,
-    links: pd.DataFrame | None,
+    invoices: Frame,
+    payments: Frame,
+    contacts: Frame,
+    links: Frame | None,
     *,
     as_of: dt.date,
     run_id: str,
     settings: ReliabilitySettings,
     base_currency: str,
-    notes: pd.Series | None = None,
+    ledger_dir: Path,
+    note_field: str | None = None,
+    extracts: pd.DataFrame | None = None,
 ) -> Assessment:
-    """Settle the export and compute every customer's class, metrics and late-payment risk."""
-    ledger: Ledger = settle(invoices, payments, as_of=as_of)
-    owners = customer_of_code(contacts, links)
-    inv = _with_customer(ledger.invoices, owners)
-    pay = _with_customer(ledger.payments, owners)
+    """Settle the export and compute every customer's class, metrics and late-payment risk.
 
-    acc = customer_metrics(inv, key="customer_code", as_of=as_of, settings=settings, base_currency=base_currency)
-    accounts = acc.customers
+    ``contacts`` are the standardized contact rows (record_id, source_kind, customer_code, the location,
+    responsible and, for notes, attributes); ``links`` the linkage stage's record_id -> customer_id, or None.
+    The settled ledger (``invoice.parquet`` and ``payment.parquet``, in the order of the staged rows) is
+    written to ``ledger_dir`` straight from DuckDB: millions of rows never become Python objects.
+    ``note_field`` names the hand-typed reliability note to compare (``extracts`` holds that column of the
+    extracted spreadsheets when standardize does not keep it).
+    """
+    con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
+    try:
+        return _assess(
+            con,
+            invoices,
+            payments,
+            contacts,
+            links,
+            as_of=as_of,
+            run_id=run_id,
+            settings=settings,
+            base_currency=base_currency,
+            ledger_dir=ledger_dir,
+            note_field=note_field,
+            extracts=extracts,
+        )
+    finally:
+        con.close()
+
+
+_NUMBERED_SQL = """
+create or replace temp table cust_keys as
+with listed as ({listed})
+select customer_key, (row_number() over (order by customer_key) - 1)::bigint as n
+from (select distinct k as customer_key from (select customer_key as k from inv union all select * from listed)
+      where k is not null);
+
+create or replace temp table facts as
+select k.n, i.customer_code, i.status, i.currency, i.issued_on, i.due_on, i.fully_paid_on, i.amount_due,
+       i.open_amount, i.days_late, i.is_paid_on_time
+from inv i join cust_keys k using (customer_key)
+where i.status in ('paid', 'overdue', 'open');
+
+create or replace temp table key_code as
+select n, count(distinct customer_code) as codes, min(customer_code) as customer_code
+from facts where customer_code is not null group by 1;
+"""
+
+
+def _number_customers(con: duckdb.DuckDBPyConnection, *, linked: bool) -> int:
+    """Number every customer the mart lists (0..k-1 in key order) and keep the invoices the metrics read.
+
+    The customers are the linked customers (or, without links, the accounting codes) and anyone invoiced.
+    Table ``facts`` holds the invoices with something to pay, by customer number: the roll-ups, backtests
+    and the model group by a number instead of text.
+    """
+    listed = (
+        "select customer_id from links"
+        if linked
+        else f"select '{CODE_PREFIX}' || customer_code from contacts "
+        "where source_kind = 'accounting_customers' and customer_code is not null"
+    )
+    con.execute(_NUMBERED_SQL.format(listed=listed))
+    count: int = con.execute("select count(*) from cust_keys").fetchall()[0][0]
+    return count
+
+
+def _customer_rows(con: duckdb.DuckDBPyConnection, metric_args: dict[str, Any]) -> None:
+    """Tables ``customer_metrics_row`` / ``customer_metrics_balance``: metrics per customer number.
+
+    A customer with one accounting code has exactly its account's metrics (the same invoices), so only
+    customers holding several codes are rolled up again.
+    """
+    con.execute(
+        "create or replace temp view several_codes as "
+        "select * from facts semi join (select n from key_code where codes > 1) using (n)"
+    )
+    metrics_tables(con, "several_codes", key="n", prefix="several", **metric_args)
+    for part in ("row", "balance"):
+        con.execute(
+            f"create or replace temp table customer_metrics_{part} as "
+            f"select s.n as ckey, a.* exclude (ckey) from key_code s join account_{part} a on a.ckey = s.customer_code "
+            f"where s.codes = 1 union all by name select * from several_{part}"
+        )
+
+
+_CUSTOMERS_SQL = """
+with codes as (
+    select customer_key, string_agg(distinct customer_code, ', ' order by customer_code) as customer_codes
+    from inv where customer_key is not null and customer_code is not null group by 1
+)
+select k.customer_key, k.n,
+       case when starts_with(k.customer_key, '{code}') then null else k.customer_key end as customer_id,
+       coalesce(c.customer_codes,
+                case when starts_with(k.customer_key, '{code}') then k.customer_key[{after}:] end) as customer_codes,
+       r.* exclude (ckey)
+from cust_keys k
+left join codes c using (customer_key)
+left join customer_metrics_row r on r.ckey = k.n
+order by k.n
+"""
+
+
+def _assess(
+    con: duckdb.DuckDBPyConnection,
+    invoices: Frame,
+    payments: Frame,
+    contacts: Frame,
+    links: Frame | None,
+    *,
+    as_of: dt.date,
+    run_id: str,
+    settings: ReliabilitySettings,
+    base_currency: str,
+    ledger_dir: Path,
+    note_field: str | None,
+    extracts: pd.DataFrame | None,
+) -> Assessment:
+    _register(con, "contacts", contacts, [*_CONTACT_COLUMNS, "customer_code"])
+    _register(con, "links", links, ["record_id", "customer_id"])
+    linked = links is not None and con.execute("select count(*) from links").fetchall()[0][0] > 0
+    _owners(con, linked)
+    settle_into(con, invoices, payments, as_of=as_of, owners="owner")
+    _with_key(con, "inv", "settled_invoice")
+    _with_key(con, "pay", "settled_payment")
+    count = _number_customers(con, linked=linked)
+    metric_args: dict[str, Any] = {"as_of": as_of, "settings": settings, "base_currency": base_currency}
+
+    metrics_tables(con, "facts", key="customer_code", prefix="account", **metric_args)
+    accounts = fetch_frame(
+        con,
+        "select a.ckey as customer_code, a.* exclude (ckey), o.customer_id from account_row a "
+        "left join owner o on o.customer_code = a.ckey order by a.ckey",
+    )
     accounts["reliability_class"] = classify(accounts, settings)
     accounts["trend"] = trend(accounts, settings)
-    accounts["customer_id"] = accounts["customer_code"].map(owners).astype("object") if len(owners) else None
 
-    cm = customer_metrics(inv, key="customer_key", as_of=as_of, settings=settings, base_currency=base_currency)
-    universe = _universe(contacts, links, inv)
-    customers = pd.DataFrame({"customer_key": universe}).merge(cm.customers, on="customer_key", how="left")
+    _customer_rows(con, metric_args)
+    customers = fetch_frame(con, _CUSTOMERS_SQL.format(code=CODE_PREFIX, after=len(CODE_PREFIX) + 1))
     customers["invoices"] = customers["invoices"].fillna(0).astype("int64")
     customers["invoices_due"] = customers["invoices_due"].fillna(0).astype("int64")
     customers["reliability_class"] = classify(customers, settings)
     customers["trend"] = trend(customers, settings)
 
-    history = History.from_invoices(inv, "customer_key")
-    lm = train(
-        history,
-        as_of=as_of,
-        settings=settings,
-        rule_at=_rule_at(inv, settings, base_currency),
-    )
+    history = History.from_numbered(con, "facts", key="n", count=count)
+    lm = train(history, as_of=as_of, settings=settings, rule_at=_rule_at(con, settings))
     customers["late_payment_risk"] = customer_risk(
-        lm, history, customers["customer_key"], customers["reliability_class"], as_of=as_of
+        lm, history, customers["n"], customers["reliability_class"], as_of=as_of
     ).to_numpy()
-    customers = _customer_columns(customers, inv)
-    balances = cm.balances.merge(
-        customers[["customer_key", "customer_id", "customer_codes"]], on="customer_key", how="left"
+    customers = _customer_columns(customers.drop(columns=["n"]))
+    balances = fetch_frame(
+        con,
+        "select k.customer_key, b.* exclude (ckey) from customer_metrics_balance b "
+        "join cust_keys k on k.n = b.ckey order by k.n, b.currency",
+    ).merge(customers[["customer_key", "customer_id", "customer_codes"]], on="customer_key", how="left")
+
+    failures, note_counts = _notes(
+        con, customers, note_field, extracts, linked=links is not None, as_of=as_of, run_id=run_id, settings=settings
     )
-
-    failures = pd.DataFrame()
-    note_counts: dict[str, int] = {}
-    if notes is not None and links is not None and notes.notna().any():
-        rows = contacts[["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]]
-        rows = rows.merge(links[["record_id", "customer_id"]], on="record_id", how="left")
-        failures, note_counts = disagreements(
-            rows,
-            notes.reset_index(drop=True),
-            customers[customers["customer_id"].notna()],
-            settings.note,
-            as_of=as_of,
-            run_id=run_id,
-        )
-    elif notes is not None and notes.notna().any():
-        note_counts = {"notes": int(notes.notna().sum()), "notes_compared": 0}
-        log.info("reliability notes not compared: no customer links in this run")
-
-    counts = {
-        "invoices": int((inv["document_type"] == "invoice").sum()),
-        "credit_notes": int((inv["document_type"] == "credit_note").sum()),
-        "negative_amount_invoices": int(inv["is_negative_amount"].sum()),
-        "duplicate_invoice_numbers": int(inv["is_duplicate_number"].sum()),
-        "credit_notes_not_applied": int(
-            ((inv["document_type"] == "credit_note") & (inv["credit_status"] != "applied")).sum()
-        ),
-        "payments": len(pay),
-        **{f"payments_{k}": int(v) for k, v in pay["status"].value_counts().items()},
-        "payments_dated_before_invoice": int(pay["is_dated_before_invoice"].sum()),
-        "customers": len(customers),
-        "customers_by_class": {str(k): int(v) for k, v in customers["reliability_class"].value_counts().items()},
-        **note_counts,
-    }
-    for frame in (inv, pay, accounts, customers, balances):
+    counts: dict[str, Any] = {**_ledger_counts(con), "customers": len(customers)}
+    counts["customers_by_class"] = {str(k): int(v) for k, v in customers["reliability_class"].value_counts().items()}
+    counts.update(note_counts)
+    for frame in (accounts, customers, balances):
         frame["as_of"] = as_of
         frame["run_id"] = run_id
+    stamp = f"date '{as_of.isoformat()}' as as_of, '{run_id.replace(chr(39), chr(39) * 2)}' as run_id"
     return Assessment(
-        invoices=inv.drop(columns=["customer_key"]),
-        payments=pay.drop(columns=["customer_key"]),
+        invoices=_write_ledger(con, "settled_invoice_rows", stamp, ledger_dir / "invoice.parquet"),
+        payments=_write_ledger(con, "settled_payment_rows", stamp, ledger_dir / "payment.parquet"),
         accounts=accounts,
         customers=customers,
         balances=balances,
@@ -199,34 +301,70 @@ def assess(
     )
 
 
-def _universe(contacts: pd.DataFrame, links: pd.DataFrame | None, inv: pd.DataFrame) -> pd.Index:
-    """Every customer the mart lists: linked customers (or accounting codes without links), and any invoiced."""
-    keys = [inv["customer_key"].dropna()]
-    if links is not None and len(links):
-        keys.append(links["customer_id"].dropna().astype(str))
-    elif len(contacts):
-        acc = contacts[(contacts["source_kind"] == "accounting_customers") & contacts["customer_code"].notna()]
-        keys.append(CODE_PREFIX + acc["customer_code"].astype(str))
-    found: pd.Index = pd.Index(pd.unique(pd.concat(keys, ignore_index=True).to_numpy())).sort_values()
-    return found
+def _write_ledger(con: duckdb.DuckDBPyConnection, rows: str, stamp: str, path: Path) -> Path | None:
+    """Write a ledger table stamped with the night, straight from DuckDB; None when it is empty.
+
+    Rows are written in no particular order: sorting millions of rows would cost more than the rest of the
+    write, and neither the warehouse nor its readers depend on the order of a staged file.
+    """
+    path.unlink(missing_ok=True)
+    if not con.execute(f"select count(*) from {rows}").fetchall()[0][0]:
+        return None
+    target = str(path).replace("'", "''")
+    con.execute(f"copy (select * exclude ({INPUT_ORDER}), {stamp} from {rows}) to '{target}' (format parquet)")
+    return path
 
 
-def _customer_columns(customers: pd.DataFrame, inv: pd.DataFrame) -> pd.DataFrame:
-    """Split the roll-up key back into customer_id and the accounting codes it covers."""
+def _notes(
+    con: duckdb.DuckDBPyConnection,
+    customers: pd.DataFrame,
+    note_field: str | None,
+    extracts: pd.DataFrame | None,
+    *,
+    linked: bool,
+    as_of: dt.date,
+    run_id: str,
+    settings: ReliabilitySettings,
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The notes that disagree with accounting (dq.failure rows), and how many were read and compared."""
+    if note_field is None:
+        return pd.DataFrame(), {}
+    rows = note_rows(con, "contacts", note_field, extracts)
+    if not len(rows):
+        return pd.DataFrame(), {}
+    if not linked:
+        log.info("reliability notes not compared: no customer links in this run")
+        return pd.DataFrame(), {"notes": len(rows), "notes_compared": 0}
+    con.register("note_rows", rows[["record_id"]])
+    owners = con.sql("select n.record_id, l.customer_id from note_rows n left join links l using (record_id)").df()
+    con.unregister("note_rows")
+    rows = rows.merge(owners.drop_duplicates("record_id"), on="record_id", how="left")
+    return disagreements(rows, customers[customers["customer_id"].notna()], settings.note, as_of=as_of, run_id=run_id)
+
+
+def _ledger_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """What the ledger's rules did tonight, for the log and the manifest."""
+    inv = con.execute(
+        "select count(*) filter (where document_type = 'invoice') as invoices, "
+        "count(*) filter (where document_type = 'credit_note') as credit_notes, "
+        "count(*) filter (where is_negative_amount) as negative_amount_invoices, "
+        "count(*) filter (where is_duplicate_number) as duplicate_invoice_numbers, "
+        "count(*) filter (where document_type = 'credit_note' and credit_status is distinct from 'applied') "
+        "as credit_notes_not_applied from inv"
+    ).fetchall()[0]
+    names = ["invoices", "credit_notes", "negative_amount_invoices", "duplicate_invoice_numbers"]
+    counts = dict(zip([*names, "credit_notes_not_applied"], map(int, inv), strict=True))
+    for status, n in con.execute("select status, count(*) from pay group by 1 order by 2 desc, 1").fetchall():
+        counts[f"payments_{status}"] = int(n)
+    counts["payments"] = sum(v for k, v in counts.items() if k.startswith("payments_"))
+    dated = con.execute("select count(*) filter (where is_dated_before_invoice) from pay").fetchall()
+    counts["payments_dated_before_invoice"] = int(dated[0][0])
+    return counts
+
+
+def _customer_columns(customers: pd.DataFrame) -> pd.DataFrame:
+    """The per-customer columns as the mart types them (counts that may be empty as nullable integers)."""
     out = customers.copy()
-    is_code = out["customer_key"].str.startswith(CODE_PREFIX)
-    out["customer_id"] = keep_where(out["customer_key"], ~is_code).astype("object")
-    codes = (
-        inv[["customer_key", "customer_code"]]
-        .dropna()
-        .drop_duplicates()
-        .sort_values(["customer_key", "customer_code"])
-        .groupby("customer_key")["customer_code"]
-        .agg(", ".join)
-    )
-    out["customer_codes"] = out["customer_key"].map(codes).astype("object")
-    fallback = out["customer_key"].str.slice(len(CODE_PREFIX))
-    out["customer_codes"] = out["customer_codes"].fillna(keep_where(fallback, is_code))
     out["late_payment_risk"] = np.round(out["late_payment_risk"].astype("float64"), 4)
     for c in ("invoices_overdue", "recent_invoices_due", "currencies", "oldest_overdue_days"):
         out[c] = pd.to_numeric(out[c]).astype("Int64")
