@@ -256,6 +256,12 @@ def _class_rates(
     return {str(k): float(v) for k, v in frame.groupby("cls")["y"].mean().items()}
 
 
+def rule_days(as_of: dt.date, settings: ModelSettings) -> list[dt.date]:
+    """The days ``train`` asks the rule's classes for: the start of each held-back period, then ``as_of``."""
+    starts = [_months_back(as_of, k * settings.backtest_months) for k in range(settings.backtest_periods, 0, -1)]
+    return [*starts, as_of]
+
+
 def train(h: History, *, as_of: dt.date, settings: ReliabilitySettings, rule_at: RuleAt) -> LateModel:
     """Backtest on held-back periods, then fit on everything known at ``as_of``."""
     ms = settings.model

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ import pandas as pd
 from transforms.receivables.classify import classify, trend
 from transforms.receivables.ledger import INPUT_ORDER, Frame, settle_into
 from transforms.receivables.metrics import class_inputs_on, fetch_frame, metrics_tables
-from transforms.receivables.model import History, LateModel, customer_risk, train
+from transforms.receivables.model import History, LateModel, customer_risk, rule_days, train
 from transforms.receivables.notes import disagreements, note_rows
 from transforms.receivables.settings import ReliabilitySettings
 
@@ -81,19 +82,22 @@ def _with_key(con: duckdb.DuckDBPyConnection, name: str, settled: str) -> None:
     )
 
 
-def _rule_at(con: duckdb.DuckDBPyConnection, settings: ReliabilitySettings) -> Any:
-    """The rule's class of every customer (by number) from what was known the day before ``day`` (backtests)."""
+def _rule_classes(con: duckdb.DuckDBPyConnection, days: list[dt.date], settings: ReliabilitySettings) -> Any:
+    """The rule's class of every customer (by number) from what was known the day before each of ``days``.
 
-    def at(day: dt.date) -> pd.Series:
+    Computed before the model trains (the backtests compare the model with these classes), so that training
+    needs nothing more from DuckDB while the ledger is being written.
+    """
+    classes = {}
+    for day in days:
         inputs = class_inputs_on(con, "facts", key="n", day=day, settings=settings)
-        return pd.Series(classify(inputs, settings).to_numpy(), index=inputs["n"].to_numpy())
-
-    return at
+        classes[day] = pd.Series(classify(inputs, settings).to_numpy(), index=inputs["n"].to_numpy())
+    return classes.__getitem__
 
 
 def _register(con: duckdb.DuckDBPyConnection, name: str, frame: Frame | None, columns: list[str]) -> None:
-    """View ``name`` over ``frame`` (a Parquet file, Arrow table or frame) with ``columns`` as text (missing
-    ones empty) and its other columns as they are."""
+    """View ``name`` over ``frame`` (a Parquet file, Arrow table or frame), with empty ``columns`` added
+    where the frame lacks them."""
     if frame is None:
         empty = ", ".join(f"null::varchar as {c}" for c in columns)
         con.execute(f"create or replace temp view {name} as select {empty} where false")
@@ -104,8 +108,8 @@ def _register(con: duckdb.DuckDBPyConnection, name: str, frame: Frame | None, co
     else:
         con.register(f"{name}_raw", frame)
     present = [row[0] for row in con.execute(f"describe {name}_raw").fetchall()]
-    parts = [f'"{c}"::varchar as {c}' if c in present else f"null::varchar as {c}" for c in columns]
-    parts += ['"' + c.replace('"', '""') + '"' for c in present if c not in columns]
+    parts = ['"' + c.replace('"', '""') + '"' for c in present]
+    parts += [f"null::{'bigint' if c == 'row_number' else 'varchar'} as {c}" for c in columns if c not in present]
     con.execute(f"create or replace temp view {name} as select {', '.join(parts)} from {name}_raw")
 
 
@@ -268,36 +272,53 @@ def _assess(
     customers["trend"] = trend(customers, settings)
 
     history = History.from_numbered(con, "facts", key="n", count=count)
-    lm = train(history, as_of=as_of, settings=settings, rule_at=_rule_at(con, settings))
-    customers["late_payment_risk"] = customer_risk(
-        lm, history, customers["n"], customers["reliability_class"], as_of=as_of
-    ).to_numpy()
-    customers = _customer_columns(customers.drop(columns=["n"]))
+    rule_at = _rule_classes(con, rule_days(as_of, settings.model), settings)
     balances = fetch_frame(
         con,
         "select k.customer_key, b.* exclude (ckey) from customer_metrics_balance b "
         "join cust_keys k on k.n = b.ckey order by k.n, b.currency",
-    ).merge(customers[["customer_key", "customer_id", "customer_codes"]], on="customer_key", how="left")
-
+    )
     failures, note_counts = _notes(
         con, customers, note_field, extracts, linked=links is not None, as_of=as_of, run_id=run_id, settings=settings
     )
     counts: dict[str, Any] = {**_ledger_counts(con), "customers": len(customers)}
+
+    # The ledger is written (DuckDB, off the GIL) while the model trains (numpy and scikit-learn).
+    stamp = f"date '{as_of.isoformat()}' as as_of, '{run_id.replace(chr(39), chr(39) * 2)}' as run_id"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        written = pool.submit(_write_ledgers, con, stamp, ledger_dir)
+        lm = train(history, as_of=as_of, settings=settings, rule_at=rule_at)
+        customers["late_payment_risk"] = customer_risk(
+            lm, history, customers["n"], customers["reliability_class"], as_of=as_of
+        ).to_numpy()
+        invoice_path, payment_path = written.result()
+
+    customers = _customer_columns(customers.drop(columns=["n"]))
+    balances = balances.merge(
+        customers[["customer_key", "customer_id", "customer_codes"]], on="customer_key", how="left"
+    )
     counts["customers_by_class"] = {str(k): int(v) for k, v in customers["reliability_class"].value_counts().items()}
     counts.update(note_counts)
     for frame in (accounts, customers, balances):
         frame["as_of"] = as_of
         frame["run_id"] = run_id
-    stamp = f"date '{as_of.isoformat()}' as as_of, '{run_id.replace(chr(39), chr(39) * 2)}' as run_id"
     return Assessment(
-        invoices=_write_ledger(con, "settled_invoice_rows", stamp, ledger_dir / "invoice.parquet"),
-        payments=_write_ledger(con, "settled_payment_rows", stamp, ledger_dir / "payment.parquet"),
+        invoices=invoice_path,
+        payments=payment_path,
         accounts=accounts,
         customers=customers,
         balances=balances,
         failures=failures,
         model=lm,
         counts=counts,
+    )
+
+
+def _write_ledgers(con: duckdb.DuckDBPyConnection, stamp: str, folder: Path) -> tuple[Path | None, Path | None]:
+    """invoice.parquet and payment.parquet in ``folder`` (None for a table without rows tonight)."""
+    return (
+        _write_ledger(con, "settled_invoice_rows", stamp, folder / "invoice.parquet"),
+        _write_ledger(con, "settled_payment_rows", stamp, folder / "payment.parquet"),
     )
 
 
