@@ -7,20 +7,23 @@ behaviour). The timed part is the whole stage as the nightly run calls it (``tas
 staged files, settling, rolling up, backtesting and fitting the model, scoring every customer, writing the
 tables), in a fresh process so that its peak memory is its own.
 
-Call: ``python -m transforms.bench.receivables_probe --customers 1000000 --repeats 3``
+Call: ``python -m transforms.bench.receivables_probe --customers 200000 1000000 --repeats 3 [--out docs/benchmarks.md]``
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import shutil
 import statistics
+import sys
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from transforms.bench.blocks import write_block
 from transforms.bench.samples import staged_sample
 
 BASE_CUSTOMERS = 20_000
@@ -109,14 +112,41 @@ def bench_receivables(root: Path, customers: int, repeats: int = 1) -> dict[str,
     }
 
 
-def main() -> None:
-    """Command line: time the stage and print the figures as JSON."""
+def render(results: list[dict[str, Any]], command: str, machine: str) -> str:
+    """The Markdown table of docs/benchmarks.md's receivables block."""
+    lines = [
+        f"Measured {dt.date.today().isoformat()} on {machine}. Command: `{command}`.",
+        "",
+        "| customers | invoices | payments | contact rows | median time (s) | runs (s) | peak memory (MB) |",
+        "| ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
+    for r in results:
+        runs = ", ".join(f"{s:.1f}" for s in r["all_seconds"])
+        lines.append(
+            f"| {r['customers']:,} | {r['invoices']:,} | {r['payments']:,} | {r['contacts']:,} | "
+            f"{r['seconds']:.1f} | {runs} | {r['peak_mb']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command line: time the stage at each size, print the figures, and with --out write them into the doc."""
+    from transforms.bench.__main__ import machine
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/crm_bench"))
-    args = parser.parse_args()
-    print(json.dumps(bench_receivables(args.work_dir, args.customers, args.repeats)))
+    parser.add_argument("--out", type=Path, help="docs/benchmarks.md: replace its receivables block")
+    args = parser.parse_args(argv)
+    results = []
+    for customers in args.customers:
+        print(f"benchmarking the receivables stage on {customers:,} customers x {args.repeats} ...", flush=True)
+        results.append(bench_receivables(args.work_dir, customers, args.repeats))
+        print(json.dumps(results[-1]), flush=True)
+    command = "python -m transforms.bench.receivables_probe " + " ".join(argv if argv is not None else sys.argv[1:])
+    if args.out:
+        print(write_block(args.out, "receivables", render(results, command.strip(), machine())))
 
 
 if __name__ == "__main__":
