@@ -23,6 +23,8 @@ from transforms.pipeline import tasks
 PROJECT = Path(__file__).resolve().parents[2]
 MARK_BEGIN = "<!-- bench:stages:begin -->"
 MARK_END = "<!-- bench:stages:end -->"
+#: Customers of the receivables benchmark (its target is the stage on a million customers under 2 minutes).
+RECEIVABLES_SIZES = (200_000, 1_000_000)
 
 
 def machine() -> str:
@@ -156,6 +158,12 @@ def main() -> None:
     )
     linkage_probe.write_linkage(args.out, linkage)
     print(linkage)
+    # The receivables stage at a million customers (a replicated company; see receivables_probe).
+    from transforms.bench import receivables_probe
+
+    sizes = [str(n) for n in RECEIVABLES_SIZES]
+    places = ["--work-dir", str(args.work_dir), "--out", str(args.out)]
+    receivables_probe.main(["--customers", *sizes, "--repeats", str(args.repeats), *places])
 
 
 if __name__ == "__main__":
