@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psutil
 
+from transforms.bench.blocks import replace_block
 from transforms.pipeline import tasks
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -120,15 +121,8 @@ def render(results: list[dict[str, object]], command: str) -> str:
 
 
 def write_into(doc: Path, block: str) -> None:
-    """Replace the benchmark block in ``doc`` (or append it)."""
-    text = doc.read_text("utf-8") if doc.exists() else "# Benchmarks\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text, "utf-8")
+    """Replace the stages block in ``doc`` (or append it)."""
+    replace_block(doc, MARK_BEGIN, MARK_END, block)
 
 
 def main() -> None:

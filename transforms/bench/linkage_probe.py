@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.bench.blocks import replace_block
 from transforms.bench.samples import staged_sample
 from transforms.linkage import link_records, load_linkage_settings
 from transforms.linkage.blocking import candidate_pairs
@@ -230,14 +231,7 @@ def render_linkage(results: list[dict[str, Any]], command: str) -> str:
 
 def write_linkage(doc: Path, block: str) -> None:
     """Replace the linkage block in ``doc``, or append it at the end."""
-    text = doc.read_text("utf-8") if doc.exists() else "# Benchmarks\n"
-    if MARK_BEGIN in text and MARK_END in text:
-        head, rest = text.split(MARK_BEGIN, 1)
-        _, tail = rest.split(MARK_END, 1)
-        text = head + block + tail
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    doc.write_text(text, "utf-8")
+    replace_block(doc, MARK_BEGIN, MARK_END, block)
 
 
 def main(argv: list[str] | None = None) -> None:
