@@ -55,3 +55,51 @@ def test_small_frames_nicknames_swaps_and_scripts() -> None:
     levels = compare_frames(settings, prepared.iloc[[0, 2, 4]], prepared.iloc[[1, 3, 5]])
     nickname = settings.comparison("name").level_labels.index("same surname, nickname")
     assert levels["cmp_name"].tolist() == [nickname, nickname, nickname]
+
+
+def test_names_and_cities_across_an_abjad_script_compare_on_skeletons() -> None:
+    settings = load_linkage_settings(None)
+    rows = [
+        _contact(
+            record_id=1, given_name="نازنین", surname="نوری", given_name_latin="nznyn", surname_key="nvri", city="تهران"
+        ),
+        _contact(
+            record_id=2,
+            given_name="Nazanin",
+            surname="Noori",
+            given_name_latin="nazanin",
+            surname_key="nori",
+            city="Tehran",
+        ),
+        _contact(
+            record_id=3,
+            given_name="Maria",
+            surname="Noori",
+            given_name_latin="maria",
+            surname_key="nori",
+            city="Tehran",
+        ),
+        _contact(
+            record_id=4, given_name="Mario", surname="Nuri", given_name_latin="mario", surname_key="nuri", city="Tahran"
+        ),
+        _contact(
+            record_id=5, given_name="نازنین", surname="نوری", given_name_latin="nznyn", surname_key="nvri", city="تهران"
+        ),
+        _contact(
+            record_id=6,
+            given_name="Nasrin",
+            surname="Nasseri",
+            given_name_latin="nasrin",
+            surname_key="naseri",
+            city="Tabriz",
+        ),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 2, 4]], prepared.iloc[[1, 3, 5]])
+    name, city = settings.comparison("name"), settings.comparison("city")
+    assert levels["cmp_name"].tolist() == [name.top_level, 0, 0]
+    # Two Latin spellings keep their vowels: Maria Noori of Tehran is not Mario Nuri of Tahran, whose skeletons
+    # would be equal.
+    assert levels["cmp_city"].tolist()[0] == city.top_level
+    assert levels["cmp_city"].tolist()[1] < city.top_level
+    assert levels["cmp_city"].tolist()[2] == 0

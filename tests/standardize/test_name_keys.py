@@ -2,7 +2,14 @@
 
 import pytest
 
-from transforms.standardize.names import load_nicknames, name_key, nickname_groups, phonetic_key
+from transforms.standardize.names import (
+    abjad_skeleton,
+    load_nicknames,
+    name_key,
+    nickname_groups,
+    phonetic_key,
+    written_in_abjad,
+)
 
 
 @pytest.mark.parametrize(
@@ -73,3 +80,37 @@ def test_persian_names_are_compared_as_written() -> None:
     assert nickname_groups("علي") == {"علی"}
     assert nickname_groups("Li") == frozenset()
     assert len(load_nicknames()) > 100
+
+
+@pytest.mark.parametrize(
+    ("written", "latin"),
+    [
+        ("نوری", "Noori"),
+        ("نوری", "Nuri"),
+        ("أحمد", "Ahmed"),
+        ("يوسف", "Yusuf"),
+        ("رمضان", "Ramazan"),  # ض reads z in Persian ...
+        ("رمضان", "Ramadan"),  # ... and d in Arabic
+        ("قاسمی", "Ghasemi"),
+        ("قاسمی", "Qasemi"),
+        ("دهقان", "Dehghan"),
+        ("تهران", "Tehran"),
+        ("فاطمه", "Fatima"),
+        ("עמית", "Amit"),
+    ],
+)
+def test_abjad_skeleton_joins_a_name_written_without_vowels_and_its_latin_spelling(written: str, latin: str) -> None:
+    assert written_in_abjad(written) and not written_in_abjad(latin)
+    assert name_key(written) != name_key(latin)  # the keys differ: the script writes no short vowels
+    assert abjad_skeleton(name_key(written)) == abjad_skeleton(name_key(latin))
+
+
+@pytest.mark.parametrize(("written", "latin"), [("نوری", "Nasser"), ("حسین", "Hashemi"), ("کریمی", "Kamali")])
+def test_abjad_skeleton_keeps_other_names_apart(written: str, latin: str) -> None:
+    assert abjad_skeleton(name_key(written)) != abjad_skeleton(name_key(latin))
+
+
+def test_written_in_abjad_goes_by_most_letters() -> None:
+    assert not written_in_abjad("علی Rezaei")  # more Latin letters than Persian ones
+    assert written_in_abjad("نازنین نوری")
+    assert not written_in_abjad("") and not written_in_abjad("123")

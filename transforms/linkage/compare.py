@@ -21,6 +21,7 @@ from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
 from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.settings import Comparison, LinkageSettings
+from transforms.standardize.names import abjad_skeleton
 from transforms.standardize.vectorize import map_unique
 
 #: Computes one similarity (0..1) or distance per aligned pair of non-missing values.
@@ -183,6 +184,27 @@ def _person_name_levels(
     return np.where(s_both, level, -1).astype(np.int8)
 
 
+def across_abjad(cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two sides with the compared keys replaced by their consonant skeletons on the pairs where one name was
+    written in an abjad script and the other was not (see ``Comparison.abjad_column``); as given elsewhere."""
+    if not cmp.abjad_column:
+        return left, right
+    mixed = pd.notna(left[cmp.abjad_column].to_numpy(object)) != pd.notna(right[cmp.abjad_column].to_numpy(object))
+    if not mixed.any():
+        return left, right
+    keys = [c for c in (cmp.column, cmp.surname_column, cmp.fallback_column) if c]
+    sides = []
+    for side in (left, right):
+        skeletons = side.copy()
+        for col in keys:
+            values = skeletons[col].to_numpy(object).copy()
+            at = mixed & pd.notna(values)
+            values[at] = map_unique(pd.Series(values[at]), abjad_skeleton).to_numpy(object)
+            skeletons[col] = values
+        sides.append(skeletons)
+    return sides[0], sides[1]
+
+
 def tf_values(cmp: Comparison, frame: pd.DataFrame) -> np.ndarray:
     """The value whose frequency weights exact agreement (the whole name for person_name comparisons)."""
     values = _values(frame, cmp.column, cmp.fallback_column)
@@ -202,6 +224,7 @@ def compare_values(
     similarity: SimilarityFn = rapidfuzz_similarity,
 ) -> np.ndarray:
     """The level of every aligned pair for one comparison (-1 where a value is missing)."""
+    left, right = across_abjad(cmp, left, right)
     if cmp.kind == "person_name":
         return _person_name_levels(cmp, left, right, similarity)
     lv = _values(left, cmp.column, cmp.fallback_column)

@@ -18,7 +18,7 @@ from anyascii import anyascii
 from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.settings import LinkageSettings
 from transforms.settings.errors import SettingsError
-from transforms.standardize.names import name_key
+from transforms.standardize.names import abjad_skeleton, name_key, written_in_abjad
 from transforms.standardize.vectorize import map_unique
 
 #: Columns every prepared frame has besides the evidence: the record's id, its source and whether it is linked.
@@ -46,6 +46,9 @@ _STEPS: dict[str, Callable[[str], str]] = {
     "first_word": lambda s: _words(s)[0] if _words(s) else "",
     "last_word": lambda s: _words(s)[-1] if _words(s) else "",
     "name_key": name_key,
+    # The value itself when written in a script without short vowels (comparisons' abjad_column), else nothing.
+    "abjad_script": lambda s: s if written_in_abjad(s) else "",
+    "abjad_skeleton": abjad_skeleton,
     "metaphone": lambda s: jellyfish.metaphone(s) if s else "",
     "soundex": lambda s: jellyfish.soundex(s) if s else "",
     "initial": lambda s: s[:1].lower(),

@@ -35,6 +35,8 @@ STEP_NAMES: tuple[str, ...] = (
     "first_word",
     "last_word",
     "name_key",
+    "abjad_script",
+    "abjad_skeleton",
     "metaphone",
     "soundex",
     "initial",
@@ -143,6 +145,10 @@ class Comparison(_Frozen):
     fallback_column: str | None = None
     #: person_name kind: the surname column (``column`` holds the given name).
     surname_column: str | None = None
+    #: name and person_name kinds: a column set where the name was written in an abjad script (an
+    #: ``abjad_script`` step). A pair where one side has it and the other not is compared on the consonant
+    #: skeletons of both keys, since those scripts write no short vowels (نوری / Noori).
+    abjad_column: str | None = None
     #: False: compared (for conflict rules and the steward's view) but not counted in the match weight.
     in_model: bool = True
 
@@ -167,8 +173,10 @@ class Comparison(_Frozen):
                 raise ValueError("thresholds: similarity floors lie between 0 and 1")
             if self.thresholds != sorted(self.thresholds, reverse=True):
                 raise ValueError("thresholds: give the similarity floors highest first")
-        if self.kind not in ("name", "person_name") and (self.nickname_column or self.initials):
-            raise ValueError("nickname_column and initials apply to comparisons of kind 'name' or 'person_name'")
+        if self.kind not in ("name", "person_name") and (self.nickname_column or self.initials or self.abjad_column):
+            raise ValueError(
+                "nickname_column, initials and abjad_column apply to comparisons of kind 'name' or 'person_name'"
+            )
         if (self.kind == "person_name") != (self.surname_column is not None):
             raise ValueError("surname_column: required by kind 'person_name', and only by it")
         if self.kind == "person_name" and len(self.thresholds) != 1:
@@ -210,6 +218,8 @@ class Comparison(_Frozen):
             cols.append(self.fallback_column)
         if self.surname_column:
             cols.append(self.surname_column)
+        if self.abjad_column:
+            cols.append(self.abjad_column)
         return tuple(cols)
 
 

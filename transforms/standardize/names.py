@@ -94,6 +94,38 @@ def name_key(s: str) -> str:
     return key
 
 
+_ABJAD = _FOLDS["abjad"]
+_ABJAD_SCRIPTS = frozenset(string_list(_ABJAD["scripts"], "latin_folds.yml: abjad.scripts"))
+_ABJAD_DROP = re.compile(f"[{re.escape(_ABJAD['drop'])}]")
+_ABJAD_FOLDS = tuple((re.compile(pattern), replacement) for pattern, replacement in _ABJAD["folds"])
+_DOUBLED = re.compile(r"(.)\1+")
+_FINAL_H = re.compile(r"(?<=.)h$")
+
+
+@lru_cache(maxsize=1 << 16)
+def written_in_abjad(s: str) -> bool:
+    """Whether most letters of ``s`` are of a script written without short vowels (Arabic, Persian, Hebrew)."""
+    letters = [c for c in s if c.isalpha()]
+    abjad = sum(unicodedata.name(c, "").split(" ", 1)[0] in _ABJAD_SCRIPTS for c in letters)
+    return bool(letters) and 2 * abjad > len(letters)
+
+
+@lru_cache(maxsize=1 << 17)
+def abjad_skeleton(key: str) -> str:
+    """The consonant skeleton of a ``name_key``, for comparing a name written in an abjad script with a Latin
+    spelling of it: "nvri" (نوری) and "nori" (Noori) -> "nr"; "thrn" (تهران) and "tehran" -> "thrn".
+
+    Only meaningful across scripts: within Latin spellings the vowels are evidence (Maria / Mario). Skeletons are
+    coarse, and some names meet (علی and Li, حسن and Hossein), so they are one comparison among others, never a
+    match on their own. The rules are in ``data/latin_folds.yml`` (abjad). The key itself when nothing would be
+    left.
+    """
+    skeleton = _ABJAD_DROP.sub("", key)
+    for pattern, replacement in _ABJAD_FOLDS:
+        skeleton = pattern.sub(replacement, skeleton)
+    return _FINAL_H.sub("", _DOUBLED.sub(r"\1", skeleton)) or key
+
+
 def phonetic_key(s: str) -> str:
     """Metaphone code of ``name_key(s)``: a looser key for blocking that also joins near-homophones (Meyer / Maier,
     Catherine / Katherine), and vowel-only differences too (Ivanov / Ivanova): never a match on its own."""
