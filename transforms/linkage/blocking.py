@@ -86,28 +86,32 @@ def block_pass(prepared: pd.DataFrame, settings: LinkageSettings, spec: Blocking
     return left[ok], right[ok], np.array([blocks, skipped, skipped_records])
 
 
+def _first_sightings(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pair keys found by each pass (no repeats within a pass) -> for every distinct key, the pass that found it
+    first and its position in the passes' concatenation; ordered by pass, then key. One sort over every pass,
+    where a union per pass would sort the growing set again and again."""
+    everything = np.concatenate(keys) if keys else np.empty(0, np.int64)
+    passes = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
+    order = np.argsort(everything, kind="stable")  # equal keys stay in pass order
+    ranked = everything[order]
+    first = order[np.r_[True, ranked[1:] != ranked[:-1]]] if len(ranked) else order
+    first = first[np.lexsort((everything[first], passes[first]))]
+    return passes[first], first
+
+
 def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candidates:
     """The union of every pass's pairs; a pair is credited to the first pass that found it."""
     n = len(prepared)
-    lefts: list[np.ndarray] = []
-    rights: list[np.ndarray] = []
-    names: list[np.ndarray] = []
+    found = [block_pass(prepared, settings, spec) for spec in settings.blocking.passes]
+    which, first = _first_sightings([left * n + right for left, right, _ in found])
+    new_pairs = np.bincount(which, minlength=len(found))
     stats: list[dict[str, Any]] = []
-    known = np.empty(0, dtype=np.int64)
-    for spec in settings.blocking.passes:
-        left, right, counts = block_pass(prepared, settings, spec)
-        pair_key = left * n + right
-        pair_key, first = np.unique(pair_key, return_index=True)
-        new = ~np.isin(pair_key, known, assume_unique=True)
-        known = np.union1d(known, pair_key)
-        lefts.append(left[first][new])
-        rights.append(right[first][new])
-        names.append(np.full(int(new.sum()), spec.name, dtype=object))
+    for spec, (left, _, counts), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
         stats.append(
             {
                 "pass": spec.name,
-                "pairs": len(pair_key),
-                "new_pairs": int(new.sum()),
+                "pairs": len(left),
+                "new_pairs": int(new),
                 "blocks": int(counts[0]),
                 "skipped_blocks": int(counts[1]),
                 "skipped_records": int(counts[2]),
@@ -122,10 +126,13 @@ def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candid
                 spec.max_block_size or settings.blocking.max_block_size,
                 counts[2],
             )
-        log.info("blocking pass %s: %d pairs, %d new", spec.name, len(pair_key), int(new.sum()))
+        log.info("blocking pass %s: %d pairs, %d new", spec.name, len(left), int(new))
+    names = np.array([spec.name for spec in settings.blocking.passes], dtype=object)
+    if not found:
+        return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, dtype=object), stats)
     return Candidates(
-        left=np.concatenate(lefts) if lefts else np.empty(0, np.int64),
-        right=np.concatenate(rights) if rights else np.empty(0, np.int64),
-        blocked_by=np.concatenate(names) if names else np.empty(0, dtype=object),
+        left=np.concatenate([left for left, _, _ in found])[first],
+        right=np.concatenate([right for _, right, _ in found])[first],
+        blocked_by=names[which],
         passes=stats,
     )
