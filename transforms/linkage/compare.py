@@ -195,7 +195,7 @@ def across_abjad(cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame) -> tu
     keys = [c for c in (cmp.column, cmp.surname_column, cmp.fallback_column) if c]
     sides = []
     for side in (left, right):
-        skeletons = side.copy()
+        skeletons = side.copy(deep=False)  # the columns below are replaced, never written into
         for col in keys:
             values = skeletons[col].to_numpy(object).copy()
             at = mixed & pd.notna(values)
@@ -260,7 +260,7 @@ def swap_right(
     """The right records with each swap pair (given name, surname) turned round where that fits the left better."""
     if not settings.swap:
         return right
-    right = right.copy()
+    right = right.copy(deep=False)  # turned columns are replaced whole, never written into
     for a, b in settings.swap:
         la, lb = left[a].to_numpy(object), left[b].to_numpy(object)
         ra, rb = right[a].to_numpy(object), right[b].to_numpy(object)
@@ -277,14 +277,16 @@ def swap_right(
         turn = np.zeros(len(la), dtype=bool)
         turn[idx] = crossed > straight + 0.2
         if turn.any():
-            right.loc[turn, a], right.loc[turn, b] = rb[turn], ra[turn]
+            turned_a, turned_b = ra.copy(), rb.copy()
+            turned_a[turn], turned_b[turn] = rb[turn], ra[turn]
+            right[a], right[b] = turned_a, turned_b
             table = nickname_table(tuple(tuple(g) for g in settings.nicknames))
             for cmp in settings.comparisons:
                 if cmp.nickname_column and cmp.column in (a, b):
-                    turned = pd.Series(right.loc[turn, cmp.column])
-                    right.loc[turn, cmp.nickname_column] = map_unique(
-                        turned, partial(_label_of, table=table)
-                    ).to_numpy()
+                    labels = right[cmp.nickname_column].to_numpy(object).copy()
+                    names = pd.Series(right[cmp.column].to_numpy(object)[turn])
+                    labels[turn] = map_unique(names, partial(_label_of, table=table)).to_numpy()
+                    right[cmp.nickname_column] = labels
     return right
 
 
@@ -296,8 +298,11 @@ def compare_frames(
 ) -> pd.DataFrame:
     """One ``cmp_<name>`` level column per comparison for row-aligned left and right records, plus
     ``tf_<name>`` (the agreeing value) for comparisons weighted by term frequency."""
-    left = left.reset_index(drop=True)
-    right = swap_right(settings, left, right.reset_index(drop=True), similarity)
+    if not isinstance(left.index, pd.RangeIndex) or left.index.start != 0:
+        left = left.reset_index(drop=True)
+    if not isinstance(right.index, pd.RangeIndex) or right.index.start != 0:
+        right = right.reset_index(drop=True)
+    right = swap_right(settings, left, right, similarity)
     out: dict[str, np.ndarray] = {}
     for cmp in settings.comparisons:
         level = compare_values(cmp, left, right, similarity)
@@ -326,11 +331,15 @@ def compare_pairs(
     similarity: SimilarityFn = rapidfuzz_similarity,
 ) -> pd.DataFrame:
     """``compare_frames`` over pairs given as positions into one prepared frame, in chunks to bound memory."""
-    prepared = prepared[list(compared_columns(settings))]
+    columns = {c: prepared[c].to_numpy() for c in compared_columns(settings)}
+
+    def side(at: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({c: values[at] for c, values in columns.items()}, copy=False)
+
     parts = []
     for start in range(0, len(left), chunk):
         sl = slice(start, start + chunk)
-        parts.append(compare_frames(settings, prepared.iloc[left[sl]], prepared.iloc[right[sl]], similarity=similarity))
+        parts.append(compare_frames(settings, side(left[sl]), side(right[sl]), similarity=similarity))
     if not parts:
-        return compare_frames(settings, prepared.iloc[:0], prepared.iloc[:0], similarity=similarity)
+        return compare_frames(settings, side(left[:0]), side(right[:0]), similarity=similarity)
     return pd.concat(parts, ignore_index=True)
