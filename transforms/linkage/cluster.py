@@ -59,16 +59,16 @@ def _find(parent: dict[int, int], x: int) -> int:
 
 
 def _rebuild(
-    nodes: np.ndarray,
-    edges: pd.DataFrame,
+    nodes: list[int],
+    edges: list[tuple[int, int, bool]],
     conflicts: dict[int, set[int]],
 ) -> dict[int, int]:
-    """Greedy merging of one component's records along its links (must-links first, then strongest first),
+    """Greedy merging of one component's records along its links (given must-links first, then strongest first),
     refusing a merge that would put a conflicting pair in one cluster; returns node -> root."""
-    parent = {int(x): int(x) for x in nodes}
-    members = {int(x): {int(x)} for x in nodes}
-    for a, b, must in edges[["l", "r", "must"]].itertuples(index=False):
-        ra, rb = _find(parent, int(a)), _find(parent, int(b))
+    parent = {x: x for x in nodes}
+    members = {x: {x} for x in nodes}
+    for a, b, must in edges:
+        ra, rb = _find(parent, a), _find(parent, b)
         if ra == rb:
             continue
         small, big = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
@@ -77,6 +77,34 @@ def _rebuild(
         parent[small] = big
         members[big] |= members.pop(small)
     return {x: _find(parent, x) for x in parent}
+
+
+def _split_troubled(
+    comp: np.ndarray, edges: pd.DataFrame, troubled: np.ndarray, conflicts: dict[int, set[int]], labels: np.ndarray
+) -> None:
+    """Rebuild every troubled component link by link, writing new labels (past ``comp.max()``) into ``labels``.
+
+    Components are cut out of sorted arrays once, not searched for one by one: a million records can have
+    tens of thousands of troubled components."""
+    edge_comp = comp[edges["l"].to_numpy()]
+    mine = np.isin(edge_comp, troubled)
+    todo = edges[mine].assign(c=edge_comp[mine]).sort_values(["c", "must", "p"], ascending=[True, False, False])
+    edge_c = todo["c"].to_numpy()
+    edge_rows = list(zip(todo["l"].tolist(), todo["r"].tolist(), todo["must"].tolist(), strict=True))
+    edge_cuts = np.searchsorted(edge_c, troubled, side="left"), np.searchsorted(edge_c, troubled, side="right")
+    node_ids = np.flatnonzero(np.isin(comp, troubled))
+    node_ids = node_ids[np.argsort(comp[node_ids], kind="stable")]
+    node_c = comp[node_ids]
+    node_cuts = np.searchsorted(node_c, troubled, side="left"), np.searchsorted(node_c, troubled, side="right")
+    nodes_all = node_ids.tolist()
+    next_label = int(comp.max()) + 1
+    for i in range(len(troubled)):
+        nodes = nodes_all[node_cuts[0][i] : node_cuts[1][i]]
+        roots = _rebuild(nodes, edge_rows[edge_cuts[0][i] : edge_cuts[1][i]], conflicts)
+        root_ids = {r: k for k, r in enumerate(sorted(set(roots.values())))}
+        for node, root in roots.items():
+            labels[node] = next_label + root_ids[root]
+        next_label += len(root_ids)
 
 
 def cluster_links(
@@ -113,17 +141,7 @@ def cluster_links(
             conflicts.setdefault(int(a), set()).add(int(b))
             conflicts.setdefault(int(b), set()).add(int(a))
         in_troubled = np.isin(comp, troubled)
-        edge_comp = comp[edges["l"].to_numpy()]
-        todo = edges[np.isin(edge_comp, troubled)].assign(c=edge_comp[np.isin(edge_comp, troubled)])
-        todo = todo.sort_values(["c", "must", "p"], ascending=[True, False, False])
-        next_label = int(comp.max()) + 1
-        for c, group in todo.groupby("c", sort=False):
-            nodes = np.flatnonzero(comp == c)
-            roots = _rebuild(nodes, group, conflicts)
-            root_ids = {r: i for i, r in enumerate(sorted(set(roots.values())))}
-            for node, root in roots.items():
-                labels[node] = next_label + root_ids[root]
-            next_label += len(root_ids)
+        _split_troubled(comp, edges, troubled, conflicts, labels)
         log.info(
             "clustering: %d linked groups held records with conflicting evidence and were split link by link "
             "(%d records)",
