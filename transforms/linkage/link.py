@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.linkage.blocking import Candidates, candidate_pairs
+from transforms.linkage.blocking import Candidates, block_codes, candidate_pairs
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
@@ -52,15 +52,15 @@ class _Timer:
 def pass_agreement(
     settings: LinkageSettings, prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Per blocking pass, whether each pair agrees on all of the pass's keys (would be found by it)."""
+    """Per blocking pass, whether each pair agrees on all of the pass's keys (would be found by it).
+
+    Compared as the pass's block numbers (one integer per record), not as the key texts: the pairs are
+    candidates, so both records are linkable and equal numbers mean equal keys."""
     out = {}
     for spec in settings.blocking.passes:
-        ok = np.ones(len(left), dtype=bool)
-        for key in spec.keys:
-            values = prepared[key].to_numpy(dtype=object)
-            lv, rv = values[left], values[right]
-            ok &= pd.notna(lv) & (lv == rv)
-        out[spec.name] = ok
+        codes = block_codes(prepared, spec.keys)
+        lc = codes[left]
+        out[spec.name] = (lc >= 0) & (lc == codes[right])
     return out
 
 

@@ -76,6 +76,8 @@ def as_text(values: pd.Series) -> pd.Series:
         whole = values.notna() & (values == values.round())
         out = values.astype(object).where(~whole, values.round().astype("Int64").astype(str))
         out = out.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    elif pd.api.types.infer_dtype(values, skipna=True) == "string":
+        out = map_unique(values, _cell_text)  # texts repeat: strip each distinct one once
     else:
         out = values.map(_cell_text)
     text = out.astype(object).where(out.notna(), None)
