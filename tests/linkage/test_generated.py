@@ -79,3 +79,25 @@ def test_decisions_are_obeyed(generated: tuple[pd.DataFrame, pd.DataFrame], link
         assert cluster[a] == cluster[b]
     decided = pair_keys(decisions["record_id_l"], decisions["record_id_r"])
     assert not pair_keys(result.review["record_id_l"], result.review["record_id_r"]).isin(decided).any()
+
+
+def test_coded_comparisons_equal_record_by_record(generated: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """``compare_pairs`` computes value-only comparisons once per distinct pair of values: the levels must be the
+    ones ``compare_frames`` gives record by record, over candidate and random pairs alike."""
+    from transforms.linkage.blocking import candidate_pairs
+    from transforms.linkage.compare import compare_frames, compare_pairs
+    from transforms.linkage.prepare import prepare_records
+    from transforms.linkage.settings import Comparison
+
+    plain = load_linkage_settings(None)
+    swapped = plain.swap[0][1]  # a comparison of a column that swaps must stay on the record-by-record path
+    extra = Comparison(name="swapped_exact", kind="exact", column=swapped)
+    settings = plain.model_copy(update={"comparisons": [*plain.comparisons, extra]})
+    prepared = prepare_records(generated[0], settings)
+    cands = candidate_pairs(prepared, settings)
+    rng = np.random.default_rng(3)
+    left = np.concatenate([cands.left[:20_000], rng.integers(0, len(prepared), 20_000)])
+    right = np.concatenate([cands.right[:20_000], rng.integers(0, len(prepared), 20_000)])
+    coded = compare_pairs(settings, prepared, left, right, chunk=7_000)
+    direct = compare_frames(settings, prepared.iloc[left], prepared.iloc[right])
+    pd.testing.assert_frame_equal(coded, direct)

@@ -321,6 +321,41 @@ def compared_columns(settings: LinkageSettings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(cols))
 
 
+def _by_value_pairs(settings: LinkageSettings, cmp: Comparison) -> bool:
+    """Whether a comparison's level depends on nothing but its one column's two values (so it can be computed once
+    per distinct pair of values and spread back to the pairs by integer codes). A column that swaps with another
+    does not: its right-hand value depends on the pair."""
+    swapped = {c for pair in settings.swap for c in pair}
+    return (
+        cmp.kind in ("exact", "string", "date")
+        and not cmp.fallback_column
+        and not cmp.term_frequency
+        and not swapped & set(cmp.columns)
+    )
+
+
+class _Coded:
+    """One column of the prepared frame as integer codes (-1 = missing) into its distinct values."""
+
+    def __init__(self, values: pd.Series) -> None:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        self.codes = codes.astype(np.int64)
+        self.values = np.asarray(uniques, dtype=object)
+
+    def levels(self, cmp: Comparison, left: np.ndarray, right: np.ndarray, similarity: SimilarityFn) -> np.ndarray:
+        """``compare_values`` of the pairs (positions), computed on their distinct pairs of values."""
+        lc, rc = self.codes[left], self.codes[right]
+        present = (lc >= 0) & (rc >= 0)
+        out = np.full(len(left), -1, dtype=np.int8)
+        if present.any():
+            width = len(self.values)
+            distinct, inverse = np.unique(lc[present] * width + rc[present], return_inverse=True)
+            one = pd.DataFrame({cmp.column: self.values[distinct // width]})
+            other = pd.DataFrame({cmp.column: self.values[distinct % width]})
+            out[present] = compare_values(cmp, one, other, similarity)[inverse.ravel()]
+        return out
+
+
 def compare_pairs(
     settings: LinkageSettings,
     prepared: pd.DataFrame,
@@ -330,16 +365,28 @@ def compare_pairs(
     chunk: int = 500_000,
     similarity: SimilarityFn = rapidfuzz_similarity,
 ) -> pd.DataFrame:
-    """``compare_frames`` over pairs given as positions into one prepared frame, in chunks to bound memory."""
-    columns = {c: prepared[c].to_numpy() for c in compared_columns(settings)}
+    """``compare_frames`` over pairs given as positions into one prepared frame, in chunks to bound memory.
+
+    Comparisons of one column's values (phone, e-mail, date of birth ...) run on integer codes and once per
+    distinct pair of values; the others on the chunk's records, as ``compare_frames`` does."""
+    by_codes = [c for c in settings.comparisons if _by_value_pairs(settings, c)]
+    rest = settings.model_copy(
+        update={"comparisons": [c for c in settings.comparisons if not _by_value_pairs(settings, c)]}
+    )
+    coded = {c.column: _Coded(prepared[c.column]) for c in by_codes}
+    columns = {c: prepared[c].to_numpy() for c in compared_columns(rest)}
 
     def side(at: np.ndarray) -> pd.DataFrame:
         return pd.DataFrame({c: values[at] for c, values in columns.items()}, copy=False)
 
-    parts = []
-    for start in range(0, len(left), chunk):
-        sl = slice(start, start + chunk)
-        parts.append(compare_frames(settings, side(left[sl]), side(right[sl]), similarity=similarity))
+    def frame(sl: slice) -> pd.DataFrame:
+        found = compare_frames(rest, side(left[sl]), side(right[sl]), similarity=similarity)
+        for cmp in by_codes:
+            found[f"cmp_{cmp.name}"] = coded[cmp.column].levels(cmp, left[sl], right[sl], similarity)
+        order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in found]
+        return found[order]
+
+    parts = [frame(slice(start, start + chunk)) for start in range(0, len(left), chunk)]
     if not parts:
-        return compare_frames(settings, side(left[:0]), side(right[:0]), similarity=similarity)
+        return frame(slice(0, 0))
     return pd.concat(parts, ignore_index=True)
