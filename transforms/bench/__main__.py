@@ -148,7 +148,8 @@ def main() -> None:
 
     print("benchmarking linkage against Splink ...", flush=True)
     linkage = linkage_probe.render_linkage(
-        linkage_probe.bench_linkage_vs_splink(args.work_dir, args.sizes, args.repeats), command
+        linkage_probe.bench_linkage_vs_splink(args.work_dir, list(linkage_probe.LINKAGE_CUSTOMERS), args.repeats),
+        command,
     )
     linkage_probe.write_linkage(args.out, linkage)
     print(linkage)

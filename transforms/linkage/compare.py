@@ -321,39 +321,55 @@ def compared_columns(settings: LinkageSettings) -> tuple[str, ...]:
     return tuple(dict.fromkeys(cols))
 
 
-def _by_value_pairs(settings: LinkageSettings, cmp: Comparison) -> bool:
-    """Whether a comparison's level depends on nothing but its one column's two values (so it can be computed once
-    per distinct pair of values and spread back to the pairs by integer codes). A column that swaps with another
-    does not: its right-hand value depends on the pair."""
+def comparison_groups(settings: LinkageSettings) -> list[LinkageSettings]:
+    """The comparisons split into groups whose levels depend on nothing but the group's own columns of the two
+    records: those that read a column which swaps go together, with the swap; every other comparison alone."""
     swapped = {c for pair in settings.swap for c in pair}
-    return (
-        cmp.kind in ("exact", "string", "date")
-        and not cmp.fallback_column
-        and not cmp.term_frequency
-        and not swapped & set(cmp.columns)
-    )
+    turning = [c for c in settings.comparisons if swapped & set(c.columns)]
+    groups = [settings.model_copy(update={"comparisons": turning})] if turning else []
+    groups += [
+        settings.model_copy(update={"comparisons": [c], "swap": []})
+        for c in settings.comparisons
+        if not swapped & set(c.columns)
+    ]
+    return groups
 
 
-class _Coded:
-    """One column of the prepared frame as integer codes (-1 = missing) into its distinct values."""
+class _RecordCodes:
+    """Each record's values in some columns as one integer: records with equal codes hold equal values there."""
 
-    def __init__(self, values: pd.Series) -> None:
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    def __init__(self, prepared: pd.DataFrame, columns: tuple[str, ...]) -> None:
+        codes = np.zeros(len(prepared), dtype=np.int64)
+        for c in columns:
+            own, uniques = pd.factorize(prepared[c], use_na_sentinel=False)
+            codes, _ = pd.factorize(codes * (len(uniques) + 1) + own)
         self.codes = codes.astype(np.int64)
-        self.values = np.asarray(uniques, dtype=object)
+        self.width = int(self.codes.max()) + 1 if len(self.codes) else 1
+        self.first = np.unique(self.codes, return_index=True)[1]  # a record holding each code's values
+        self.columns = {c: prepared[c].to_numpy() for c in columns}
 
-    def levels(self, cmp: Comparison, left: np.ndarray, right: np.ndarray, similarity: SimilarityFn) -> np.ndarray:
-        """``compare_values`` of the pairs (positions), computed on their distinct pairs of values."""
-        lc, rc = self.codes[left], self.codes[right]
-        present = (lc >= 0) & (rc >= 0)
-        out = np.full(len(left), -1, dtype=np.int8)
-        if present.any():
-            width = len(self.values)
-            distinct, inverse = np.unique(lc[present] * width + rc[present], return_inverse=True)
-            one = pd.DataFrame({cmp.column: self.values[distinct // width]})
-            other = pd.DataFrame({cmp.column: self.values[distinct % width]})
-            out[present] = compare_values(cmp, one, other, similarity)[inverse.ravel()]
-        return out
+    def records(self, at: np.ndarray) -> pd.DataFrame:
+        return pd.DataFrame({c: values[at] for c, values in self.columns.items()}, copy=False)
+
+
+def _compare_group(
+    group: LinkageSettings,
+    codes: _RecordCodes,
+    left: np.ndarray,
+    right: np.ndarray,
+    *,
+    chunk: int,
+    similarity: SimilarityFn,
+) -> dict[str, np.ndarray]:
+    """``compare_frames`` of one group, computed once per distinct pair of values and spread back to the pairs."""
+    inverse, distinct = pd.factorize(codes.codes[left] * codes.width + codes.codes[right])  # hashing, not sorting
+    one, other = codes.first[distinct // codes.width], codes.first[distinct % codes.width]
+    parts = [
+        compare_frames(group, codes.records(one[at]), codes.records(other[at]), similarity=similarity)
+        for at in (slice(start, start + chunk) for start in range(0, max(len(distinct), 1), chunk))
+    ]
+    found = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return {name: found[name].to_numpy()[inverse] for name in found.columns}
 
 
 def compare_pairs(
@@ -365,28 +381,14 @@ def compare_pairs(
     chunk: int = 500_000,
     similarity: SimilarityFn = rapidfuzz_similarity,
 ) -> pd.DataFrame:
-    """``compare_frames`` over pairs given as positions into one prepared frame, in chunks to bound memory.
+    """``compare_frames`` over pairs given as positions into one prepared frame.
 
-    Comparisons of one column's values (phone, e-mail, date of birth ...) run on integer codes and once per
-    distinct pair of values; the others on the chunk's records, as ``compare_frames`` does."""
-    by_codes = [c for c in settings.comparisons if _by_value_pairs(settings, c)]
-    rest = settings.model_copy(
-        update={"comparisons": [c for c in settings.comparisons if not _by_value_pairs(settings, c)]}
-    )
-    coded = {c.column: _Coded(prepared[c.column]) for c in by_codes}
-    columns = {c: prepared[c].to_numpy() for c in compared_columns(rest)}
-
-    def side(at: np.ndarray) -> pd.DataFrame:
-        return pd.DataFrame({c: values[at] for c, values in columns.items()}, copy=False)
-
-    def frame(sl: slice) -> pd.DataFrame:
-        found = compare_frames(rest, side(left[sl]), side(right[sl]), similarity=similarity)
-        for cmp in by_codes:
-            found[f"cmp_{cmp.name}"] = coded[cmp.column].levels(cmp, left[sl], right[sl], similarity)
-        order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in found]
-        return found[order]
-
-    parts = [frame(slice(start, start + chunk)) for start in range(0, len(left), chunk)]
-    if not parts:
-        return frame(slice(0, 0))
-    return pd.concat(parts, ignore_index=True)
+    Records repeat their values (one person's name on every row of the call log, a city shared by thousands): each
+    group of comparisons runs once per distinct pair of the values it reads, in chunks to bound memory."""
+    left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    out: dict[str, np.ndarray] = {}
+    for group in comparison_groups(settings):
+        codes = _RecordCodes(prepared, compared_columns(group))
+        out |= _compare_group(group, codes, left, right, chunk=chunk, similarity=similarity)
+    order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in out]
+    return pd.DataFrame({f: out[f] for f in order})
