@@ -82,10 +82,11 @@ def test_decisions_are_obeyed(generated: tuple[pd.DataFrame, pd.DataFrame], link
 
 
 def test_coded_comparisons_equal_record_by_record(generated: tuple[pd.DataFrame, pd.DataFrame]) -> None:
-    """``compare_pairs`` computes value-only comparisons once per distinct pair of values: the levels must be the
-    ones ``compare_frames`` gives record by record, over candidate and random pairs alike."""
+    """``compare_pairs`` computes value-only comparisons once per distinct pair of values, groups side by side on
+    threads: the levels must be the ones ``compare_frames`` gives record by record, over candidate and random pairs
+    alike, on one thread or several, with the record codes of an earlier call or fresh ones."""
     from transforms.linkage.blocking import candidate_pairs
-    from transforms.linkage.compare import compare_frames, compare_pairs
+    from transforms.linkage.compare import RecordCodes, compare_frames, compare_pairs
     from transforms.linkage.prepare import prepare_records
     from transforms.linkage.settings import Comparison
 
@@ -98,6 +99,9 @@ def test_coded_comparisons_equal_record_by_record(generated: tuple[pd.DataFrame,
     rng = np.random.default_rng(3)
     left = np.concatenate([cands.left[:20_000], rng.integers(0, len(prepared), 20_000)])
     right = np.concatenate([cands.right[:20_000], rng.integers(0, len(prepared), 20_000)])
-    coded = compare_pairs(settings, prepared, left, right, chunk=7_000)
+    codes = RecordCodes(prepared)
+    compare_pairs(settings, prepared, right[:500], left[:500], codes=codes)  # codes made on other pairs, reused
     direct = compare_frames(settings, prepared.iloc[left], prepared.iloc[right])
-    pd.testing.assert_frame_equal(coded, direct)
+    for workers, known in ((1, None), (3, codes)):
+        coded = compare_pairs(settings, prepared, left, right, chunk=7_000, workers=workers, codes=known)
+        pd.testing.assert_frame_equal(coded, direct)

@@ -25,12 +25,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class Candidates:
     """Candidate pairs as row positions into the prepared frame (``left < right``), the pass that found each
-    first, and per-pass counts."""
+    first, per-pass counts, and each pass's block number per record (``block_codes``, kept for the model)."""
 
     left: np.ndarray
     right: np.ndarray
     blocked_by: np.ndarray
     passes: list[dict[str, Any]] = field(default_factory=list)
+    codes: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.left)
@@ -56,17 +57,24 @@ def _pairs_in_blocks(codes: np.ndarray, cap: int) -> tuple[np.ndarray, np.ndarra
     sizes = np.bincount(codes[pos])
     big = sizes > cap
     keep = pos[(sizes[codes[pos]] >= 2) & ~big[codes[pos]]]
-    frame = pd.DataFrame({"code": codes[keep], "pos": keep})
-    joined = frame.merge(frame, on="code", suffixes=("_l", "_r"))
-    joined = joined[joined["pos_l"].to_numpy() < joined["pos_r"].to_numpy()]
-    blocks = int((sizes >= 2).sum())
-    return (
-        joined["pos_l"].to_numpy(np.int64),
-        joined["pos_r"].to_numpy(np.int64),
-        blocks,
-        int(big.sum()),
-        int(sizes[big].sum()),
-    )
+    keep = keep[np.argsort(codes[keep], kind="stable")]  # blocks one after another, positions rising within each
+    counts = int((sizes >= 2).sum()), int(big.sum()), int(sizes[big].sum())
+    if len(keep) == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), *counts
+    # Each record pairs with the records after it in its block: no join, no pair made twice.
+    after = sizes[codes[keep]] - 1 - _rank_in_block(codes[keep])
+    left = np.repeat(keep, after)
+    first_partner = np.repeat(np.arange(len(keep)) + 1 - np.cumsum(after) + after, after)
+    right = keep[first_partner + np.arange(len(left))]
+    return left, right, *counts
+
+
+def _rank_in_block(sorted_codes: np.ndarray) -> np.ndarray:
+    """0, 1, 2 ... within each run of equal codes of a sorted array."""
+    starts = np.r_[0, np.flatnonzero(sorted_codes[1:] != sorted_codes[:-1]) + 1]
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_codes)]))
+    ranks: np.ndarray = np.arange(len(sorted_codes)) - run_start
+    return ranks
 
 
 def _allowed(prepared: pd.DataFrame, settings: LinkageSettings, left: np.ndarray, right: np.ndarray) -> np.ndarray:
@@ -79,11 +87,13 @@ def _allowed(prepared: pd.DataFrame, settings: LinkageSettings, left: np.ndarray
 
 
 def block_pass(prepared: pd.DataFrame, settings: LinkageSettings, spec: BlockingPass) -> tuple[np.ndarray, ...]:
-    """The pairs of one pass (positions), with its counts as a small array: blocks, skipped blocks, records."""
+    """The pairs of one pass (positions), with its counts as a small array (blocks, skipped blocks, records) and
+    the block number of every record."""
     cap = spec.max_block_size or settings.blocking.max_block_size
-    left, right, blocks, skipped, skipped_records = _pairs_in_blocks(block_codes(prepared, spec.keys), cap)
+    codes = block_codes(prepared, spec.keys)
+    left, right, blocks, skipped, skipped_records = _pairs_in_blocks(codes, cap)
     ok = _allowed(prepared, settings, left, right)
-    return left[ok], right[ok], np.array([blocks, skipped, skipped_records])
+    return left[ok], right[ok], np.array([blocks, skipped, skipped_records]), codes
 
 
 def _first_sightings(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -103,10 +113,10 @@ def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candid
     """The union of every pass's pairs; a pair is credited to the first pass that found it."""
     n = len(prepared)
     found = [block_pass(prepared, settings, spec) for spec in settings.blocking.passes]
-    which, first = _first_sightings([left * n + right for left, right, _ in found])
+    which, first = _first_sightings([left * n + right for left, right, _, _ in found])
     new_pairs = np.bincount(which, minlength=len(found))
     stats: list[dict[str, Any]] = []
-    for spec, (left, _, counts), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
+    for spec, (left, _, counts, _), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
         stats.append(
             {
                 "pass": spec.name,
@@ -131,8 +141,9 @@ def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candid
     if not found:
         return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, dtype=object), stats)
     return Candidates(
-        left=np.concatenate([left for left, _, _ in found])[first],
-        right=np.concatenate([right for _, right, _ in found])[first],
+        left=np.concatenate([left for left, _, _, _ in found])[first],
+        right=np.concatenate([right for _, right, _, _ in found])[first],
         blocked_by=names[which],
         passes=stats,
+        codes={spec.name: codes for spec, (_, _, _, codes) in zip(settings.blocking.passes, found, strict=True)},
     )

@@ -11,7 +11,10 @@ faster than recordlinkage.Compare on the same pairs (see transforms/bench/linkag
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from functools import partial
 
 import numpy as np
@@ -37,12 +40,21 @@ _SCORERS: dict[str, tuple[Callable[..., float], float]] = {
 }
 
 
+#: True while ``compare_pairs`` hands down pairs it has already made distinct (the values of one comparison's
+#: columns): looking for repeats again would hash millions of texts to find few. Per thread, as each group runs on one.
+_ALREADY_DISTINCT: ContextVar[bool] = ContextVar("already_distinct", default=False)
+
+
 def distinct_pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The distinct (left, right) value pairs and, per input pair, the index of its distinct pair."""
+    if _ALREADY_DISTINCT.get():
+        return left, right, np.arange(len(left))
     codes, vocab = pd.factorize(np.concatenate([left, right]))
     n = len(left)
     key = codes[:n].astype(np.int64) * (len(vocab) + 1) + codes[n:]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse, distinct = pd.factorize(key)  # hashing, not sorting
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(n - 1, -1, -1)  # written last to first: each pair's first position stays
     return left[first], right[first], inverse
 
 
@@ -352,6 +364,27 @@ class _RecordCodes:
         return pd.DataFrame({c: values[at] for c, values in self.columns.items()}, copy=False)
 
 
+def _cores() -> int:
+    """The cores this process may run on (a container's share, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
+class RecordCodes:
+    """The codes of one prepared frame per group of columns, made on first use and kept: a night compares the
+    candidate pairs, the random pairs, the steward's pairs and the conflict checks on the same records."""
+
+    def __init__(self, prepared: pd.DataFrame) -> None:
+        self.prepared = prepared
+        self._made: dict[tuple[str, ...], _RecordCodes] = {}
+
+    def of(self, columns: tuple[str, ...]) -> _RecordCodes:
+        if columns not in self._made:  # two threads may both make one: the same codes, the last one kept
+            self._made[columns] = _RecordCodes(self.prepared, columns)
+        return self._made[columns]
+
+
 def _compare_group(
     group: LinkageSettings,
     codes: _RecordCodes,
@@ -364,10 +397,15 @@ def _compare_group(
     """``compare_frames`` of one group, computed once per distinct pair of values and spread back to the pairs."""
     inverse, distinct = pd.factorize(codes.codes[left] * codes.width + codes.codes[right])  # hashing, not sorting
     one, other = codes.first[distinct // codes.width], codes.first[distinct % codes.width]
-    parts = [
-        compare_frames(group, codes.records(one[at]), codes.records(other[at]), similarity=similarity)
-        for at in (slice(start, start + chunk) for start in range(0, max(len(distinct), 1), chunk))
-    ]
+    # One comparison without swaps reads its values as they are: its pairs of values are distinct already.
+    token = _ALREADY_DISTINCT.set(len(group.comparisons) == 1 and not group.swap)
+    try:
+        parts = [
+            compare_frames(group, codes.records(one[at]), codes.records(other[at]), similarity=similarity)
+            for at in (slice(start, start + chunk) for start in range(0, max(len(distinct), 1), chunk))
+        ]
+    finally:
+        _ALREADY_DISTINCT.reset(token)
     found = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
     return {name: found[name].to_numpy()[inverse] for name in found.columns}
 
@@ -380,15 +418,32 @@ def compare_pairs(
     *,
     chunk: int = 500_000,
     similarity: SimilarityFn = rapidfuzz_similarity,
+    workers: int | None = None,
+    codes: RecordCodes | None = None,
 ) -> pd.DataFrame:
     """``compare_frames`` over pairs given as positions into one prepared frame.
 
     Records repeat their values (one person's name on every row of the call log, a city shared by thousands): each
-    group of comparisons runs once per distinct pair of the values it reads, in chunks to bound memory."""
+    group of comparisons runs once per distinct pair of the values it reads, in chunks to bound memory. Groups are
+    independent, so they run side by side on ``workers`` threads (default: one per core): the string scorers,
+    hashing and array copies release the interpreter lock. ``codes``: those of earlier calls on ``prepared``."""
     left, right = np.asarray(left, dtype=np.int64), np.asarray(right, dtype=np.int64)
+    if codes is None or codes.prepared is not prepared:
+        codes = RecordCodes(prepared)
+    known = codes
+
+    def levels_of(group: LinkageSettings) -> dict[str, np.ndarray]:
+        return _compare_group(group, known.of(compared_columns(group)), left, right, chunk=chunk, similarity=similarity)
+
+    groups = comparison_groups(settings)
+    threads = min(len(groups), workers if workers is not None else _cores())
+    if threads > 1:
+        with ThreadPoolExecutor(threads, thread_name_prefix="compare") as pool:
+            found = list(pool.map(levels_of, groups))
+    else:
+        found = [levels_of(group) for group in groups]
     out: dict[str, np.ndarray] = {}
-    for group in comparison_groups(settings):
-        codes = _RecordCodes(prepared, compared_columns(group))
-        out |= _compare_group(group, codes, left, right, chunk=chunk, similarity=similarity)
+    for levels in found:
+        out |= levels
     order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in out]
     return pd.DataFrame({f: out[f] for f in order})

@@ -16,7 +16,7 @@ import pandas as pd
 
 from transforms.linkage.blocking import Candidates, block_codes, candidate_pairs
 from transforms.linkage.cluster import cluster_links
-from transforms.linkage.compare import compare_pairs
+from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
 from transforms.linkage.prepare import ID, prepare_records
 from transforms.linkage.settings import LinkageSettings
@@ -49,22 +49,22 @@ class _Timer:
         self._t = now
 
 
-def pass_agreement(
-    settings: LinkageSettings, prepared: pd.DataFrame, left: np.ndarray, right: np.ndarray
-) -> dict[str, np.ndarray]:
+def pass_agreement(settings: LinkageSettings, prepared: pd.DataFrame, cands: Candidates) -> dict[str, np.ndarray]:
     """Per blocking pass, whether each pair agrees on all of the pass's keys (would be found by it).
 
-    Compared as the pass's block numbers (one integer per record), not as the key texts: the pairs are
-    candidates, so both records are linkable and equal numbers mean equal keys."""
+    Compared as the pass's block numbers (one integer per record, those blocking made), not as the key texts: the
+    pairs are candidates, so both records are linkable and equal numbers mean equal keys."""
     out = {}
     for spec in settings.blocking.passes:
-        codes = block_codes(prepared, spec.keys)
-        lc = codes[left]
-        out[spec.name] = (lc >= 0) & (lc == codes[right])
+        codes = cands.codes.get(spec.name)
+        if codes is None:
+            codes = block_codes(prepared, spec.keys)
+        lc = codes[cands.left]
+        out[spec.name] = (lc >= 0) & (lc == codes[cands.right])
     return out
 
 
-def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame) -> Any:
+def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame, codes: RecordCodes | None = None) -> Any:
     """A function telling, for pairs of positions, whether the records strongly disagree (a conflict rule)."""
     names = sorted({n for c in settings.conflicts for n in c.disagree})
     if not names:
@@ -74,7 +74,7 @@ def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame) -> Any:
     def check(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         if len(left) == 0:
             return np.zeros(0, dtype=bool)
-        levels = compare_pairs(subset, prepared, left, right)
+        levels = compare_pairs(subset, prepared, left, right, codes=codes)
         hit = np.zeros(len(left), dtype=bool)
         for rule in settings.conflicts:
             all_differ = np.ones(len(left), dtype=bool)
@@ -134,20 +134,21 @@ def link_records(
 
     cands: Candidates = candidate_pairs(prepared, settings)
     timer.lap("blocking")
-    levels = compare_pairs(settings, prepared, cands.left, cands.right)
+    codes = RecordCodes(prepared)
+    levels = compare_pairs(settings, prepared, cands.left, cands.right, codes=codes)
     timer.lap("compare")
 
     rng = np.random.default_rng(seed)
     rp = random_pairs(prepared, settings, settings.training.u_random_pairs, rng)
-    u_levels = compare_pairs(settings, prepared, rp[0], rp[1])
+    u_levels = compare_pairs(settings, prepared, rp[0], rp[1], codes=codes)
     timer.lap("random_pairs")
 
     decided = _decision_positions(decisions, prepared)
     labelled = None
     if len(decided):
-        labelled = compare_pairs(settings, prepared, decided["l"].to_numpy(), decided["r"].to_numpy())
+        labelled = compare_pairs(settings, prepared, decided["l"].to_numpy(), decided["r"].to_numpy(), codes=codes)
         labelled["is_match"] = decided["is_match"].to_numpy()
-    agrees = pass_agreement(settings, prepared, cands.left, cands.right)
+    agrees = pass_agreement(settings, prepared, cands)
     model = fit_model(settings, prepared, u_levels, levels, agrees, labelled=labelled, seed=seed)
     timer.lap("fit")
 
@@ -168,7 +169,7 @@ def link_records(
         edge_r,
         edge_p,
         must=edge_must,
-        conflict=conflict_checker(settings, prepared),
+        conflict=conflict_checker(settings, prepared, codes),
         cannot=(cannot["l"].to_numpy() * n + cannot["r"].to_numpy()),
     )
     timer.lap("cluster")

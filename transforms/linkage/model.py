@@ -179,12 +179,30 @@ def term_frequencies(prepared: pd.DataFrame, cmp: Comparison, size: int) -> tupl
     return {str(k): float(v) for k, v in freq.items()}, 1.0 / len(values)
 
 
-def _patterns(levels: pd.DataFrame, names: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct level vectors and how many pairs have each (EM works on these, not on every pair)."""
-    grouped = levels[[f"cmp_{n}" for n in names]].value_counts(sort=False)
-    return np.asarray(grouped.index.to_list(), dtype=np.int64).reshape(len(grouped), len(names)), grouped.to_numpy(
-        dtype=np.float64
-    )
+def _patterns(levels: pd.DataFrame, names: list[str], rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct level vectors (of ``rows``, default all) and how many pairs have each: EM works on these, not
+    on every pair. Each vector is packed into one integer (levels are small), so ten million pairs take a second."""
+    cols = [levels[f"cmp_{n}"].to_numpy() for n in names]  # one column at a time: no copy of the whole frame
+    cols = [c if rows is None else c[rows] for c in cols]  # small integers stay small until packed
+    if not cols or len(cols[0]) == 0:
+        return np.empty((0, len(names)), dtype=np.int64), np.empty(0, dtype=np.float64)
+    low = [int(c.min()) for c in cols]
+    widths = [int(c.max()) - lo + 1 for c, lo in zip(cols, low, strict=True)]
+    if float(np.prod(np.asarray(widths, dtype=np.float64))) >= 2.0**62:  # too many levels to pack into one integer
+        found, counts = np.unique(np.column_stack(cols), axis=0, return_counts=True)
+        return found, counts.astype(np.float64)
+    key = np.zeros(len(cols[0]), dtype=np.int64)
+    for c, lo, width in zip(cols, low, widths, strict=True):
+        key *= width
+        key += c
+        key -= lo
+    codes, packed = pd.factorize(key)  # hashing: a few thousand distinct vectors among millions of pairs
+    counts = np.bincount(codes, minlength=len(packed))
+    found = np.empty((len(packed), len(names)), dtype=np.int64)
+    for k in reversed(range(len(names))):
+        found[:, k] = packed % widths[k] + low[k]
+        packed = packed // widths[k]
+    return found, counts.astype(np.float64)
 
 
 def expectation_maximisation(
@@ -291,7 +309,7 @@ def fit_model(
         ]
         if not free:
             continue
-        pats, counts = _patterns(candidate_levels.iloc[rows], [names[k] for k in free])
+        pats, counts = _patterns(candidate_levels, [names[k] for k in free], rows)
         m_start = [_starting_m(n_levels[k]) for k in free]
         m_fit, prior, its = expectation_maximisation(
             pats,
