@@ -191,6 +191,7 @@ def link_records(
     in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
     review = pairs[in_band & ~is_decided].sort_values("match_probability", ascending=False).reset_index(drop=True)
     clusters = pd.DataFrame({"record_id": ids, "cluster": clustering.labels, "match_probability": clustering.strength})
+    timer.lap("outputs")
     stats: dict[str, Any] = {
         "records": n,
         "linkable_records": int(prepared["_linkable"].sum()),
