@@ -397,7 +397,8 @@ def _compare_group(
     """``compare_frames`` of one group, computed once per distinct pair of values and spread back to the pairs."""
     inverse, distinct = pd.factorize(codes.codes[left] * codes.width + codes.codes[right])  # hashing, not sorting
     one, other = codes.first[distinct // codes.width], codes.first[distinct % codes.width]
-    # One comparison without swaps reads its values as they are: its pairs of values are distinct already.
+    # One comparison without swaps reads its own columns: its pairs of values are distinct already (or nearly: a
+    # fallback column or a script fold may make a few equal, which costs a repeat, not a wrong level).
     token = _ALREADY_DISTINCT.set(len(group.comparisons) == 1 and not group.swap)
     try:
         parts = [
