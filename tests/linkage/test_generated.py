@@ -102,6 +102,6 @@ def test_coded_comparisons_equal_record_by_record(generated: tuple[pd.DataFrame,
     codes = RecordCodes(prepared)
     compare_pairs(settings, prepared, right[:500], left[:500], codes=codes)  # codes made on other pairs, reused
     direct = compare_frames(settings, prepared.iloc[left], prepared.iloc[right])
-    for workers, known in ((1, None), (3, codes)):
+    for workers, known in ((1, None), (3, None), (3, codes)):
         coded = compare_pairs(settings, prepared, left, right, chunk=7_000, workers=workers, codes=known)
         pd.testing.assert_frame_equal(coded, direct)

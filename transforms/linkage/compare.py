@@ -365,7 +365,8 @@ class _RecordCodes:
 
 
 def _cores() -> int:
-    """The cores this process may run on (a container's share, not the host's count)."""
+    """The cores this process may be scheduled on (its affinity mask where the system has one). A CPU quota set by
+    a container is not seen here: ``workers`` overrides the default."""
     if hasattr(os, "sched_getaffinity"):
         return max(len(os.sched_getaffinity(0)), 1)
     return os.cpu_count() or 1
@@ -397,9 +398,9 @@ def _compare_group(
     """``compare_frames`` of one group, computed once per distinct pair of values and spread back to the pairs."""
     inverse, distinct = pd.factorize(codes.codes[left] * codes.width + codes.codes[right])  # hashing, not sorting
     one, other = codes.first[distinct // codes.width], codes.first[distinct % codes.width]
-    # One comparison without swaps reads its own columns: its pairs of values are distinct already (or nearly: a
-    # fallback column or a script fold may make a few equal, which costs a repeat, not a wrong level).
-    token = _ALREADY_DISTINCT.set(len(group.comparisons) == 1 and not group.swap)
+    # A group that reads one column has distinct pairs of values already (or nearly: a script fold may make a few
+    # equal, which costs a repeat, not a wrong level); with more columns a column's pairs may repeat a lot.
+    token = _ALREADY_DISTINCT.set(len(compared_columns(group)) == 1 and not group.swap)
     try:
         parts = [
             compare_frames(group, codes.records(one[at]), codes.records(other[at]), similarity=similarity)

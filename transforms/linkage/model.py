@@ -190,7 +190,7 @@ def _patterns(levels: pd.DataFrame, names: list[str], rows: np.ndarray | None = 
     widths = [int(c.max()) - lo + 1 for c, lo in zip(cols, low, strict=True)]
     if float(np.prod(np.asarray(widths, dtype=np.float64))) >= 2.0**62:  # too many levels to pack into one integer
         found, counts = np.unique(np.column_stack(cols), axis=0, return_counts=True)
-        return found, counts.astype(np.float64)
+        return found.astype(np.int64), counts.astype(np.float64)
     key = np.zeros(len(cols[0]), dtype=np.int64)
     for c, lo, width in zip(cols, low, widths, strict=True):
         key *= width
@@ -198,6 +198,8 @@ def _patterns(levels: pd.DataFrame, names: list[str], rows: np.ndarray | None = 
         key -= lo
     codes, packed = pd.factorize(key)  # hashing: a few thousand distinct vectors among millions of pairs
     counts = np.bincount(codes, minlength=len(packed))
+    order = np.argsort(packed)  # in level order, not order of appearance: EM's sums do not depend on the pairs' order
+    packed, counts = packed[order], counts[order]
     found = np.empty((len(packed), len(names)), dtype=np.int64)
     for k in reversed(range(len(names))):
         found[:, k] = packed % widths[k] + low[k]
