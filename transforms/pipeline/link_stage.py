@@ -20,7 +20,7 @@ from sqlalchemy import Engine, inspect, text
 
 from transforms.customers.decisions import decisions_for_records, load_decisions
 from transforms.customers.fingerprint import fingerprints
-from transforms.customers.golden import build_golden, record_dates
+from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
 from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
@@ -64,26 +64,10 @@ def requirements(sources_file: str) -> list[tuple[str, ...]]:
     settings, _ = settings_for_sources(sources_file)
     groups: list[tuple[str, ...]] = [(f,) for f in settings.mandatory.single_fields]
     groups += [tuple(g) for g in settings.mandatory.one_of]
-    golden_cols = {
-        "given_name",
-        "surname",
-        "patronymic",
-        "date_of_birth",
-        "phone_e164",
-        "email",
-        "street",
-        "city",
-        "postcode",
-        "country",
-        "tax_id",
-        "company",
-        "channel",
-        "sex",
-    }
     out = []
     for g in groups:
         cols = tuple(_GOLDEN_OF_FIELD.get(f, f) for f in g)
-        cols = tuple(c for c in cols if c in golden_cols)
+        cols = tuple(c for c in cols if c in GOLDEN_COLUMNS)  # a field the golden record does not keep is not counted
         if cols:
             out.append(cols)
     return out
