@@ -66,7 +66,7 @@ def pass_agreement(settings: LinkageSettings, prepared: pd.DataFrame, cands: Can
 
 def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame, codes: RecordCodes | None = None) -> Any:
     """A function telling, for pairs of positions, whether the records strongly disagree (a conflict rule)."""
-    names = sorted({n for c in settings.conflicts for n in c.disagree})
+    names = sorted({n for c in settings.conflicts for n in (*c.disagree, *c.unless_agree)})
     if not names:
         return lambda left, right: np.zeros(len(left), dtype=bool)
     subset = settings.model_copy(update={"comparisons": [settings.comparison(n) for n in names]})
@@ -80,6 +80,8 @@ def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame, codes: R
             all_differ = np.ones(len(left), dtype=bool)
             for n in rule.disagree:
                 all_differ &= levels[f"cmp_{n}"].to_numpy() == 0
+            for n in rule.unless_agree:
+                all_differ &= levels[f"cmp_{n}"].to_numpy() <= 0
             hit |= all_differ
         return hit
 

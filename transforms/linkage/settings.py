@@ -264,10 +264,14 @@ class Thresholds(_Frozen):
 
 
 class Conflict(_Frozen):
-    """Strong evidence of two different people: every listed comparison disagrees (level 0, both present)."""
+    """Strong evidence of two different people: every comparison in ``disagree`` disagrees (level 0, both
+    present) and none in ``unless_agree`` agrees even closely. ``unless_agree`` tells a household member (another
+    given name, nothing personal in common) from the same person whose nickname the tables do not know (another
+    given name, the same e-mail)."""
 
     name: str
     disagree: list[str] = Field(min_length=1)
+    unless_agree: list[str] = Field(default_factory=list)
 
 
 class LinkageSettings(_Frozen):
@@ -312,9 +316,10 @@ class LinkageSettings(_Frozen):
         if dupes:
             raise ValueError(f"comparisons: the name {dupes[0]!r} is used twice")
         for conflict in self.conflicts:
-            for name in conflict.disagree:
-                if name not in names:
-                    raise ValueError(f"conflicts.{conflict.name}: unknown comparison {name!r}")
+            for key in ("disagree", "unless_agree"):
+                for name in getattr(conflict, key):
+                    if name not in names:
+                        raise ValueError(f"conflicts.{conflict.name}.{key}: unknown comparison {name!r}")
         if self.link_type != "dedupe_only" and self.source_column is None:
             raise ValueError(f"link_type {self.link_type!r} needs source_column")
         return self
