@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.bench.blocks import replace_block
-from transforms.bench.samples import staged_sample
+from transforms.bench.samples import sample_folder, staged_sample
 from transforms.linkage import link_records, load_linkage_settings
 from transforms.linkage.blocking import candidate_pairs
 from transforms.linkage.compare import compare_pairs
@@ -97,7 +97,7 @@ def bench_linkage(root: Path, customers: int, *, compare_sample: int = 200_000) 
     plus pairs/second of the comparison step, ours vs recordlinkage.Compare, on a sample of the candidates."""
     run_dir = staged_contacts(root, customers)
     contacts = pd.read_parquet(run_dir / "standardize" / "contact.parquet")
-    sample = root / f"sample_{customers}_7"
+    sample = sample_folder(root, customers)
     truth = contact_truth(contacts, pd.read_parquet(sample / "truth" / "rows.parquet"))
     settings = load_linkage_settings(None)
     result, seconds, peak = _timed(lambda: link_records(contacts, settings, seed=0))
@@ -190,7 +190,7 @@ def bench_linkage_vs_splink(root: Path, customers: list[int], repeats: int, *, s
     rows: list[dict[str, Any]] = []
     for size in customers:
         run_dir = staged_contacts(root, size, seed=seed)
-        truth_rows = root / f"sample_{size}_{seed}" / "truth" / "rows.parquet"
+        truth_rows = sample_folder(root, size, seed) / "truth" / "rows.parquet"
         for engine in ENGINES:
             runs = [probe_engine(engine, run_dir, truth_rows) for _ in range(repeats)]
             last = runs[-1]

@@ -11,6 +11,11 @@ from pathlib import Path
 AS_OF = "2026-11-20"
 
 
+def sample_folder(root: Path, customers: int, seed: int = 7) -> Path:
+    """Where the company of ``customers`` and ``seed`` is generated (its files and its truth/)."""
+    return root / f"sample_{customers}_{seed}"
+
+
 def staged_sample(
     root: Path,
     customers: int,
@@ -24,7 +29,7 @@ def staged_sample(
     from transforms.pipeline import tasks
     from transforms.sample_data import generate_sample
 
-    sample = root / f"sample_{customers}_{seed}"
+    sample = sample_folder(root, customers, seed)
     if not (sample / "sources.yml").is_file():
         generate_sample(sample, customers=customers, seed=seed)
     data = root / f"data_{customers}_{seed}"
