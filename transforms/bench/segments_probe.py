@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
-from transforms.bench.linkage_probe import LOCATION
+from transforms.bench.linkage_probe import contact_truth
 from transforms.bench.samples import sample_folder, staged_sample
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
@@ -58,13 +58,11 @@ def _publish(ctx: RunContext) -> None:
 
 def profile_agreement(run_dir: Path, sample: Path) -> float:
     """Adjusted Rand index between the run's segments and the hidden profile of each customer's majority person."""
-    links = pd.read_parquet(run_dir / "link" / "customer_source_record.parquet", columns=[*LOCATION, "customer_id"])
-    rows = pd.read_parquet(sample / "truth" / "rows.parquet", columns=[*LOCATION, "customer_id"])
-    for frame in (links, rows):
-        frame["sheet"] = frame["sheet"].fillna("")
-        frame["row_number"] = frame["row_number"].astype("int64")
-    located = links.merge(rows.rename(columns={"customer_id": "person"}), on=LOCATION)
-    person = located.groupby("customer_id")["person"].agg(lambda s: s.value_counts().index[0])
+    links = pd.read_parquet(run_dir / "link" / "customer_source_record.parquet")
+    located = contact_truth(links, pd.read_parquet(sample / "truth" / "rows.parquet")).assign(
+        customer_id=links["customer_id"].to_numpy()
+    )
+    person = located.dropna(subset=["entity"]).groupby("customer_id")["entity"].agg(lambda s: s.value_counts().index[0])
     people = pd.read_parquet(sample / "truth" / "customers.parquet", columns=["customer_id", "behaviour_profile"])
     profile = people.set_index("customer_id")["behaviour_profile"]
     segments = pd.read_parquet(run_dir / "segments" / "customer_segment.parquet", columns=["customer_id", "segment_id"])
