@@ -1,6 +1,7 @@
 """`make bench`: time each stage at several sizes and write the table into docs/benchmarks.md.
 
 Usage: python -m transforms.bench [--sizes 20000 100000] [--repeats 3] [--out docs/benchmarks.md]
+       [--only stages linkage receivables second_company]
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ MARK_BEGIN = "<!-- bench:stages:begin -->"
 MARK_END = "<!-- bench:stages:end -->"
 #: Customers of the receivables benchmark (its target is the stage on a million customers under 2 minutes).
 RECEIVABLES_SIZES = (200_000, 1_000_000)
+#: The benchmarks ``--only`` can choose from, in the order they run.
+BLOCKS = ("stages", "linkage", "receivables", "second_company")
 
 
 def machine() -> str:
@@ -133,32 +136,44 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--work-dir", type=Path, default=PROJECT / "data" / "bench")
     parser.add_argument("--out", type=Path, default=PROJECT / "docs" / "benchmarks.md")
+    parser.add_argument(
+        "--only", nargs="+", choices=BLOCKS, default=list(BLOCKS), help="run only these benchmarks (default: all)"
+    )
     args = parser.parse_args()
     args.work_dir.mkdir(parents=True, exist_ok=True)
-    results: list[dict[str, object]] = []
-    for size in args.sizes:
-        print(f"benchmarking {size:,} customers x {args.repeats} ...", flush=True)
-        results += bench_size(args.work_dir, size, args.repeats, args.seed)
     command = "make bench" if sys.argv[1:] == [] else "python -m transforms.bench " + " ".join(sys.argv[1:])
-    block = render(results, command)
-    write_into(args.out, block)
-    print(block)
-    # Linkage against Splink on the same records and blocking (Splink is in the `bench` dependency group).
-    from transforms.bench import linkage_probe
-
-    print("benchmarking linkage against Splink ...", flush=True)
-    linkage = linkage_probe.render_linkage(
-        linkage_probe.bench_linkage_vs_splink(args.work_dir, list(linkage_probe.LINKAGE_CUSTOMERS), args.repeats),
-        command,
-    )
-    linkage_probe.write_linkage(args.out, linkage)
-    print(linkage)
-    # The receivables stage at a million customers (a replicated company; see receivables_probe).
-    from transforms.bench import receivables_probe
-
-    sizes = [str(n) for n in RECEIVABLES_SIZES]
     places = ["--work-dir", str(args.work_dir), "--out", str(args.out)]
-    receivables_probe.main(["--customers", *sizes, "--repeats", str(args.repeats), *places])
+    if "stages" in args.only:
+        results: list[dict[str, object]] = []
+        for size in args.sizes:
+            print(f"benchmarking {size:,} customers x {args.repeats} ...", flush=True)
+            results += bench_size(args.work_dir, size, args.repeats, args.seed)
+        block = render(results, command)
+        write_into(args.out, block)
+        print(block)
+    if "linkage" in args.only:
+        # Linkage against Splink on the same records and blocking (Splink is in the `bench` dependency group).
+        from transforms.bench import linkage_probe
+
+        print("benchmarking linkage against Splink ...", flush=True)
+        linkage = linkage_probe.render_linkage(
+            linkage_probe.bench_linkage_vs_splink(args.work_dir, list(linkage_probe.LINKAGE_CUSTOMERS), args.repeats),
+            command,
+        )
+        linkage_probe.write_linkage(args.out, linkage)
+        print(linkage)
+    if "receivables" in args.only:
+        # The receivables stage at a million customers (a replicated company; see receivables_probe).
+        from transforms.bench import receivables_probe
+
+        sizes = [str(n) for n in RECEIVABLES_SIZES]
+        receivables_probe.main(["--customers", *sizes, "--repeats", str(args.repeats), *places])
+    if "second_company" in args.only:
+        # The whole night on a company the project did not write, scored against its truth.
+        from transforms.bench import company_probe
+
+        print("benchmarking the whole night on the second company ...", flush=True)
+        company_probe.main(["--repeats", str(args.repeats), *places])
 
 
 if __name__ == "__main__":

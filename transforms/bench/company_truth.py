@@ -30,6 +30,7 @@ DEFECT_FIELDS: dict[str, tuple[str, ...]] = {
     "paid_date": ("payment_date",),
     "payment_id": ("payment_id", "*"),
     "last_updated": ("last_updated",),
+    "street": ("street", "address"),
 }
 
 
