@@ -17,6 +17,7 @@ def registry() -> SentinelRegistry:
         ("N/A", "surname", "sentinel:n/a"),
         ("  Brak  Danych ", "city", "sentinel:brak danych"),
         ("(brak)", "city", "sentinel:brak"),
+        ("Брак", "postcode", "sentinel:брак"),  # "brak" typed on a Cyrillic layout
         ("nie podano.", "email", "sentinel:nie podano"),
         ("НЕ УКАЗАНО", "given_name", "sentinel:не указано"),
         ("Неизвестно", "city", "sentinel:неизвестно"),
