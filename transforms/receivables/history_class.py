@@ -109,13 +109,13 @@ def _edges(c: Classes) -> np.ndarray:
 
 def _policy_patterns(edges: np.ndarray, c: Classes) -> tuple[np.ndarray, np.ndarray]:
     """The policy's own idea of each class: paid within its band (a little outside it too), never paid rarely
-    except for a non-payer."""
+    except for a non-payer, whose invoices, when paid at all, are paid anywhere beyond the slight limit."""
     lo = np.array(
         [
             -np.inf,
             c.on_time_max_median_days_late,
             c.slight_delay_max_median_days_late,
-            c.significant_delay_max_median_days_late,
+            c.slight_delay_max_median_days_late,  # a non-payer that pays at all pays late, even if not very
         ]
     )
     hi = np.array(
