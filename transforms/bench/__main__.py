@@ -159,6 +159,10 @@ def main() -> None:
     sizes = [str(n) for n in RECEIVABLES_SIZES]
     places = ["--work-dir", str(args.work_dir), "--out", str(args.out)]
     receivables_probe.main(["--customers", *sizes, "--repeats", str(args.repeats), *places])
+    # Payment reliability: the class from the whole history against the median rule (see reliability_probe).
+    from transforms.bench import reliability_probe
+
+    reliability_probe.main(places)
 
 
 if __name__ == "__main__":

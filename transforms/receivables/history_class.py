@@ -88,7 +88,7 @@ class ClassPatterns:
                 {
                     "class": name,
                     "share_of_accounts": round(float(self.prior[:, c].mean()), 4),
-                    "median_days_from_due_paid": float(self.edges[min(mid, len(self.edges) - 1)]),
+                    "median_days_from_due_paid": float(self.edges[max(min(mid, len(self.edges) - 2), 1)]),
                     "share_never_paid": round(float(self.never_paid[c]), 4),
                     "share_unpaid_paid_in_part": round(float(self.part_paid[c]), 4),
                 }
@@ -362,3 +362,21 @@ def explain(history_text: np.ndarray, result: HistoryClasses, rule: pd.Series) -
     text = text.where(~differs, text + "; the median alone would say " + rule_names.str.replace("_", " "))
     text = text.where(result.label >= 0, pd.Series(history_text, dtype=object))
     return text.to_numpy(dtype=object)
+
+
+def patterns_json(patterns: ClassPatterns, classes: Classes) -> dict[str, object]:
+    """The learnt patterns as a run artefact: what each class learnt, the bins, and the settings used."""
+    edges = [None if not np.isfinite(e) else float(e) for e in patterns.edges]
+    return {
+        "classes": list(GRADED_CLASSES),
+        "summary": patterns.describe().to_dict(orient="records"),
+        "bin_edges_days_from_due": edges,
+        "paid_share": np.round(patterns.paid_share, 6).tolist(),
+        "never_paid": np.round(patterns.never_paid, 6).tolist(),
+        "part_paid": np.round(patterns.part_paid, 6).tolist(),
+        "class_share_by_invoices_due": {
+            "groups_from": [0, *_COUNT_GROUPS],
+            "shares": np.round(patterns.prior, 6).tolist(),
+        },
+        "settings": classes.model_dump(mode="json"),
+    }
