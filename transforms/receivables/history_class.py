@@ -159,18 +159,46 @@ def _survival(share: np.ndarray, edges: np.ndarray, days: np.ndarray) -> np.ndar
     return out
 
 
-def _log_likelihood(ev: Evidence, p: ClassPatterns) -> np.ndarray:
-    """(invoices, classes): log-likelihood of each invoice under each class."""
-    out = np.empty((len(ev.key), len(GRADED_CLASSES)))
-    paid, open_ = ev.paid, ~ev.paid
-    if paid.any():
-        out[paid] = np.log(1 - p.never_paid) + np.log(p.paid_share[:, _bin(ev.days[paid], p.edges)].T)
-    if open_.any():
-        surv = _survival(p.paid_share, p.edges, ev.days[open_])
-        part = ev.part_paid[open_][:, None]
-        out[open_] = np.log(p.never_paid + (1 - p.never_paid) * surv) + np.log(
-            np.where(part, p.part_paid, 1 - p.part_paid)
-        )
+#: Unpaid invoices are told apart by their days past due up to this many (older ones count as this old).
+_MAX_OPEN_DAYS = 3650
+
+
+@dataclass(frozen=True)
+class _Typed:
+    """Invoices reduced to what the likelihood reads: paid in bin b (type b), or unpaid d days past due, paid in
+    part or not (type bins + part * (max + 1) + d). Every invoice of a type has the same likelihood, so each
+    round computes a small table per type and gathers from it instead of recomputing per invoice."""
+
+    kind: np.ndarray  # type of each invoice
+    bins: int
+    weight: np.ndarray  # recency weight of each invoice
+    group: np.ndarray  # count group of each key
+
+    @property
+    def types(self) -> int:
+        return self.bins + 2 * (_MAX_OPEN_DAYS + 1)
+
+    def open_days(self) -> np.ndarray:
+        """Days past due of the unpaid types (for part = 0 then part = 1)."""
+        days = np.arange(_MAX_OPEN_DAYS + 1, dtype="float64")
+        return np.concatenate([days, days])
+
+
+def _typed(ev: Evidence, edges: np.ndarray, half_life: float | None) -> _Typed:
+    bins = len(edges) - 1
+    days = np.clip(np.nan_to_num(ev.days), 0, _MAX_OPEN_DAYS).astype("int64")
+    kind = np.where(ev.paid, _bin(ev.days, edges), bins + ev.part_paid.astype("int64") * (_MAX_OPEN_DAYS + 1) + days)
+    return _Typed(kind.astype("int64"), bins, _weights(ev, half_life), _count_group(ev))
+
+
+def _type_log_likelihood(typed: _Typed, p: ClassPatterns) -> np.ndarray:
+    """(types, classes): log-likelihood of an invoice of each type under each class."""
+    paid = np.log(1 - p.never_paid)[None, :] + np.log(p.paid_share.T)
+    days = typed.open_days()
+    surv = _survival(p.paid_share, p.edges, days)
+    part = (np.arange(len(days)) > _MAX_OPEN_DAYS)[:, None]
+    unpaid = np.log(p.never_paid + (1 - p.never_paid) * surv) + np.log(np.where(part, p.part_paid, 1 - p.part_paid))
+    out: np.ndarray = np.concatenate([paid, unpaid])
     return out
 
 
@@ -187,11 +215,13 @@ def _count_group(ev: Evidence) -> np.ndarray:
     return np.searchsorted(np.array(_COUNT_GROUPS), due, side="right")
 
 
-def _posterior(ev: Evidence, p: ClassPatterns, w: np.ndarray) -> np.ndarray:
+def _posterior(ev: Evidence, typed: _Typed, p: ClassPatterns) -> np.ndarray:
     """(keys, classes): probability of each class given all the key's invoices."""
-    ll = _log_likelihood(ev, p) * w[:, None]
-    total = np.stack([np.bincount(ev.key, weights=ll[:, k], minlength=ev.keys) for k in range(ll.shape[1])], 1)
-    total += np.log(p.prior)[_count_group(ev)]
+    table = _type_log_likelihood(typed, p)
+    total = np.empty((ev.keys, table.shape[1]))
+    for c in range(table.shape[1]):
+        total[:, c] = np.bincount(ev.key, weights=typed.weight * table[typed.kind, c], minlength=ev.keys)
+    total += np.log(p.prior)[typed.group]
     total -= total.max(axis=1, keepdims=True)
     post = np.exp(total)
     post /= post.sum(axis=1, keepdims=True)
@@ -209,37 +239,42 @@ def fit_patterns(ev: Evidence, start: np.ndarray, classes: Classes) -> ClassPatt
     edges = _edges(classes)
     policy_share, policy_never = _policy_patterns(edges, classes)
     k = len(GRADED_CLASSES)
+    typed = _typed(ev, edges, h.recency_half_life_days)
     resp = np.zeros((ev.keys, k))
     has = start >= 0
     resp[has, start[has]] = 1.0
-    w = _weights(ev, h.recency_half_life_days)
-    b = _bin(ev.days, edges)
-    resolved = ev.paid | (ev.days >= classes.non_payer.min_days_overdue)
-    defaulted = ~ev.paid & resolved
+    # What each type of invoice is: paid (its bin), unpaid long enough to count as defaulted, paid in part.
+    days = typed.open_days()
+    is_paid = np.arange(typed.types) < typed.bins
+    defaulted = np.concatenate([np.zeros(typed.bins, bool), days >= classes.non_payer.min_days_overdue])
+    part = np.concatenate([np.zeros(typed.bins, bool), np.arange(len(days)) > _MAX_OPEN_DAYS])
+    resolved = is_paid | defaulted
     policy_part = np.full(k, 0.1)
-    group = _count_group(ev)
     groups = len(_COUNT_GROUPS) + 1
     patterns = ClassPatterns(edges, policy_share, policy_never, policy_part, np.full((groups, k), 1.0 / k))
     for _ in range(h.iterations):
-        r = resp[ev.key] * w[:, None]
-        share: np.ndarray = np.stack(
-            [np.bincount(b[ev.paid], weights=r[ev.paid, j], minlength=len(edges) - 1) for j in range(k)]
-        ).astype("float64")
-        share += policy_share * h.policy_weight
-        share /= share.sum(axis=1, keepdims=True)
-        never = (r[defaulted].sum(axis=0) + policy_never * h.policy_weight) / (
-            r[resolved].sum(axis=0) + h.policy_weight
+        # Weighted count of each type of invoice in each class (the accounts weighed by how likely each class is).
+        counts = np.stack(
+            [
+                np.bincount(typed.kind, weights=resp[:, c][ev.key] * typed.weight, minlength=typed.types)
+                for c in range(k)
+            ],
+            1,
         )
-        open_ = ~ev.paid
-        part = (r[open_ & ev.part_paid].sum(axis=0) + policy_part * h.policy_weight) / (
-            r[open_].sum(axis=0) + h.policy_weight
+        share = counts[: typed.bins].T + policy_share * h.policy_weight
+        share /= share.sum(axis=1, keepdims=True)
+        never = (counts[defaulted].sum(axis=0) + policy_never * h.policy_weight) / (
+            counts[resolved].sum(axis=0) + h.policy_weight
+        )
+        paid_in_part = (counts[part].sum(axis=0) + policy_part * h.policy_weight) / (
+            counts[~is_paid].sum(axis=0) + h.policy_weight
         )
         overall = (resp[has].sum(axis=0) + 1.0) / (has.sum() + k)
-        by_group = np.stack([np.bincount(group, weights=resp[:, j], minlength=groups) for j in range(k)], 1)
+        by_group = np.stack([np.bincount(typed.group, weights=resp[:, c], minlength=groups) for c in range(k)], 1)
         prior = by_group + overall[None, :] * h.prior_weight
         prior /= prior.sum(axis=1, keepdims=True)
-        patterns = ClassPatterns(edges, share, np.clip(never, 1e-4, 0.999), np.clip(part, 1e-3, 0.999), prior)
-        resp = _posterior(ev, patterns, w)
+        patterns = ClassPatterns(edges, share, np.clip(never, 1e-4, 0.999), np.clip(paid_in_part, 1e-3, 0.999), prior)
+        resp = _posterior(ev, typed, patterns)
         resp[~has] = 0.0
     return patterns
 
@@ -257,8 +292,7 @@ def classify_history(ev: Evidence, patterns: ClassPatterns, classes: Classes) ->
     """The most probable class of each key given all its invoices; ``uncertain`` with few invoices or odds
     below ``history.min_probability``."""
     h = classes.history
-    w = _weights(ev, h.recency_half_life_days)
-    post = _posterior(ev, patterns, w)
+    post = _posterior(ev, _typed(ev, patterns.edges, h.recency_half_life_days), patterns)
     due = np.bincount(ev.key, minlength=ev.keys)
     label = np.where(due > 0, post.argmax(axis=1), -1)
     probability = np.where(due > 0, post.max(axis=1), np.nan)
