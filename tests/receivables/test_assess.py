@@ -17,6 +17,7 @@ from tests.receivables.test_rules import AS_OF, SETTINGS, _invoices, _payments
 from transforms.receivables.ledger import settle
 from transforms.receivables.metrics import customer_metrics
 from transforms.receivables.reliability import assess
+from transforms.receivables.settings import GRADED_CLASSES
 
 _METRICS = ["invoices", "invoices_due", "share_paid_on_time", "median_days_late", "weighted_days_late", "open_balance"]
 
@@ -170,3 +171,25 @@ def test_dates_typed_as_text_with_times_are_read() -> None:
     out = settle(inv, _payments([]), as_of=AS_OF).invoices.iloc[0]
     assert out["issued_on"] == dt.date(2026, 1, 1)
     assert out["status"] == "overdue"
+
+
+def test_each_class_comes_with_its_reason_and_the_median_rule_beside(tmp_path: Path) -> None:
+    customers, _ = _assess(tmp_path, _company()[3])
+    for who in ("C1", "C2"):
+        row = customers.loc[who]
+        assert row["reliability_reason"].startswith(f"{row['invoices_due']} invoice")
+        assert row["reliability_class"].replace("_", " ") in row["reliability_reason"]
+        assert row["class_certainty"] in {"sure", "uncertain"} and 0.25 <= row["class_probability"] <= 1
+        assert row["median_rule_class"] in GRADED_CLASSES
+    assert customers.loc["C2", "class_certainty"] == "uncertain"  # one invoice due
+    assert "1 invoice due: 1 paid 90 days late" in customers.loc["C2", "reliability_reason"]
+
+
+def test_the_median_rule_alone_when_the_company_asks_for_it(tmp_path: Path) -> None:
+    median = SETTINGS.model_copy(update={"classes": SETTINGS.classes.model_copy(update={"method": "median"})})
+    inv, pay, contacts, links = _company()
+    result = assess(
+        inv, pay, contacts, links, as_of=AS_OF, run_id="n", settings=median, base_currency="PLN", ledger_dir=tmp_path
+    )
+    for frame in (result.customers, result.accounts):
+        assert (frame["reliability_class"] == frame["median_rule_class"]).all()

@@ -1,7 +1,7 @@
 """`make bench`: time each stage at several sizes and write the table into docs/benchmarks.md.
 
 Usage: python -m transforms.bench [--sizes 20000 100000] [--repeats 3] [--out docs/benchmarks.md]
-       [--only stages linkage receivables second_company]
+       [--only stages linkage receivables reliability second_company]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MARK_END = "<!-- bench:stages:end -->"
 #: Customers of the receivables benchmark (its target is the stage on a million customers under 2 minutes).
 RECEIVABLES_SIZES = (200_000, 1_000_000)
 #: The benchmarks ``--only`` can choose from, in the order they run.
-BLOCKS = ("stages", "linkage", "receivables", "second_company")
+BLOCKS = ("stages", "linkage", "receivables", "reliability", "second_company")
 
 
 def machine() -> str:
@@ -174,6 +174,11 @@ def main() -> None:
 
         print("benchmarking the whole night on the second company ...", flush=True)
         company_probe.main(["--repeats", str(args.repeats), *places])
+    if "reliability" in args.only:
+        # Payment reliability: the class from the whole history against the median rule (see reliability_probe).
+        from transforms.bench import reliability_probe
+
+        reliability_probe.main(places)
 
 
 if __name__ == "__main__":

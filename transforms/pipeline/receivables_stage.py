@@ -23,6 +23,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
 from transforms.pipeline.tracking import StageResult
+from transforms.receivables.history_class import patterns_json
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
 from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
@@ -133,6 +134,9 @@ def run_receivables(ctx: RunContext) -> StageResult:
         extracts=extracts,
     )
     outputs = write_outputs(result, out_dir)
+    patterns = out_dir / "class_patterns.json"
+    if result.patterns is not None:
+        patterns.write_text(json.dumps(patterns_json(result.patterns, settings.classes), indent=1), "utf-8")
     versions = {p: version(p) for p in ("scikit-learn", "pandas", "numpy", "duckdb")}
     report = write_report(result.model, out_dir / "model.html", run_id=ctx.run_id, as_of=ctx.as_of, versions=versions)
     if result.model.model is not None:
@@ -148,6 +152,7 @@ def run_receivables(ctx: RunContext) -> StageResult:
             "counts": result.counts,
             "model": result.model.summary(),
             "report": str(report),
+            "class_patterns": str(patterns) if result.patterns is not None else None,
             "publish": publish_section(outputs),
         },
     )

@@ -24,6 +24,16 @@ import numpy as np
 import pandas as pd
 
 from transforms.receivables.classify import classify, trend
+from transforms.receivables.history_class import (
+    ClassPatterns,
+    class_index,
+    classify_history,
+    evidence_in,
+    explain,
+    fit_patterns,
+    label_names,
+    reasons_in,
+)
 from transforms.receivables.ledger import INPUT_ORDER, Frame, settle_into
 from transforms.receivables.metrics import class_inputs_on, fetch_frame, metrics_tables
 from transforms.receivables.model import History, LateModel, customer_risk, rule_days, train
@@ -48,6 +58,7 @@ class Assessment:
     failures: pd.DataFrame
     model: LateModel
     counts: dict[str, Any] = field(default_factory=dict)
+    patterns: ClassPatterns | None = None
 
 
 _OWNER_SQL = """
@@ -261,15 +272,14 @@ def _assess(
         "select a.ckey as customer_code, a.* exclude (ckey), o.customer_id from account_row a "
         "left join owner o on o.customer_code = a.ckey order by a.ckey",
     )
-    accounts["reliability_class"] = classify(accounts, settings)
     accounts["trend"] = trend(accounts, settings)
 
     _customer_rows(con, metric_args)
     customers = fetch_frame(con, _CUSTOMERS_SQL.format(code=CODE_PREFIX, after=len(CODE_PREFIX) + 1))
     customers["invoices"] = customers["invoices"].fillna(0).astype("int64")
     customers["invoices_due"] = customers["invoices_due"].fillna(0).astype("int64")
-    customers["reliability_class"] = classify(customers, settings)
     customers["trend"] = trend(customers, settings)
+    patterns = _classes(con, accounts, customers, count=count, as_of=as_of, settings=settings)
 
     history = History.from_numbered(con, "facts", key="n", count=count)
     rule_at = _rule_classes(con, rule_days(as_of, settings.model), settings)
@@ -288,8 +298,9 @@ def _assess(
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(_write_ledgers, con, stamp, ledger_dir)
         lm = train(history, as_of=as_of, settings=settings, rule_at=rule_at)
+        # The model's fallback rates are the median rule's classes' (those its backtests class customers by).
         customers["late_payment_risk"] = customer_risk(
-            lm, history, customers["n"], customers["reliability_class"], as_of=as_of
+            lm, history, customers["n"], customers["median_rule_class"], as_of=as_of
         ).to_numpy()
         invoice_path, payment_path = written.result()
 
@@ -311,7 +322,51 @@ def _assess(
         failures=failures,
         model=lm,
         counts=counts,
+        patterns=patterns,
     )
+
+
+def _classes(
+    con: duckdb.DuckDBPyConnection,
+    accounts: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    count: int,
+    as_of: dt.date,
+    settings: ReliabilitySettings,
+) -> ClassPatterns | None:
+    """Each account's and customer's class, its probability, certainty and reason (columns added in place).
+
+    The median rule's class is kept beside (``median_rule_class``). The classes' patterns of payment are
+    learnt from the accounts (one per accounting code, as the accounting knows them) and then applied to the
+    linked customers, whose invoices may span several codes.
+    """
+    c = settings.classes
+    for frame in (accounts, customers):
+        frame["median_rule_class"] = classify(frame, settings)
+    con.execute(
+        "create or replace temp table account_number as "
+        "select ckey, (row_number() over (order by ckey) - 1)::bigint as k from account_row"
+    )
+    con.execute("create or replace temp table customer_number as select n as ckey, n as k from cust_keys")
+    acc_ev = evidence_in(
+        con, "facts", key="customer_code", numbers="account_number", keys=len(accounts), as_of=as_of, table="acc_ev"
+    )
+    cus_ev = evidence_in(con, "facts", key="n", numbers="customer_number", keys=count, as_of=as_of, table="cus_ev")
+    patterns = fit_patterns(acc_ev, class_index(accounts["median_rule_class"]), c)
+    for frame, ev, table in ((accounts, acc_ev, "acc_ev"), (customers, cus_ev, "cus_ev")):
+        result = classify_history(ev, patterns, c)
+        text = reasons_in(con, table, ev.keys, c)
+        frame["reliability_class"] = (
+            label_names(result.label) if c.method == "history" else frame["median_rule_class"].to_numpy()
+        )
+        frame["class_probability"] = result.probability
+        frame["class_certainty"] = pd.Series(result.certainty, index=frame.index).replace("", None)
+        frame["reliability_reason"] = (
+            explain(text, result, frame["median_rule_class"]) if c.method == "history" else text
+        )
+        con.execute(f"drop table {table}")
+    return patterns
 
 
 def _write_ledgers(con: duckdb.DuckDBPyConnection, stamp: str, folder: Path) -> tuple[Path | None, Path | None]:

@@ -33,6 +33,17 @@ class NonPayer(_Frozen):
     min_share_defaulted: float = Field(default=0.5, gt=0.0, le=1.0)
 
 
+class HistorySettings(_Frozen):
+    """How the class is read from the whole history (transforms.receivables.history_class)."""
+
+    min_invoices: int = Field(default=3, ge=1)
+    min_probability: float = Field(default=0.8, ge=0.25, le=1.0)
+    recency_half_life_days: float | None = Field(default=1095, gt=0)
+    policy_weight: float = Field(default=50.0, gt=0)
+    prior_weight: float = Field(default=50.0, gt=0)
+    iterations: int = Field(default=10, ge=1, le=100)
+
+
 class Classes(_Frozen):
     """Upper limits of the median days late of each class; above the last one a customer is a non-payer."""
 
@@ -40,6 +51,8 @@ class Classes(_Frozen):
     slight_delay_max_median_days_late: float = Field(default=30, gt=0)
     significant_delay_max_median_days_late: float = Field(default=120, gt=0)
     non_payer: NonPayer = Field(default_factory=NonPayer)
+    method: Literal["history", "median"] = "history"
+    history: HistorySettings = Field(default_factory=HistorySettings)
 
     @model_validator(mode="after")
     def _ascending(self) -> Classes:

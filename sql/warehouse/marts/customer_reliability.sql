@@ -4,6 +4,10 @@ create table if not exists marts.customer_reliability (
     customer_id varchar,
     customer_codes varchar,
     reliability_class varchar not null,
+    class_probability double precision,
+    class_certainty varchar,
+    reliability_reason varchar,
+    median_rule_class varchar,
     invoices bigint not null,
     invoices_due bigint not null,
     invoices_overdue bigint,
@@ -34,7 +38,11 @@ create table if not exists marts.customer_reliability (
 comment on table marts.customer_reliability is 'How reliably each customer pays, from accounting: class, lateness, balances, trend and late-payment risk.';
 comment on column marts.customer_reliability.customer_id is 'The customer (core.customer); empty when the run has no customer links yet, then the row is one accounting code.';
 comment on column marts.customer_reliability.customer_codes is 'The accounting codes rolled up into the row, comma-separated.';
-comment on column marts.customer_reliability.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due); rules and cut-offs in reliability.yml, see docs/reliability.md.';
+comment on column marts.customer_reliability.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due): the class whose pattern of payment best explains all the invoices due (days late of each paid one, how long each unpaid one has been open, whether part paid, older invoices weighing less); what each class means is set by the cut-offs of reliability.yml, see docs/reliability.md.';
+comment on column marts.customer_reliability.class_probability is 'How likely the class is (0..1) given the invoices due; empty with nothing due.';
+comment on column marts.customer_reliability.class_certainty is 'sure, or uncertain when fewer invoices are due than history.min_invoices or class_probability is below history.min_probability (reliability.yml); empty with nothing due.';
+comment on column marts.customer_reliability.reliability_reason is 'The class in words: the invoices due by how they were paid, e.g. ''9 invoices due: 7 paid 20–40 days late; 2 unpaid for 120–150 days; non payer (97 % likely)'', and what the median rule alone would say when it differs.';
+comment on column marts.customer_reliability.median_rule_class is 'The class by the policy''s median rule alone (median days late against the cut-offs of reliability.yml; non-payer by the share left unpaid long), kept for comparison.';
 comment on column marts.customer_reliability.invoices is 'Invoices with something to pay (paid, overdue or open).';
 comment on column marts.customer_reliability.invoices_due is 'Invoices paid or past their due date: the ones lateness is measured on.';
 comment on column marts.customer_reliability.invoices_overdue is 'Invoices unpaid past their due date.';

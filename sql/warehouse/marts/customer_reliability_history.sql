@@ -3,6 +3,10 @@ create table if not exists marts.customer_reliability_history (
     customer_id varchar,
     customer_codes varchar,
     reliability_class varchar not null,
+    class_probability double precision,
+    class_certainty varchar,
+    reliability_reason varchar,
+    median_rule_class varchar,
     invoices bigint not null,
     invoices_due bigint not null,
     invoices_overdue bigint,
@@ -33,7 +37,11 @@ create table if not exists marts.customer_reliability_history (
 comment on table marts.customer_reliability_history is 'Every night''s marts.customer_reliability, to see who got worse.';
 comment on column marts.customer_reliability_history.customer_id is 'The customer (core.customer); empty when the run has no customer links yet, then the row is one accounting code.';
 comment on column marts.customer_reliability_history.customer_codes is 'The accounting codes rolled up into the row, comma-separated.';
-comment on column marts.customer_reliability_history.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due); rules and cut-offs in reliability.yml, see docs/reliability.md.';
+comment on column marts.customer_reliability_history.reliability_class is 'on_time, slight_delay, significant_delay, non_payer, or no_history (nothing due): the class whose pattern of payment best explains all the invoices due (days late of each paid one, how long each unpaid one has been open, whether part paid, older invoices weighing less); what each class means is set by the cut-offs of reliability.yml, see docs/reliability.md.';
+comment on column marts.customer_reliability_history.class_probability is 'How likely the class is (0..1) given the invoices due; empty with nothing due.';
+comment on column marts.customer_reliability_history.class_certainty is 'sure, or uncertain when fewer invoices are due than history.min_invoices or class_probability is below history.min_probability (reliability.yml); empty with nothing due.';
+comment on column marts.customer_reliability_history.reliability_reason is 'The class in words: the invoices due by how they were paid, e.g. ''9 invoices due: 7 paid 20–40 days late; 2 unpaid for 120–150 days; non payer (97 % likely)'', and what the median rule alone would say when it differs.';
+comment on column marts.customer_reliability_history.median_rule_class is 'The class by the policy''s median rule alone (median days late against the cut-offs of reliability.yml; non-payer by the share left unpaid long), kept for comparison.';
 comment on column marts.customer_reliability_history.invoices is 'Invoices with something to pay (paid, overdue or open).';
 comment on column marts.customer_reliability_history.invoices_due is 'Invoices paid or past their due date: the ones lateness is measured on.';
 comment on column marts.customer_reliability_history.invoices_overdue is 'Invoices unpaid past their due date.';

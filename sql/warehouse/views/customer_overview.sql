@@ -38,6 +38,16 @@ interactions as (
     group by customer_id
 ),
 
+reliability as (
+    select
+        customer_id,
+        reliability_class,
+        class_certainty,
+        reliability_reason
+    from marts.customer_reliability
+    where customer_id is not null
+),
+
 final as (
     select
         c.customer_id,
@@ -61,10 +71,14 @@ final as (
         coalesce(i.complaint_count, 0) as complaint_count,
         i.mean_survey_score,
         i.last_interaction_at,
+        coalesce(r.reliability_class, 'no_history') as reliability_class,
+        r.class_certainty,
+        r.reliability_reason,
         c.as_of,
         c.run_id
     from customers as c
     left join interactions as i on i.customer_id = c.customer_id
+    left join reliability as r on r.customer_id = c.customer_id
 )
 
 select * from final;
@@ -90,5 +104,8 @@ comment on column marts.customer_overview.interaction_count is 'Calls and visits
 comment on column marts.customer_overview.complaint_count is 'How many of them were complaints.';
 comment on column marts.customer_overview.mean_survey_score is 'Mean satisfaction score given during them; empty when never asked.';
 comment on column marts.customer_overview.last_interaction_at is 'When the latest call or visit happened.';
+comment on column marts.customer_overview.reliability_class is 'How the customer pays (marts.customer_reliability): on_time, slight_delay, significant_delay, non_payer, or no_history.';
+comment on column marts.customer_overview.class_certainty is 'sure, or uncertain (few invoices, or no clear class); empty with nothing due.';
+comment on column marts.customer_overview.reliability_reason is 'The class in words, e.g. ''9 invoices due: 7 paid 20–40 days late; 2 unpaid for 120–150 days; non payer (97 % likely)''.';
 comment on column marts.customer_overview.as_of is 'The night''s as-of date.';
 comment on column marts.customer_overview.run_id is 'The run that built the golden record.';
