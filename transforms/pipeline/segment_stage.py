@@ -28,6 +28,7 @@ from transforms.segments.features import build_features
 from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
 from transforms.settings import load_sources
+from transforms.standardize.vocabulary import load_vocabulary
 from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,15 @@ _INPUTS: dict[str, list[str]] = {
     "standardize/interaction.parquet": [
         "record_id",
         "interaction_at",
+        "source_name",
         "interaction_type",
+        "interaction_kind",
         "survey_score",
         "is_complaint",
         "tags",
         "preferences",
     ],
-    "standardize/contact.parquet": ["record_id", "attributes"],
+    "standardize/contact.parquet": ["record_id", "attributes", "channel_as_written"],
     "receivables/invoice.parquet": ["customer_id", "issued_on", "amount_due", "currency", "status", "document_type"],
     "receivables/customer_reliability.parquet": [
         "customer_id",
@@ -127,6 +130,7 @@ def run_segments(ctx: RunContext) -> StageResult:
         as_of=ctx.as_of_date,
         settings=settings.features,
         base_currency=base_currency,
+        vocabulary=load_vocabulary(ctx.sources)[0],
     )
     engine = make_engine(ctx.warehouse_url)
     try:
