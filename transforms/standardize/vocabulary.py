@@ -152,7 +152,9 @@ def interaction_kinds(types: pd.Series, source_names: pd.Series, *, vocabulary: 
     """call, visit, email ... by the words of each entry's type, else of its journal's name; other when neither."""
     kind = name_by_words(types, vocabulary.interaction_kinds)
     by_source = name_by_words(source_names, vocabulary.interaction_kinds)
-    return kind.fillna(by_source).fillna("other").astype("object")
+    kind[kind.isna()] = by_source[kind.isna()]
+    kind[kind.isna()] = "other"
+    return kind
 
 
 def standardize_channels(written: pd.Series, *, vocabulary: VocabularySettings) -> pd.Series:
