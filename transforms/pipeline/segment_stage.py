@@ -23,7 +23,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.outputs import publish_section, table_output
 from transforms.pipeline.tracking import StageResult
-from transforms.segments.assign import PreviousNight, segment_customers
+from transforms.segments.assign import PreviousNight, data_signals, segment_customers
 from transforms.segments.features import build_features
 from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
@@ -144,7 +144,16 @@ def run_segments(ctx: RunContext) -> StageResult:
             "marts", "customer_feature", _write(features.assign(**stamp), out_dir / "customer_feature.parquet")
         )
     ]
-    summary: dict[str, object] = {"settings": origin, "customers": len(features), "first_night": previous is None}
+    signals, warnings = data_signals(features, inputs["standardize/interaction.parquet"])
+    for warning in warnings:
+        log.warning("segments: %s", warning)
+    summary: dict[str, object] = {
+        "settings": origin,
+        "customers": len(features),
+        "first_night": previous is None,
+        "signals": signals,
+        "warnings": warnings,
+    }
     if len(features) >= 2:
         result = segment_customers(
             features, settings, previous, as_of=ctx.as_of_date, run_id=ctx.run_id, base_currency=base_currency
