@@ -57,6 +57,13 @@ def test_complaint_among_the_tags_or_in_the_complaint_column() -> None:
     assert out["is_complaint"].tolist() == [True, True, True, False, True, True]
 
 
+def test_a_negated_complaint_is_none() -> None:
+    topics = ["без претензий", "претензий нет", "no complaint", "brak reklamacji", "无投诉", '["no_complaint"]']
+    topics += ["complaint not resolved", "Жалоба на доставку", '["complaint", "vip"]']
+    out, _ = standardize_interactions(_journal("calls", interaction_type=topics), rules=RULES)
+    assert out["is_complaint"].tolist() == [False] * 6 + [True] * 3
+
+
 def test_a_yes_followed_by_its_reason_is_a_yes() -> None:
     assert code_leading_flag("да, задержка доставки") is True
     assert code_leading_flag("нет - всё хорошо") is False

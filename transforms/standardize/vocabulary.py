@@ -26,6 +26,7 @@ _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
 _SEPARATORS = re.compile(r"[\s_\-./\\]+")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"\w+")
 _FIRST_WORD = re.compile(r"[\s,;:()\-\u2013\u2014]+")
 
 
@@ -52,11 +53,17 @@ class ComplaintWords(_Frozen):
     """The words that make a journal entry a complaint."""
 
     words: list[str] = Field(default_factory=list)
+    negations: list[str] = Field(default_factory=list)
 
     @field_validator("words")
     @classmethod
     def _check(cls, v: list[str]) -> list[str]:
         return _words("words", v)
+
+    @field_validator("negations")
+    @classmethod
+    def _check_negations(cls, v: list[str]) -> list[str]:
+        return _words("negations", v) if v else v
 
 
 class VocabularySettings(_Frozen):
@@ -103,13 +110,29 @@ def _folded(values: pd.Series) -> pd.Series:
     return texts.map(folded).astype("object")
 
 
-def mentions(values: pd.Series, words: list[str]) -> pd.Series:
-    """True where the text holds one of ``words`` (see the module's rules); False for empty text."""
+def _found(text: str, pattern: re.Pattern[str], negations: frozenset[str]) -> bool:
+    """Whether ``pattern`` occurs in ``text`` other than negated: a negation right before it ("no complaint",
+    "без претензий", "无投诉"), or as the only word after it ("претензий нет", "reklamacji brak"); "complaint
+    not resolved" is a complaint."""
+    for m in pattern.finditer(text):
+        before = _WORD.findall(text[: m.start()])[-1:]
+        after = _WORD.findall(text[m.end() :])
+        if m.end() < len(text) and _WORD.match(text[m.end()]):
+            after = after[1:]  # the rest of the matched word
+        if not negations.intersection(before + (after if len(after) == 1 else [])):
+            return True
+    return False
+
+
+def mentions(values: pd.Series, words: list[str], negations: list[str] | None = None) -> pd.Series:
+    """True where the text holds one of ``words`` (see the module's rules), not negated by a word of
+    ``negations`` just before or after it; False for empty text."""
     if not words:
         return pd.Series(False, index=values.index, dtype=bool)
     pattern = _pattern(tuple(words))
+    neg = frozenset(fold(w) for w in negations or [])
     folded = _folded(values)
-    found = {t: pattern.search(t) is not None for t in folded.dropna().unique()}
+    found = {t: _found(t, pattern, neg) for t in folded.dropna().unique()}
     return folded.map(lambda t: found.get(t, False) if isinstance(t, str) else False).astype(bool)
 
 
@@ -144,7 +167,7 @@ def recognise_complaints(flag: pd.Series, *carriers: pd.Series, vocabulary: Voca
     the written yes/no), or that column, its type or topic, or its tags hold a complaint word."""
     out = flag.astype("boolean").fillna(False).astype(bool)
     for carrier in carriers:
-        out |= mentions(carrier, vocabulary.complaint.words).to_numpy()
+        out |= mentions(carrier, vocabulary.complaint.words, vocabulary.complaint.negations).to_numpy()
     return out
 
 
