@@ -125,6 +125,15 @@ def _gate(ctx: RunContext) -> tuple[list[str], bool]:
     return [str(v) for v in gate.get("violations", [])], True
 
 
+def _signals(ctx: RunContext) -> tuple[dict[str, int], list[str]]:
+    """What the segments stage found in the data (complaints, surveys, channels) and its warnings, if it ran."""
+    manifest = Path(ctx.run_dir) / "segments" / "manifest.json"
+    if not manifest.exists():
+        return {}, []
+    data = json.loads(manifest.read_text("utf-8"))
+    return dict(data.get("signals", {})), [str(w) for w in data.get("warnings", [])]
+
+
 def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
     try:
         return settings_for_sources(ctx.sources)
@@ -172,6 +181,7 @@ def run_report(ctx: RunContext) -> StageResult:
         if validated
         else "The night stopped before its data-quality checks ran: nothing to report for tonight but the trend."
     )
+    signals, signal_warnings = _signals(ctx)
     inputs = ReportInputs(
         run_id=ctx.run_id,
         as_of=ctx.as_of_date,
@@ -186,6 +196,8 @@ def run_report(ctx: RunContext) -> StageResult:
         violations=violations,
         data_docs=os.path.relpath(docs, out_dir) if docs.exists() else None,
         todo_links={t.employee: os.path.relpath(t.workbook, out_dir) for t in lists},
+        signals=signals,
+        signal_warnings=signal_warnings,
     )
     report = out_dir / "report.html"
     tmp = report.with_suffix(".tmp")

@@ -23,11 +23,12 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.outputs import publish_section, table_output
 from transforms.pipeline.tracking import StageResult
-from transforms.segments.assign import PreviousNight, segment_customers
+from transforms.segments.assign import PreviousNight, data_signals, segment_customers
 from transforms.segments.features import build_features
 from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
 from transforms.settings import load_sources
+from transforms.standardize.vocabulary import load_vocabulary
 from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -47,13 +48,15 @@ _INPUTS: dict[str, list[str]] = {
     "standardize/interaction.parquet": [
         "record_id",
         "interaction_at",
+        "source_name",
         "interaction_type",
+        "interaction_kind",
         "survey_score",
         "is_complaint",
         "tags",
         "preferences",
     ],
-    "standardize/contact.parquet": ["record_id", "attributes"],
+    "standardize/contact.parquet": ["record_id", "attributes", "channel_as_written"],
     "receivables/invoice.parquet": ["customer_id", "issued_on", "amount_due", "currency", "status", "document_type"],
     "receivables/customer_reliability.parquet": [
         "customer_id",
@@ -127,6 +130,7 @@ def run_segments(ctx: RunContext) -> StageResult:
         as_of=ctx.as_of_date,
         settings=settings.features,
         base_currency=base_currency,
+        vocabulary=load_vocabulary(ctx.sources)[0],
     )
     engine = make_engine(ctx.warehouse_url)
     try:
@@ -140,7 +144,16 @@ def run_segments(ctx: RunContext) -> StageResult:
             "marts", "customer_feature", _write(features.assign(**stamp), out_dir / "customer_feature.parquet")
         )
     ]
-    summary: dict[str, object] = {"settings": origin, "customers": len(features), "first_night": previous is None}
+    signals, warnings = data_signals(features, inputs["standardize/interaction.parquet"])
+    for warning in warnings:
+        log.warning("segments: %s", warning)
+    summary: dict[str, object] = {
+        "settings": origin,
+        "customers": len(features),
+        "first_night": previous is None,
+        "signals": signals,
+        "warnings": warnings,
+    }
     if len(features) >= 2:
         result = segment_customers(
             features, settings, previous, as_of=ctx.as_of_date, run_id=ctx.run_id, base_currency=base_currency

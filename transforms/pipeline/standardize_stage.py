@@ -24,6 +24,7 @@ from transforms.standardize.records import (
     standardize_payments,
 )
 from transforms.standardize.sentinels import SentinelRegistry, load_sentinels
+from transforms.standardize.vocabulary import VocabularySettings, load_vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,9 @@ LOADED_TABLE = {
 TABLES = ("contact", "interaction", "invoice", "payment", "field_issue", "quarantine")
 
 
-def reading_rules(sources: SourcesFile, spec: SourceSpec, as_of: dt.date) -> ReadingRules:
+def reading_rules(
+    sources: SourcesFile, spec: SourceSpec, as_of: dt.date, vocabulary: VocabularySettings | None = None
+) -> ReadingRules:
     """The reading rules of one source, defaults filled in."""
     eff = sources.effective(spec)
     return ReadingRules(
@@ -48,6 +51,7 @@ def reading_rules(sources: SourcesFile, spec: SourceSpec, as_of: dt.date) -> Rea
         currency=eff["currency"],
         date_format=spec.date_format,
         as_of=as_of,
+        vocabulary=vocabulary,
     )
 
 
@@ -72,6 +76,8 @@ def run_standardize(ctx: RunContext) -> StageResult:
     """Standardize every extracted file and write one Parquet file per staged table."""
     sources = load_sources(ctx.sources)
     sentinels = load_sentinels(sources.defaults.sentinels or None)
+    vocabulary, origin = load_vocabulary(ctx.sources)
+    log.info("vocabulary of complaints, kinds and channels: %s", origin)
     manifest = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")
     out_dir = ctx.stage_dir("standardize")
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
@@ -84,7 +90,7 @@ def run_standardize(ctx: RunContext) -> StageResult:
         rows_in += len(raw)
         if len(raw):
             for table, frame in _standardize_file(
-                spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date), sentinels
+                spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date, vocabulary), sentinels
             ).items():
                 parts[table].append(frame)
         parts["quarantine"].append(pq.read_table(f["quarantine_path"]).to_pandas())

@@ -42,6 +42,8 @@ class ReportInputs:
     violations: list[str] = field(default_factory=list)
     data_docs: str | None = None  # a link relative to the report
     todo_links: dict[str, str] = field(default_factory=dict)  # employee -> link relative to the report
+    signals: dict[str, int] = field(default_factory=dict)  # what the segments found: complaints, surveys ...
+    signal_warnings: list[str] = field(default_factory=list)  # a signal missing although its carrier is there
 
 
 def _pct(v: Any) -> str:
@@ -172,6 +174,8 @@ def render_report(inputs: ReportInputs) -> str:
         published=inputs.published,
         not_published_reason=inputs.not_published_reason,
         violations=inputs.violations,
+        signals=inputs.signals,
+        signal_warnings=inputs.signal_warnings,
         data_docs=inputs.data_docs,
         totals=totals,
         pct=_pct,

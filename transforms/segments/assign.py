@@ -75,7 +75,57 @@ def _profiles(features: pd.DataFrame, seg: pd.Series, base_currency: str) -> pd.
     top = f.groupby(["segment_id", "channel"]).size().rename("n").reset_index()
     top = top[top["channel"] != "unknown"].sort_values(["segment_id", "n", "channel"], ascending=[True, False, True])
     out["top_channel"] = top.drop_duplicates("segment_id").set_index("segment_id")["channel"]
+    # What the features found in the data, so a missing signal shows at once (0 complaints: check the mapping).
+    out["interactions"] = g["interactions"].sum()
+    out["complaints"] = g["complaints"].sum()
+    out["surveys"] = g["surveys"].sum()
+    out["customers_with_channel"] = g["channel"].agg(lambda c: int((c != "unknown").sum()))
+    out["customers_with_preferences"] = g["preferred_categories"].agg(lambda c: int(c.notna().sum()))
+    for column in ("preferred_categories", "preferred_brands"):
+        out[f"top_{column.removeprefix('preferred_')}"] = _top_mentions(f, column)
     return out.reset_index()
+
+
+def _top_mentions(f: pd.DataFrame, column: str, top: int = 3) -> pd.Series:
+    """Per segment, the values its customers list most often in ``column`` (comma-separated), most first."""
+    items = f[["segment_id", column]].dropna()
+    items = items.assign(value=items[column].str.split(r"\s*,\s*")).explode("value")
+    items = items[items["value"].fillna("") != ""]
+    if items.empty:
+        return pd.Series(dtype="object")
+    counts = items.groupby(["segment_id", "value"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["segment_id", "n", "value"], ascending=[True, False, True])
+    return counts.groupby("segment_id").head(top).groupby("segment_id")["value"].agg(", ".join)
+
+
+def data_signals(features: pd.DataFrame, interactions: pd.DataFrame) -> tuple[dict[str, int], list[str]]:
+    """What the night's features found in the company's data (journal entries, complaints, surveys, channels,
+    preferences), and a warning for each signal that is missing although its carrier is there."""
+    entries = len(interactions)
+    found = {
+        "journal_entries": entries,
+        "complaints": int(features["complaints"].sum()),
+        "surveys": int(features["surveys"].sum()),
+        "customers": len(features),
+        "customers_with_channel": int((features["channel"] != "unknown").sum()),
+        "customers_with_known_channel": int((~features["channel"].isin(["unknown", "other"])).sum()),
+        "customers_with_preferences": int(
+            (features["preferred_categories"].notna() | features["preferred_brands"].notna()).sum()
+        ),
+    }
+    warnings = []
+    if entries and not found["complaints"]:
+        warnings.append(
+            f"{entries:,} journal entries but not one complaint recognised: most likely a mapping problem. Map the "
+            "column that says it (a complaint yes/no, the type or topic of an entry as interaction_type, its tags "
+            "as tags) in sources.yml, or add the company's word for a complaint to vocabulary.yml."
+        )
+    if found["customers_with_channel"] and not found["customers_with_known_channel"]:
+        warnings.append(
+            f"{found['customers_with_channel']:,} customers have an acquisition channel written, but none of them "
+            "names a known channel: add the company's words to the channels of vocabulary.yml."
+        )
+    return found, warnings
 
 
 def _channels(features: pd.DataFrame, seg: pd.Series) -> pd.DataFrame:

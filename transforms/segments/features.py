@@ -14,6 +14,13 @@ import pandas as pd
 
 from transforms.segments.columns import FEATURE_COLUMNS
 from transforms.segments.settings import FeatureSettings
+from transforms.standardize.vocabulary import (
+    VocabularySettings,
+    interaction_kinds,
+    load_vocabulary_file,
+    recognise_complaints,
+    standardize_channels,
+)
 
 #: Invoice statuses that stand for a real sale (cancelled, duplicate and unusable rows are left out).
 SALE_STATUSES = ("paid", "overdue", "open")
@@ -140,14 +147,33 @@ def invoice_features(
 
 
 def interaction_features(
-    interactions: pd.DataFrame, links: pd.DataFrame, *, as_of: dt.date, settings: FeatureSettings
+    interactions: pd.DataFrame,
+    links: pd.DataFrame,
+    *,
+    as_of: dt.date,
+    settings: FeatureSettings,
+    vocabulary: VocabularySettings | None = None,
 ) -> pd.DataFrame:
-    """Calls, visits, complaints and survey scores of each customer, with their recency."""
+    """Calls, visits, complaints and survey scores of each customer, with their recency.
+
+    The kind of each entry and whether it is a complaint come from the standardize stage (vocabulary.yml);
+    entries staged without them are read here by the same rules, and segments.yml's own words, if a company
+    gives any, are added on top."""
     ints = interactions.merge(links[["record_id", "customer_id"]], on="record_id", how="inner")
     ints["at"] = pd.to_datetime(ints["interaction_at"], errors="coerce")
     ints = ints[ints["at"].isna() | (ints["at"] <= pd.Timestamp(as_of) + pd.Timedelta(days=1))]
-    ints["kind"] = classify_interactions(ints["interaction_type"], settings.interaction_types)
-    complaint = ints["is_complaint"].astype("boolean").fillna(False).astype(bool)
+    words = vocabulary or load_vocabulary_file()
+    kind = _column(ints, "interaction_kind")
+    if kind.isna().any():
+        source = _column(ints, "source_name").fillna("").astype(str)
+        kind = kind.fillna(interaction_kinds(ints["interaction_type"], source, vocabulary=words))
+    if settings.interaction_types:
+        own = classify_interactions(ints["interaction_type"], settings.interaction_types)
+        kind = own.where(own != "other", kind)
+    ints["kind"] = kind
+    complaint = recognise_complaints(
+        _column(ints, "is_complaint"), ints["interaction_type"], _column(ints, "tags"), vocabulary=words
+    )
     if settings.complaint_tags and "tags" in ints:
         tags = _norm_text(ints["tags"]).fillna("")
         pattern = "|".join(_escape(w) for w in settings.complaint_tags)
@@ -197,6 +223,19 @@ def preference_features(
     return pd.DataFrame(out)
 
 
+def _written_channels(contacts: pd.DataFrame, links: pd.DataFrame) -> pd.Series:
+    """Per customer, the channel as its records most often write it (ties by text)."""
+    if "channel_as_written" not in contacts or contacts.empty:
+        return pd.Series(dtype="object")
+    written = contacts[["record_id", "channel_as_written"]].dropna()
+    written = written.merge(links[["record_id", "customer_id"]], on="record_id", how="inner")
+    if written.empty:
+        return pd.Series(dtype="object")
+    counts = written.groupby(["customer_id", "channel_as_written"]).size().rename("n").reset_index()
+    counts = counts.sort_values(["customer_id", "n", "channel_as_written"], ascending=[True, False, True])
+    return counts.drop_duplicates("customer_id").set_index("customer_id")["channel_as_written"]
+
+
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     """A column, or an empty one when the input lacks it (a company without channels)."""
     return frame[name] if name in frame else pd.Series(None, index=frame.index, dtype="object")
@@ -213,25 +252,32 @@ def build_features(  # noqa: PLR0917 (one frame per input table reads best at th
     as_of: dt.date,
     settings: FeatureSettings,
     base_currency: str,
+    vocabulary: VocabularySettings | None = None,
 ) -> pd.DataFrame:
     """One row per customer of ``customers`` with every column of marts.customer_feature (but as_of, run_id).
 
     customers: core.customer (customer_id, channel, account_manager, country, first_seen_on, completeness,
     record_count, source_count); links: record_id -> customer_id; interactions: staged journal entries;
-    contacts: staged contacts (record_id, attributes); invoices: core.invoice (customer_id, issued_on,
-    amount_due, currency, status, document_type); reliability: marts.customer_reliability.
+    contacts: staged contacts (record_id, attributes, channel_as_written); invoices: core.invoice (customer_id,
+    issued_on, amount_due, currency, status, document_type); reliability: marts.customer_reliability.
     """
     base = customers.set_index("customer_id")
     out = pd.DataFrame(index=base.index)
-    out["channel_as_written"] = _column(base, "channel")
-    out["channel"] = normalize_channels(out["channel_as_written"], settings.channels).to_numpy()
+    words = vocabulary or load_vocabulary_file()
+    written = _written_channels(contacts, links)
+    out["channel_as_written"] = written.reindex(out.index).fillna(_column(base, "channel"))
+    channel = standardize_channels(_column(base, "channel"), vocabulary=words)
+    if settings.channels:
+        own = normalize_channels(out["channel_as_written"], settings.channels)
+        channel = own.where(~own.isin(["other", "unknown"]), channel)
+    out["channel"] = channel.fillna("unknown").astype(str).to_numpy()
     for col in ("account_manager", "country"):
         out[col] = _column(base, col)
     for col in ("completeness", "record_count", "source_count"):
         out[col] = pd.to_numeric(_column(base, col), errors="coerce")
 
     inv = invoice_features(invoices, as_of=as_of, settings=settings, base_currency=base_currency)
-    ints = interaction_features(interactions, links, as_of=as_of, settings=settings)
+    ints = interaction_features(interactions, links, as_of=as_of, settings=settings, vocabulary=words)
     prefs = preference_features(contacts, interactions, links, settings=settings)
     out = out.join(inv).join(ints).join(prefs)
     rel_cols = ["reliability_class", "late_payment_risk", "median_days_late", "share_paid_on_time"]

@@ -29,7 +29,15 @@ from transforms.standardize.sentinels import SentinelRegistry
 from transforms.standardize.tax_ids import standardize_tax_ids
 from transforms.standardize.text import normalize_text, to_latin
 from transforms.standardize.vectorize import map_unique
-from transforms.standardize.vocab import code_document_type, code_flag, code_sex
+from transforms.standardize.vocab import code_document_type, code_sex
+from transforms.standardize.vocabulary import (
+    VocabularySettings,
+    code_leading_flag,
+    interaction_kinds,
+    load_vocabulary_file,
+    recognise_complaints,
+    standardize_channels,
+)
 
 #: Where an issue was found: the source row and who answers for it.
 ISSUE_ROW = ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]
@@ -51,6 +59,11 @@ class ReadingRules:
     currency: str = "PLN"
     date_format: str | None = None
     as_of: dt.date | None = None  # the run's date: two-digit years pivot on it; no birth date after it
+    vocabulary: VocabularySettings | None = None  # complaints, kinds, channels (None: the bundled words)
+
+    def words(self) -> VocabularySettings:
+        """The company's vocabulary, or the bundled one."""
+        return self.vocabulary or load_vocabulary_file()
 
     def dates(self, values: pd.Series, *, not_after_as_of: bool = False) -> pd.DataFrame:
         """Parse a date column the way this source writes dates."""
@@ -201,7 +214,8 @@ def standardize_contacts(
     issues.add(base, out["is_tax_id_valid"].eq(False), "tax_id", "checksum", t["tax_id"])
 
     out["company"] = t["company"]
-    out["channel"] = t["channel"].map(lambda v: v.casefold() if isinstance(v, str) else v)
+    out["channel"] = standardize_channels(t["channel"], vocabulary=rules.words())
+    out["channel_as_written"] = t["channel"]
     out["attributes"] = _col(raw, "attributes")
     return out, issues.frame()
 
@@ -225,10 +239,17 @@ def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> tuple
     out["interaction_at"] = stamps
     out["interaction_type"] = _map_unique(_col(raw, "interaction_type"), normalize_text)
     out["interaction_type"] = out["interaction_type"].fillna(raw["source_name"].astype(str))
+    out["interaction_kind"] = interaction_kinds(
+        out["interaction_type"], raw["source_name"].astype(str), vocabulary=rules.words()
+    )
     score_text = _col(raw, "survey_score")
     out["survey_score"] = parse_amounts(score_text)
     issues.add(base, score_text.notna() & out["survey_score"].isna(), "survey_score", "unparseable", score_text)
-    out["is_complaint"] = _map_unique(_col(raw, "complaint"), code_flag).astype("object")
+    written = _map_unique(_col(raw, "complaint"), normalize_text)
+    flag = _map_unique(written, code_leading_flag)
+    out["is_complaint"] = recognise_complaints(
+        flag, written, out["interaction_type"], _col(raw, "tags"), vocabulary=rules.words()
+    ).astype("object")
     out["notes"] = _col(raw, "notes")
     out["tags"] = _col(raw, "tags")
     out["preferences"] = _col(raw, "preferences")

@@ -46,7 +46,7 @@ comment on column core.customer.postcode is 'Postcode of the latest address.';
 comment on column core.customer.country is 'ISO country code of the latest address.';
 comment on column core.customer.tax_id is 'Tax id (NIP, INN, EIN ...), from accounting first.';
 comment on column core.customer.company is 'Company name for business customers.';
-comment on column core.customer.channel is 'How the customer came to the company (radio, newspaper, events, web, referral ...), as most records say.';
+comment on column core.customer.channel is 'How the customer came to the company (radio, newspaper, events, web, referral ..., other), as most records say, in one vocabulary whatever the language written (the written values: staging.contact.channel_as_written).';
 comment on column core.customer.account_manager is 'The employee responsible for the customer (from the most trusted source that names one).';
 comment on column core.customer.first_seen_on is 'Earliest date among the customer''s records (last update or contact date).';
 comment on column core.customer.last_updated_on is 'Latest date among the customer''s records: how fresh what we know is.';

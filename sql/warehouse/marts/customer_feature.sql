@@ -43,8 +43,8 @@ create table if not exists marts.customer_feature (
 );
 comment on table marts.customer_feature is 'Each customer''s behaviour in one row: recency, frequency and spend, calls and visits, complaints, survey scores, preferences, channel, tenure, payment reliability and completeness. What the segments are made of and what analysts'' rules (segments.yml) are written on.';
 comment on column marts.customer_feature.customer_id is 'The customer (core.customer).';
-comment on column marts.customer_feature.channel is 'Acquisition channel: radio, newspaper, events, web, referral (words of any language mapped in segments.yml), other, or unknown when no record says.';
-comment on column marts.customer_feature.channel_as_written is 'The channel as the golden record has it, before mapping.';
+comment on column marts.customer_feature.channel is 'Acquisition channel: radio, newspaper, events, web, referral (the standardized channel of the golden record, words of any language mapped in vocabulary.yml), other, or unknown when no record says.';
+comment on column marts.customer_feature.channel_as_written is 'The channel as the customer''s records most often write it, before mapping.';
 comment on column marts.customer_feature.account_manager is 'The employee responsible for the customer.';
 comment on column marts.customer_feature.country is 'ISO country code of the customer''s address.';
 comment on column marts.customer_feature.first_seen_on is 'Earliest date known of the customer: first record or first invoice.';

@@ -19,6 +19,13 @@ create table if not exists marts.segment_profile (
     share_paying_late double precision,
     median_completeness double precision,
     top_channel varchar,
+    interactions bigint,
+    complaints bigint,
+    surveys bigint,
+    customers_with_channel bigint,
+    customers_with_preferences bigint,
+    top_categories varchar,
+    top_brands varchar,
     centre_json varchar not null,
     is_new boolean not null,
     k integer not null,
@@ -46,6 +53,13 @@ comment on column marts.segment_profile.mean_late_payment_risk is 'Average late-
 comment on column marts.segment_profile.share_paying_late is 'Share of customers whose reliability class is slight_delay, significant_delay or non_payer.';
 comment on column marts.segment_profile.median_completeness is 'Median completeness of the golden records.';
 comment on column marts.segment_profile.top_channel is 'The most common known acquisition channel (shares per channel: marts.segment_channel).';
+comment on column marts.segment_profile.interactions is 'Journal entries (calls, visits ...) of the segment''s customers: what the features found in the data.';
+comment on column marts.segment_profile.complaints is 'Complaints recognised among them (0 in every segment of a night with journal entries: check the mapping, see the control report).';
+comment on column marts.segment_profile.surveys is 'Survey scores given by the segment''s customers.';
+comment on column marts.segment_profile.customers_with_channel is 'Customers of the segment whose acquisition channel some record gives.';
+comment on column marts.segment_profile.customers_with_preferences is 'Customers of the segment with preferred categories listed.';
+comment on column marts.segment_profile.top_categories is 'The preferred categories its customers list most often (up to three, most first).';
+comment on column marts.segment_profile.top_brands is 'The preferred brands its customers list most often (up to three, most first).';
 comment on column marts.segment_profile.centre_json is 'The segment''s centre in the model''s feature units (JSON): tomorrow''s run starts from it to keep the segment''s id.';
 comment on column marts.segment_profile.is_new is 'True when the segment appeared tonight (no segment of last night matched it).';
 comment on column marts.segment_profile.k is 'Number of segments tonight.';

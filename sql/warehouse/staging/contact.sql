@@ -34,6 +34,7 @@ create table if not exists staging.contact (
     company varchar,
     last_updated_on date,
     channel varchar,
+    channel_as_written varchar,
     attributes varchar,
     as_of date not null,
     run_id varchar not null
@@ -71,7 +72,8 @@ comment on column staging.contact.tax_id_kind is 'NIP, INN, VAT or OTHER.';
 comment on column staging.contact.is_tax_id_valid is 'Whether the tax id''s checksum holds (empty when there is no checksum to test).';
 comment on column staging.contact.company is 'Company name, for business customers.';
 comment on column staging.contact.last_updated_on is 'When the record was last updated, as the source says.';
-comment on column staging.contact.channel is 'Acquisition channel (radio, newspaper, events, web, referral ...).';
+comment on column staging.contact.channel is 'Acquisition channel in one vocabulary (radio, newspaper, events, web, referral ..., other), whatever the language it was written in (vocabulary.yml).';
+comment on column staging.contact.channel_as_written is 'The acquisition channel as the source writes it (сайт, internet, Website ...).';
 comment on column staging.contact.attributes is 'JSON object of custom fields and unmapped columns, as written.';
 comment on column staging.contact.as_of is 'The run''s as-of date.';
 comment on column staging.contact.run_id is 'The run that loaded the row.';
