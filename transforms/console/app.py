@@ -218,6 +218,7 @@ def create_app(config: ConsoleConfig, *, engine: Engine | None = None) -> Starle
                 {
                     "pair": p,
                     "position": queue.position(p["key"]),
+                    "decision_key": "~".join(decision_key(p)),
                     "left": left,
                     "right": right,
                     "fields": side_by_side(left, right),
