@@ -159,6 +159,10 @@ def main() -> None:
     sizes = [str(n) for n in RECEIVABLES_SIZES]
     places = ["--work-dir", str(args.work_dir), "--out", str(args.out)]
     receivables_probe.main(["--customers", *sizes, "--repeats", str(args.repeats), *places])
+    # The steward's console: page times on a warehouse of a million source records (see console_probe).
+    from transforms.bench import console_probe
+
+    console_probe.main(["--records", "1000000", *places])
 
 
 if __name__ == "__main__":
