@@ -59,9 +59,12 @@ class Queue:
     pairs: list[dict[str, Any]]
     groups: list[list[int]] = field(default_factory=list)
     night: NightModel | None = None
+    _positions: dict[str, int] = field(default_factory=dict, repr=False)
 
     def position(self, key: str) -> int | None:
-        return next((i for i, p in enumerate(self.pairs) if p["key"] == key), None)
+        if len(self._positions) != len(self.pairs):
+            self._positions = {p["key"]: i for i, p in enumerate(self.pairs)}
+        return self._positions.get(key)
 
 
 def pair_key(record_id_l: str, record_id_r: str) -> str:

@@ -4,6 +4,8 @@
   let current = 0;
   function select(i, scroll) {
     if (!pairs.length) return;
+    const beyond = document.getElementById(i < 0 ? "prev-page" : "next-page");
+    if ((i < 0 || i >= pairs.length) && beyond) { location.href = beyond.href; return; }
     current = Math.max(0, Math.min(pairs.length - 1, i));
     pairs.forEach((p, k) => p.classList.toggle("current", k === current));
     if (scroll) pairs[current].scrollIntoView({ block: "center" });
