@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import shutil
 import statistics
@@ -196,7 +197,7 @@ def measure(warehouse: Path, data_dir: Path, pages: int, seed: int = 1) -> dict[
         server.should_exit = True
         thread.join(timeout=30)
     every = [t for ts in timings.values() for t in ts]
-    return {"first_queue_ms": first_queue, "timings": timings, "all": every}
+    return {"first_queue_ms": first_queue, "timings": timings, "all": every, "load": os.getloadavg()[1]}
 
 
 def _p(values: list[float], q: float) -> float:
@@ -222,7 +223,8 @@ def render(result: dict[str, Any], records: int, copies: int, base_customers: in
     lines += [
         "",
         f"The first queue page after start (or after a new night is published) groups every doubtful pair: "
-        f"{result['first_queue_ms']:.0f} ms, not counted above.",
+        f"{result['first_queue_ms']:.0f} ms, not counted above. Load average of the machine during the run "
+        f"(5 minutes): {result['load']:.1f} on {os.cpu_count()} cores.",
     ]
     return "\n".join(lines)
 

@@ -158,12 +158,9 @@ def search_customers(conn: Connection, query: str, *, limit: int = 50) -> list[d
     if q.upper().startswith("CUST-"):
         where, params = "s.customer_id = :id", {"id": q.upper()}
     elif "@" in q:
-        where, params = "lower(c.email) = :email or c.email_key = :email", {"email": q.lower()}
+        where, params = "c.email_key = :email or c.email = :raw", {"email": q.lower(), "raw": q}
     elif len(digits := _DIGITS.sub("", q)) >= 5 and len(digits) >= len(q.replace(" ", "")) * 0.6:
-        where = (
-            "c.phone_e164 like :tail or replace(replace(replace(c.tax_id, '-', ''), ' ', ''), '.', '') = :digits "
-            "or c.customer_code = :raw"
-        )
+        where = "c.phone_e164 like :tail or c.tax_id = :digits or c.tax_id = :raw or c.customer_code = :raw"
         params = {"tail": f"%{digits}", "digits": digits, "raw": q}
     else:
         words = _WORD.findall(q)
@@ -174,9 +171,10 @@ def search_customers(conn: Connection, query: str, *, limit: int = 50) -> list[d
         for i, word in enumerate(words[:4]):
             params[f"k{i}"] = name_key(word) or word.lower()
             params[f"w{i}"] = f"{to_latin(word) or word.lower()}%"
+            params[f"raw{i}"] = word
             clauses.append(
-                f"(c.surname_key = :k{i} or lower(c.surname_latin) like :w{i} or lower(c.given_name_latin) like :w{i} "
-                f"or lower(c.company) like :w{i} or c.customer_code = :k{i})"
+                f"(c.surname_key = :k{i} or c.surname_latin like :w{i} or c.given_name_latin like :w{i} "
+                f"or c.customer_code = :raw{i})"
             )
         where = " and ".join(clauses)
     return rows(
@@ -218,28 +216,35 @@ def customer_page(conn: Connection, customer_id: str) -> dict[str, Any] | None:
         "from core.customer_field_provenance where customer_id = :id",
         params,
     )
-    records = rows(
-        conn,
-        "select c.*, s.match_probability from core.customer_source_record as s "
-        "inner join staging.contact as c on c.record_id = s.record_id "
-        "where s.customer_id = :id order by c.source_name, c.source_file, c.sheet, c.row_number",
-        params,
+    # The customer's records first, then their rows by key: lookups rather than joins over every record.
+    links = {
+        r["record_id"]: r["match_probability"]
+        for r in rows(
+            conn,
+            "select record_id, match_probability from core.customer_source_record where customer_id = :id",
+            params,
+        )
+    }
+    records = sorted(
+        ({**r, "match_probability": links[r["record_id"]]} for r in contacts(conn, links).values()),
+        key=lambda r: (r["source_name"], r["source_file"], r["sheet"], r["row_number"]),
     )
     reliability = rows(conn, "select * from marts.customer_reliability where customer_id = :id", params)
     segment = rows(conn, "select segment_id, segment_name from marts.customer_segment where customer_id = :id", params)
-    failures = rows(
-        conn,
-        """
-        with night as (select max(as_of) as as_of from dq.failure)
-        select f.rule, f.severity, f.field, f.value, f.message, f.responsible, f.source_file, f.sheet, f.row_number,
-            f.record_id
-        from dq.failure as f
-        inner join night as n on f.as_of = n.as_of
-        inner join core.customer_source_record as s on s.record_id = f.record_id
-        where s.customer_id = :id
-        order by f.rule, f.source_file, f.row_number
-        """,
-        params,
+    failures = (
+        rows(
+            conn,
+            """
+            select rule, severity, field, value, message, responsible, source_file, sheet, row_number, record_id
+            from dq.failure
+            where record_id in :ids and as_of = (select max(as_of) from dq.failure)
+            order by rule, source_file, row_number
+            """,
+            {"ids": sorted(links)},
+            expanding=["ids"],
+        )
+        if links
+        else []
     )
     pairs = rows(
         conn,
@@ -285,15 +290,20 @@ def quality_failures(
     return rows(
         conn,
         f"""
-        with night as (select max(as_of) as as_of from dq.failure)
-        select f.rule, f.severity, f.field, f.value, f.message, f.responsible, f.source_name, f.source_file, f.sheet,
-            f.row_number, f.record_id, s.customer_id
-        from dq.failure as f
-        inner join night as n on f.as_of = n.as_of
-        left join core.customer_source_record as s on s.record_id = f.record_id
-        where (:rule is null or f.rule = :rule) and (:responsible is null or f.responsible = :responsible)
-        order by f.rule, f.responsible, f.source_file, f.sheet, f.row_number, f.field
-        limit {int(limit)} offset {int(offset)}
+        with failing as (
+            select f.rule, f.severity, f.field, f.value, f.message, f.responsible, f.source_name, f.source_file,
+                f.sheet, f.row_number, f.record_id
+            from dq.failure as f
+            where f.as_of = (select max(as_of) from dq.failure)
+                and (:rule is null or f.rule = :rule) and (:responsible is null or f.responsible = :responsible)
+            order by f.rule, f.responsible, f.source_file, f.sheet, f.row_number, f.field
+            limit {int(limit)} offset {int(offset)}
+        )
+        select failing.*, s.customer_id
+        from failing
+        left join core.customer_source_record as s on s.record_id = failing.record_id
+        order by failing.rule, failing.responsible, failing.source_file, failing.sheet, failing.row_number,
+            failing.field
         """,
         {"rule": rule, "responsible": responsible},
     )
