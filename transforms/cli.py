@@ -213,6 +213,37 @@ def export_segment(
     raise typer.Exit(export_segment_command(segment, out, fmt, without_personal_data, warehouse))
 
 
+@app.command("console")
+def console_command(
+    *,
+    warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on; beyond 127.0.0.1 only with CRM_CONSOLE_PASSWORD set.")
+    ] = "127.0.0.1",
+    data_dir: Annotated[
+        Path, typer.Option(help="Where run folders are kept (the night's model, for the evidence waterfall).")
+    ] = Path(DEFAULT_DATA_DIR),
+    steward: Annotated[
+        str | None, typer.Option(help="Who decides (stored with each decision); default your login name.")
+    ] = None,
+) -> None:
+    """The data steward's console in the browser: review queue, customer pages, data-quality queue."""
+    import getpass
+
+    from transforms.console.server import ConsoleRefusedError, console_config, serve
+
+    try:
+        config = console_config(
+            warehouse_url=warehouse, host=host, data_dir=data_dir, steward=steward or getpass.getuser()
+        )
+    except ConsoleRefusedError as exc:
+        err.print(str(exc), markup=False)
+        raise typer.Exit(2) from None
+    console.print(f"Steward's console on http://{host}:{port}/  (Ctrl+C to stop)", markup=False)
+    serve(config, host=host, port=port)
+
+
 review_app = typer.Typer(no_args_is_help=True, help="The data steward's review of doubtful matches.")
 app.add_typer(review_app, name="review")
 

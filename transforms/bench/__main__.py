@@ -1,7 +1,7 @@
 """`make bench`: time each stage at several sizes and write the table into docs/benchmarks.md.
 
 Usage: python -m transforms.bench [--sizes 20000 100000] [--repeats 3] [--out docs/benchmarks.md]
-       [--only stages linkage receivables reliability second_company]
+       [--only stages linkage receivables reliability second_company console]
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ MARK_END = "<!-- bench:stages:end -->"
 #: Customers of the receivables benchmark (its target is the stage on a million customers under 2 minutes).
 RECEIVABLES_SIZES = (200_000, 1_000_000)
 #: The benchmarks ``--only`` can choose from, in the order they run.
-BLOCKS = ("stages", "linkage", "receivables", "reliability", "second_company")
+BLOCKS = ("stages", "linkage", "receivables", "reliability", "second_company", "console")
 
 
 def machine() -> str:
@@ -179,6 +179,11 @@ def main() -> None:
         from transforms.bench import reliability_probe
 
         reliability_probe.main(places)
+    if "console" in args.only:
+        # The steward's console: page times on a warehouse of a million source records (see console_probe).
+        from transforms.bench import console_probe
+
+        console_probe.main(["--records", "1000000", *places])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Steward decisions: stored by `crm-etl review import`, applied as constraints by every later night.
+"""Steward decisions: stored by `crm-etl review import` and the steward's console, applied as constraints by every
+later night.
 
 The latest decision on a pair wins. A decision is keyed by both records' content fingerprints, so it follows
 the records when their rows move and lapses when one of them is edited (the evidence changed).
@@ -23,6 +24,8 @@ COLUMNS: tuple[str, ...] = (
     "decided_at",
     "workbook",
 )
+#: Stored with each decision, never read by the nightly run (so an older warehouse without it still links).
+STORED_COLUMNS: tuple[str, ...] = (*COLUMNS, "note")
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
@@ -34,8 +37,12 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def store_decisions(engine: Engine, imported: ReviewImport) -> int:
-    """Save the imported decisions in one transaction, replacing earlier ones on the same pairs."""
+def store_decisions(engine: Engine, imported: ReviewImport, *, create_tables: bool = True) -> int:
+    """Save the imported decisions in one transaction, replacing earlier ones on the same pairs.
+
+    ``create_tables=False`` for a login that may write decisions only (PostgreSQL's crm_steward): the tables are
+    then the nightly run's to create.
+    """
     found = _ordered(imported.decisions)
     found = found[found["fingerprint_l"] != found["fingerprint_r"]].drop_duplicates(
         ["fingerprint_l", "fingerprint_r"], keep="last"
@@ -43,9 +50,12 @@ def store_decisions(engine: Engine, imported: ReviewImport) -> int:
     if found.empty:
         return 0
     found = found.assign(decided_at=utcnow())
-    rows = [{str(k): v for k, v in r.items()} for r in found[list(COLUMNS)].to_dict("records")]
+    if "note" not in found.columns:
+        found["note"] = None
+    rows = [{str(k): v for k, v in r.items()} for r in found[list(STORED_COLUMNS)].to_dict("records")]
     with engine.begin() as conn:
-        apply_ddl(conn)
+        if create_tables:
+            apply_ddl(conn)
         conn.execute(
             text(
                 "delete from core.match_decision "
@@ -55,7 +65,8 @@ def store_decisions(engine: Engine, imported: ReviewImport) -> int:
         )
         conn.execute(
             text(
-                f"insert into core.match_decision ({', '.join(COLUMNS)}) values ({', '.join(':' + c for c in COLUMNS)})"
+                f"insert into core.match_decision ({', '.join(STORED_COLUMNS)}) "
+                f"values ({', '.join(':' + c for c in STORED_COLUMNS)})"
             ),
             rows,
         )
