@@ -126,6 +126,13 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
         report.sheets.append(sheet.sheet)
         report.notes += [f"[{sheet.sheet}] {n}" if sheet.sheet else n for n in sheet.notes]
         plan = plan_columns(sheet.header, spec)
+        if plan.missing_targets:
+            raise SourceFileError(
+                f"{sf.display} [sheet {sheet.sheet}]" if sheet.sheet else sf.display,
+                _missing_message(plan.missing_targets, sheet),
+                row=sheet.header_physical_row or None,
+                field=next(iter(plan.missing_targets)),
+            )
         missing_everywhere = set(plan.missing) if missing_everywhere is None else missing_everywhere & set(plan.missing)
         report.unmapped_headers += [h for h in plan.unmapped if h not in report.unmapped_headers]
         for row in sheet.rows:
@@ -158,6 +165,16 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
     pq.write_table(pa.Table.from_pydict(quarantine, schema=QUARANTINE_SCHEMA), q_path)
     report.records_path, report.quarantine_path = str(rec_path), str(q_path)
     return report
+
+
+def _missing_message(missing: dict[str, tuple[str, ...]], sheet: RawSheet) -> str:
+    """Which declared columns the header lacks; the header's own cells are not repeated (they may be data)."""
+    what = "; ".join(f"{' / '.join(repr(h) for h in hs)} ({target})" for target, hs in missing.items())
+    where = "the keys of the JSON lines" if not sheet.tabular else f"the header ({len(sheet.header)} columns)"
+    return (
+        f"declared column(s) not found in {where}: {what}; the file is not read, "
+        "so that no field is loaded empty (fix the export, or the column map in the sources file)"
+    )
 
 
 def extract_sources(sources: SourcesFile, out_dir: Path, *, cache_dir: Path | None = None) -> list[FileReport]:

@@ -8,6 +8,7 @@ are never silently lost either.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
@@ -51,6 +52,8 @@ class ColumnPlan:
     header_folded: tuple[str, ...]  # headers case-folded only: a cheap first test for a repeated header row
     missing: tuple[str, ...]  # declared headers not present in this sheet
     unmapped: tuple[str, ...]
+    # declared targets (fields, attributes, the responsible column) none of whose headers is in this sheet
+    missing_targets: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
@@ -80,7 +83,19 @@ def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
     present = set(keys)
     missing = tuple(h for h in spec.columns if normalize_header(h) not in present)
     folded = tuple(h.casefold().strip() for h in header)
-    return ColumnPlan(fields, attributes, responsible_col, keys, folded, missing, tuple(unmapped))
+    return ColumnPlan(
+        fields, attributes, responsible_col, keys, folded, missing, tuple(unmapped), _missing_targets(spec, present)
+    )
+
+
+def _missing_targets(spec: SourceSpec, present: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each declared target whose every header (old and new layouts) is absent, with those headers."""
+    headers: dict[str, list[str]] = {}
+    for h, target in spec.columns.items():
+        headers.setdefault(target, []).append(h)
+    if spec.responsible and spec.responsible.column:
+        headers.setdefault("responsible", []).append(spec.responsible.column)
+    return {target: tuple(hs) for target, hs in headers.items() if not any(normalize_header(h) in present for h in hs)}
 
 
 @dataclass

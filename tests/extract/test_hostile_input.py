@@ -1,0 +1,155 @@
+"""Hostile input (issue 20): never publish wrong data, never lose a row, never die without naming the file.
+
+Each test builds its hostile file small and checks the file's fate: failed with its name (and line, cell or
+field), or read with every physical line accounted for. The night-level invariants over all of them at once
+are in tests/pipeline/test_hostile_corpus.py, which reuses the builders below.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tests.extract.conftest import Extract
+from transforms.standardize.amounts import parse_amount
+from transforms.standardize.records import ReadingRules, standardize_payments
+from transforms.standardize.sentinels import load_sentinels
+
+PAYMENT_COLUMNS = {"Id": "payment_id", "Faktura": "invoice_number", "Data": "payment_date", "Kwota": "amount"}
+CONTACT_COLUMNS = {"Nazwisko": "surname", "Imię": "given_name", "Telefon": "phone", "Email": "email"}
+
+
+def records(report: object) -> pd.DataFrame:
+    return pq.read_table(report.records_path).to_pandas()  # type: ignore[attr-defined]
+
+
+def quarantine(report: object) -> pd.DataFrame:
+    return pq.read_table(report.quarantine_path).to_pandas()  # type: ignore[attr-defined]
+
+
+# ---- class 1: wrong data published with a warning -------------------------------------------------------
+
+
+def payments_without_amount(folder: Path) -> str:
+    """accounting/payments.csv with its amount column deleted."""
+    (folder / "payments_no_amount.csv").write_text(
+        "Id,Faktura,Data\nWPL1,FV/1,2026-01-05\nWPL2,FV/2,2026-01-06\n", "utf-8"
+    )
+    return "payments_no_amount.csv"
+
+
+def test_a_mapped_column_missing_fails_the_file_and_names_it(tmp_path: Path, extract_one: Extract) -> None:
+    name = payments_without_amount(tmp_path)
+    (tmp_path / "ok.csv").write_text("Id,Faktura,Data,Kwota\nWPL1,FV/1,2026-01-05,10.00\n", "utf-8")
+    r = extract_one(
+        [
+            {"name": "p", "kind": "payments", "path": name, "columns": PAYMENT_COLUMNS},
+            {"name": "ok", "kind": "payments", "path": "ok.csv", "columns": PAYMENT_COLUMNS},
+        ]
+    )
+    assert r[0].status == "failed" and name in r[0].error
+    assert "'Kwota' (amount)" in r[0].error and "field 'amount'" in r[0].error
+    assert r[1].status == "ok" and r[1].rows_extracted == 1
+
+
+def test_old_and_new_headers_of_one_field_need_only_one_present(tmp_path: Path, extract_one: Extract) -> None:
+    (tmp_path / "v.jsonl").write_text('{"name": "A"}\n{"name": "B"}\n', "utf-8")
+    cols = {"name": "given_name", "contact.first_name": "given_name"}
+    r = extract_one([{"name": "v", "kind": "journal", "path": "v.jsonl", "columns": cols}])
+    assert r[0].status == "ok" and r[0].rows_extracted == 2
+
+
+@pytest.mark.parametrize(
+    "text", ["1e308", "0,001", "100 USD 200", "1 234.567", "1,234", "12,345.678", "1.5e3", "12 34", "(100", "10$20"]
+)
+def test_an_amount_with_more_than_one_reading_is_not_a_number(text: str) -> None:
+    assert parse_amount(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1 234,56", 1234.56),
+        ("1.234,56", 1234.56),
+        ("1,234.56", 1234.56),
+        ("-50,00 zł", -50.0),
+        ("(120.00)", -120.0),
+        ("PLN 100", 100.0),
+        ("1\u00a0000\u00a0000", 1_000_000.0),
+        ("1,234,567", 1_234_567.0),
+        ("99.99 EUR", 99.99),
+        ("0.5", 0.5),
+    ],
+)
+def test_amounts_as_accounting_writes_them_still_read(text: str, value: float) -> None:
+    assert parse_amount(text) == value
+
+
+def test_an_unreadable_amount_is_a_field_issue_and_left_empty() -> None:
+    raw = pd.DataFrame(
+        {
+            "source_name": "p",
+            "source_kind": "payments",
+            "source_file": "payments.csv",
+            "sheet": "",
+            "row_number": [1, 2],
+            "physical_row": [2, 3],
+            "file_sha256": "0" * 64,
+            "responsible": "Accounting",
+            "payment_id": ["WPL1", "WPL2"],
+            "invoice_number": ["FV/1", "FV/2"],
+            "customer_code": [None, None],
+            "payment_date": ["2026-01-05", "2026-01-06"],
+            "amount": ["1e308", "10,00"],
+            "currency": [None, None],
+            "attributes": [None, None],
+        }
+    )
+    rules = ReadingRules(phone_region="PL", date_order="DMY", as_of=dt.date(2026, 2, 1))
+    rows, issues = standardize_payments(raw, rules=rules, sentinels=load_sentinels(None))
+    assert pd.isna(rows["amount"].iloc[0]) and rows["amount"].iloc[1] == 10.0
+    issue = issues[issues["field"] == "amount"]
+    assert len(issue) == 1
+    assert issue[["source_file", "row_number"]].iloc[0].tolist() == ["payments.csv", 1]
+
+
+def mixed_encoding(folder: Path) -> str:
+    """A cp1251 journal to which some lines were appended in UTF-8."""
+    head = "Фамилия;Имя;Телефон\n" + "Иванов;Иван;+7 912 345 67 89\n" * 20
+    (folder / "mixed.csv").write_bytes(head.encode("cp1251") + "Смирнов;Пётр;+7 900 111 22 33\n".encode())
+    return "mixed.csv"
+
+
+RU_COLUMNS = {"Фамилия": "surname", "Имя": "given_name", "Телефон": "phone"}
+
+
+@pytest.mark.parametrize("encoding", ["auto", "cp1251"])
+def test_a_file_mixing_encodings_stops_with_its_name(tmp_path: Path, extract_one: Extract, encoding: str) -> None:
+    name = mixed_encoding(tmp_path)
+    r = extract_one([{"name": "m", "kind": "journal", "path": name, "encoding": encoding, "columns": RU_COLUMNS}])
+    assert r[0].status == "failed" and name in r[0].error and "mixes encodings" in r[0].error
+    assert "line 22" in r[0].error
+
+
+def unsure_encoding(folder: Path) -> str:
+    """A few Polish words in cp1250, too short for a confident guess."""
+    (folder / "unsure.csv").write_bytes("Nazwisko;Imię\nŁukasiewicz;Żółć\n".encode("cp1250") * 2)
+    return "unsure.csv"
+
+
+def test_an_unsure_encoding_guess_stops_with_the_name(tmp_path: Path, extract_one: Extract) -> None:
+    name = unsure_encoding(tmp_path)
+    cols = {"Nazwisko": "surname", "Imię": "given_name"}
+    r = extract_one([{"name": "u", "kind": "spreadsheet", "path": name, "encoding": "auto", "columns": cols}])
+    if r[0].status == "ok":  # a guess that reads right is fine; one that garbles the names is not
+        assert records(r[0])["surname"].iloc[0] == "Łukasiewicz"
+    else:
+        assert name in r[0].error  # the guess, or the header it garbled, stops the file
+
+
+Builder = Callable[[Path], str]
