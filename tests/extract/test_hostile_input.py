@@ -8,6 +8,7 @@ are in tests/pipeline/test_hostile_corpus.py, which reuses the builders below.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -153,3 +154,100 @@ def test_an_unsure_encoding_guess_stops_with_the_name(tmp_path: Path, extract_on
 
 
 Builder = Callable[[Path], str]
+
+
+# ---- class 2: rows vanish while the counts balance ------------------------------------------------------
+
+
+def physical_lines_below_header(path: Path) -> int:
+    """Lines under the header line, the trailing empty line of the last line feed not counted."""
+    text = path.read_text("utf-8")
+    return len(text.rstrip("\n").split("\n")) - 1
+
+
+def unclosed_quote(folder: Path) -> str:
+    """Eight customers; the third opens a quote it never closes, which swallows the five lines after it."""
+    lines = ["Nazwisko,Imię,Telefon,Email"]
+    lines += [f"Nowak{i},Anna,60123456{i},a{i}@x.pl" for i in range(2)]
+    lines += ['Kowalski,"Jan,602345678,jan@x.pl']
+    lines += [f"Lis{i},Ewa,60334455{i},e{i}@x.pl" for i in range(5)]
+    (folder / "unclosed.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    return "unclosed.csv"
+
+
+def quote_closed_lines_later(folder: Path) -> str:
+    """A quote closed three lines later: the field count comes out right, so nothing looked broken."""
+    lines = ["Nazwisko,Imię,Telefon,Email", 'Nowak,"Anna,601234567,a@x.pl', "Lis,Ewa,603344551,e@x.pl"]
+    lines += ['Kot,Ola",604000111,o@x.pl', "Wróbel,Piotr,605000222,p@x.pl"]
+    (folder / "late_quote.csv").write_text("\n".join(lines) + "\n", "utf-8")
+    return "late_quote.csv"
+
+
+@pytest.mark.parametrize("builder", [unclosed_quote, quote_closed_lines_later])
+def test_a_quote_that_swallows_lines_is_reported_at_its_line(
+    tmp_path: Path, extract_one: Extract, builder: Builder
+) -> None:
+    name = builder(tmp_path)
+    r = extract_one([{"name": "c", "kind": "spreadsheet", "path": name, "columns": CONTACT_COLUMNS}])
+    assert r[0].status == "ok"
+    lines = physical_lines_below_header(tmp_path / name)
+    assert r[0].rows_read == lines == r[0].rows_extracted + r[0].rows_quarantined
+    q = quarantine(r[0])
+    opened = q[q["reason"].str.contains("quoted value opened")]
+    assert len(opened) == 1 and "not closed" in opened["reason"].iloc[0]
+    assert sorted([*records(r[0])["physical_row"], *q["physical_row"]]) == list(range(2, lines + 2))
+
+
+def test_a_note_with_line_breaks_stays_one_record(tmp_path: Path, extract_one: Extract) -> None:
+    text = 'Nazwisko,Imię,Uwagi\nNowak,Anna,"call back\nafter 5 pm, not Monday"\nLis,Ewa,\n'
+    (tmp_path / "note.csv").write_text(text, "utf-8")
+    cols = {"Nazwisko": "surname", "Imię": "given_name", "Uwagi": "notes"}
+    r = extract_one([{"name": "n", "kind": "spreadsheet", "path": "note.csv", "columns": cols}])
+    assert r[0].rows_extracted == 2 and r[0].rows_quarantined == 0
+    assert records(r[0])["notes"].iloc[0] == "call back\nafter 5 pm, not Monday"
+
+
+def unicode_line_separators(folder: Path) -> str:
+    """Valid JSON lines whose strings hold U+2028, U+0085 and U+2029 unescaped."""
+    lines = [
+        json.dumps({"name": f"A{i}\u2028x", "note": "a\u0085b\u2029c", "phone": "601234567"}, ensure_ascii=False)
+        for i in range(3)
+    ]
+    (folder / "separators.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    return "separators.jsonl"
+
+
+def test_unicode_line_separators_inside_json_are_left_alone(tmp_path: Path, extract_one: Extract) -> None:
+    name = unicode_line_separators(tmp_path)
+    cols = {"name": "given_name", "note": "notes", "phone": "phone"}
+    r = extract_one([{"name": "j", "kind": "journal", "path": name, "columns": cols}])
+    assert r[0].rows_read == 3 and r[0].rows_extracted == 3 and r[0].rows_quarantined == 0
+    assert records(r[0])["notes"].tolist() == ["a\u0085b\u2029c"] * 3
+
+
+def customers_named_like_totals(folder: Path) -> str:
+    """Real customers called Suma and Total (with phone and e-mail), and a real totals row."""
+    text = (
+        "Nazwisko,Imię,Telefon,Email\n"
+        "Suma,Andrzej,601234567,a.suma@x.pl\n"
+        "Total,Beata,602345678,\n"
+        "Razem,Jan,,\n"
+        "Razem: 3,,,\n"
+    )
+    (folder / "totals_names.csv").write_text(text, "utf-8")
+    return "totals_names.csv"
+
+
+def test_a_customer_named_like_a_totals_word_is_a_record(tmp_path: Path, extract_one: Extract) -> None:
+    name = customers_named_like_totals(tmp_path)
+    r = extract_one([{"name": "t", "kind": "spreadsheet", "path": name, "columns": CONTACT_COLUMNS}])
+    assert records(r[0])["surname"].tolist() == ["Suma", "Total", "Razem"]
+    assert quarantine(r[0])["reason"].tolist() == ["totals_row"]
+
+
+def test_an_accounting_totals_row_is_still_quarantined(tmp_path: Path, extract_one: Extract) -> None:
+    text = "Id,Faktura,Data,Kwota,Waluta\nWPL1,FV/1,2026-01-05,10.00,PLN\nRazem,,,10.00,PLN\n"
+    (tmp_path / "p.csv").write_text(text, "utf-8")
+    cols = {**PAYMENT_COLUMNS, "Waluta": "currency"}
+    r = extract_one([{"name": "p", "kind": "payments", "path": "p.csv", "columns": cols}])
+    assert r[0].rows_extracted == 1 and quarantine(r[0])["reason"].tolist() == ["totals_row"]

@@ -12,6 +12,7 @@ import dataclasses
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -126,13 +127,40 @@ def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow
         return _values(texts, plan)
     if len(filled) >= 2 and _is_repeated_header(texts, filled, plan):
         return MappedRow({}, {}, None, reason="repeated_header", raw=_row_raw(texts))
-    if _totals_pattern().match(_fold(texts[filled[0]] or "")):
-        return MappedRow({}, {}, None, reason="totals_row", raw=_row_raw(texts))
     mapped = _values(texts, plan)
+    if _totals_pattern().match(_fold(texts[filled[0]] or "")) and not _customer_evidence(texts, filled, plan):
+        return MappedRow({}, {}, None, reason="totals_row", raw=_row_raw(texts))
     if mapped.reason is None and len(filled) == 1 and not (set(mapped.values) & IDENTIFYING_FIELDS):
         reason = "non_record_row: a single filled cell (a section title?)"
         return MappedRow({}, {}, None, reason=reason, raw=_row_raw(texts))
     return mapped
+
+
+#: Fields that a totals row never fills: a row with one of them is a customer called Suma or Total.
+_DIGITS = re.compile(r"\d")
+EVIDENCE_FIELDS: dict[str, Callable[[str], bool]] = {
+    "phone": lambda t: len(_DIGITS.findall(t)) >= 6,
+    "email": lambda t: "@" in t,
+    "date_of_birth": lambda t: len(_DIGITS.findall(t)) >= 4,
+    "tax_id": lambda t: len(_DIGITS.findall(t)) >= 6,
+    "given_name": lambda t: not _DIGITS.search(t),
+    "patronymic": lambda t: not _DIGITS.search(t),
+}
+
+
+def _customer_evidence(texts: list[str | None], filled: list[int], plan: ColumnPlan) -> bool:
+    """Whether a row opening with a totals word holds what only a record holds.
+
+    That is a phone, e-mail, date of birth, tax id or given name in a cell of its own, or three or more
+    filled cells of text besides the first (a totals row holds a word and numbers: ``Razem | | 12 345,00 | PLN``).
+    """
+    others = filled[1:]
+    for i in others:
+        check = EVIDENCE_FIELDS.get(plan.fields.get(i, ""))
+        if check is not None and check(texts[i] or ""):
+            return True
+    wordy = [i for i in others if (t := texts[i]) is not None and not _DIGITS.search(t)]
+    return len(wordy) >= 3
 
 
 def _is_repeated_header(texts: list[str | None], filled: list[int], plan: ColumnPlan) -> bool:

@@ -110,8 +110,8 @@ def _to_raw_sheet(
         if found is None:
             raise SourceFileError(
                 where,
-                "none of the declared columns were found in the first 30 rows "
-                f"(first row: {[cell_text(v) for v in values[0][:12]]})",
+                f"none of the declared columns ({', '.join(repr(h) for h in declared[:12])}) were found in the "
+                "first 30 rows; is the header row missing or renamed?",
                 field="header",
             )
         idx = found
