@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
 from tests.extract.conftest import Extract
+from transforms.extract import extract as extract_module
+from transforms.extract import xlsx_reader
 from transforms.standardize.amounts import parse_amount
 from transforms.standardize.records import ReadingRules, standardize_payments
 from transforms.standardize.sentinels import load_sentinels
@@ -251,3 +255,88 @@ def test_an_accounting_totals_row_is_still_quarantined(tmp_path: Path, extract_o
     cols = {**PAYMENT_COLUMNS, "Waluta": "currency"}
     r = extract_one([{"name": "p", "kind": "payments", "path": "p.csv", "columns": cols}])
     assert r[0].rows_extracted == 1 and quarantine(r[0])["reason"].tolist() == ["totals_row"]
+
+
+# ---- class 3: one hostile cell or line kills the whole night and names nothing -----------------------------
+
+
+def deep_json(folder: Path) -> str:
+    """A journal whose second line nests lists 100,000 deep."""
+    lines = ['{"name": "A", "phone": "601234567"}', "[" * 100_000 + "]" * 100_000, '{"name": "B", "phone": "602"}']
+    (folder / "deep.jsonl").write_text("\n".join(lines) + "\n", "utf-8")
+    return "deep.jsonl"
+
+
+def test_a_json_line_nested_100000_deep_is_quarantined_at_its_line(tmp_path: Path, extract_one: Extract) -> None:
+    name = deep_json(tmp_path)
+    cols = {"name": "given_name", "phone": "phone"}
+    r = extract_one([{"name": "j", "kind": "journal", "path": name, "columns": cols}])
+    assert r[0].status == "ok" and r[0].rows_extracted == 2
+    q = quarantine(r[0])
+    assert q["physical_row"].tolist() == [2] and "nested more than" in q["reason"].iloc[0]
+
+
+def stray_cell_far_away(folder: Path) -> str:
+    """A small workbook with a '.' typed in XFD1048576: its dimension claims 17 billion cells."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Klienci"
+    ws.append(["Nazwisko", "Imię", "Telefon", "Email"])
+    ws.append(["Nowak", "Anna", "601234567", "a@x.pl"])
+    ws["XFD1048576"] = "."
+    wb.save(folder / "stray.xlsx")
+    return "stray.xlsx"
+
+
+@pytest.mark.parametrize("streamed", [False, True])
+def test_a_stray_cell_in_xfd1048576_fails_the_file_fast_naming_the_cell(
+    tmp_path: Path, extract_one: Extract, monkeypatch: pytest.MonkeyPatch, streamed: bool
+) -> None:
+    if streamed:
+        monkeypatch.setattr(xlsx_reader, "FULL_LOAD_MAX_BYTES", 0)
+    name = stray_cell_far_away(tmp_path)
+    (tmp_path / "ok.csv").write_text("Nazwisko,Imię,Telefon,Email\nLis,Ewa,603,e@x.pl\n", "utf-8")
+    started = time.perf_counter()
+    r = extract_one(
+        [
+            {"name": "x", "kind": "spreadsheet", "path": name, "columns": CONTACT_COLUMNS},
+            {"name": "ok", "kind": "spreadsheet", "path": "ok.csv", "columns": CONTACT_COLUMNS},
+        ]
+    )
+    assert time.perf_counter() - started < 20
+    assert r[0].status == "failed" and name in r[0].error and "cell XFD1048576" in r[0].error
+    assert r[1].status == "ok"
+
+
+def test_a_stray_cell_a_few_rows_below_is_read_as_a_row(tmp_path: Path, extract_one: Extract) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Nazwisko", "Imię", "Telefon", "Email"])
+    ws.append(["Nowak", "Anna", "601234567", "a@x.pl"])
+    ws["XFD40"] = "."
+    wb.save(tmp_path / "near.xlsx")
+    r = extract_one([{"name": "x", "kind": "spreadsheet", "path": "near.xlsx", "columns": CONTACT_COLUMNS}])
+    assert r[0].status == "ok" and r[0].rows_extracted == 1
+    q = quarantine(r[0])
+    assert q["physical_row"].tolist()[-1] == 40 and q["reason"].iloc[-1].startswith("non_record_row")
+    assert r[0].rows_read == 39 == r[0].rows_extracted + r[0].rows_quarantined
+
+
+def test_a_reader_crash_fails_only_its_file(
+    tmp_path: Path, extract_one: Extract, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.csv").write_text("Nazwisko,Imię\nNowak,Anna\n", "utf-8")
+    (tmp_path / "b.jsonl").write_text('{"name": "B"}\n', "utf-8")
+
+    def explode(*_: object, **__: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr(extract_module, "read_csv_sheet", explode)
+    r = extract_one(
+        [
+            {"name": "a", "kind": "spreadsheet", "path": "a.csv", "columns": {"Nazwisko": "surname"}},
+            {"name": "b", "kind": "journal", "path": "b.jsonl", "columns": {"name": "given_name"}},
+        ]
+    )
+    assert r[0].status == "failed" and "a.csv" in r[0].error and "MemoryError" in r[0].error
+    assert r[1].status == "ok"

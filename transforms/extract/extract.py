@@ -228,6 +228,12 @@ def _extract_one(
         msg = f"{sf.display}: cannot read the file ({exc.strerror or exc})"
         log.error("%s", msg)
         return FileReport(spec.name, spec.kind, sf.display, status="failed", error=msg, file_sha256=sha)
+    except Exception as exc:  # one hostile file must not end the night; the others go on
+        # the exception's text may quote a cell, so only its kind is told; the traceback goes to the debug log
+        msg = f"{sf.display}: cannot read the file ({type(exc).__name__} in the reader); the other files go on"
+        log.error("%s", msg)
+        log.debug("%s", sf.display, exc_info=True)
+        return FileReport(spec.name, spec.kind, sf.display, status="failed", error=msg, file_sha256=sha)
     if cache_dir is not None:
         cached = cache_dir / key
         tmp = cache_dir / f"{key}.tmp"

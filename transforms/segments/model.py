@@ -75,7 +75,14 @@ def make_preprocessor(settings: ModelSettings) -> ColumnTransformer:
         groups.append(
             (
                 "num",
-                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                # keep_empty_features: a company without accounting has no payment numbers at all; the column stays
+                # (imputed 0, scaled to 0) so the matrix keeps its shape instead of losing every feature
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
                 list(settings.numeric_features),
             )
         )
