@@ -49,7 +49,7 @@ def _log_pipeline(forward: Callable[[np.ndarray], np.ndarray], inverse: Callable
     """Median for empty values, a log, then standard scaling (counts: log(1 + x); ratios: log x)."""
     return Pipeline(
         [
-            ("impute", SimpleImputer(strategy="median")),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),  # a column empty tonight stays
             (
                 "log",
                 FunctionTransformer(
