@@ -340,3 +340,13 @@ def test_a_reader_crash_fails_only_its_file(
     )
     assert r[0].status == "failed" and "a.csv" in r[0].error and "MemoryError" in r[0].error
     assert r[1].status == "ok"
+
+
+def test_with_several_layouts_a_file_may_hold_one_of_them(tmp_path: Path, extract_one: Extract) -> None:
+    (tmp_path / "new.jsonl").write_text('{"contact": {"first_name": "A", "phone": "601"}}\n', "utf-8")
+    cols = {"name": "full_name", "phone": "phone", "contact.first_name": "given_name", "contact.phone": "phone"}
+    r = extract_one([{"name": "v", "kind": "journal", "path": "new.jsonl", "columns": cols}])
+    assert r[0].status == "ok" and r[0].columns_missing == ["name", "phone"]
+    (tmp_path / "none.jsonl").write_text('{"contact": {"first_name": "A"}}\n', "utf-8")
+    r = extract_one([{"name": "v", "kind": "journal", "path": "none.jsonl", "columns": cols}])
+    assert r[0].status == "failed" and "'contact.phone' / 'phone' (phone)" in r[0].error

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,13 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
         report.sheets.append(sheet.sheet)
         report.notes += [f"[{sheet.sheet}] {n}" if sheet.sheet else n for n in sheet.notes]
         plan = plan_columns(sheet.header, spec)
-        if plan.missing_targets:
+        fatal = _fatal_missing(plan.missing_targets, spec)
+        if fatal:
             raise SourceFileError(
                 f"{sf.display} [sheet {sheet.sheet}]" if sheet.sheet else sf.display,
-                _missing_message(plan.missing_targets, sheet),
+                _missing_message(fatal, sheet),
                 row=sheet.header_physical_row or None,
-                field=next(iter(plan.missing_targets)),
+                field=next(iter(fatal)),
             )
         missing_everywhere = set(plan.missing) if missing_everywhere is None else missing_everywhere & set(plan.missing)
         report.unmapped_headers += [h for h in plan.unmapped if h not in report.unmapped_headers]
@@ -165,6 +167,19 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
     pq.write_table(pa.Table.from_pydict(quarantine, schema=QUARANTINE_SCHEMA), q_path)
     report.records_path, report.quarantine_path = str(rec_path), str(q_path)
     return report
+
+
+def _fatal_missing(missing: dict[str, tuple[str, ...]], spec: SourceSpec) -> dict[str, tuple[str, ...]]:
+    """The missing targets that fail the file.
+
+    With one layout, every declared column must be there. When the map lists several layouts (some field
+    declared under two headers), a file may hold only one of them: a column of one layout alone may be
+    absent (it is reported), a field that every layout declares may not.
+    """
+    declared = Counter(spec.columns.values())
+    if not any(n > 1 for n in declared.values()):
+        return missing
+    return {target: hs for target, hs in missing.items() if len(hs) > 1}
 
 
 def _missing_message(missing: dict[str, tuple[str, ...]], sheet: RawSheet) -> str:
