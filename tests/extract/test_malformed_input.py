@@ -13,12 +13,13 @@ import pytest
 
 from tests.extract.conftest import Extract
 
-CONTACT = {"Nazwisko": "surname", "Imię": "given_name", "Telefon": "phone"}
+NAMES = {"Nazwisko": "surname", "Imię": "given_name"}
+CONTACT = {**NAMES, "Telefon": "phone"}
 
 
 def src(path: str, **kw: object) -> dict[str, object]:
     """A spreadsheet-kind source reading ``path`` with the Polish contact headers."""
-    base: dict[str, object] = {"name": kw.pop("name", "s"), "kind": "spreadsheet", "path": path, "columns": CONTACT}
+    base: dict[str, object] = {"name": kw.pop("name", "s"), "kind": "spreadsheet", "path": path, "columns": NAMES}
     base.update(kw)
     return base
 
@@ -85,14 +86,14 @@ def test_empty_file(tmp_path: Path, extract_one: Extract) -> None:
 
 def test_header_only_file_reads_zero_rows(tmp_path: Path, extract_one: Extract) -> None:
     (tmp_path / "h.csv").write_text("Nazwisko,Imię,Telefon\n", "utf-8")
-    r = extract_one([src("h.csv")])
+    r = extract_one([src("h.csv", columns=CONTACT)])
     assert r[0].status == "ok" and r[0].rows_read == 0 and balanced(r[0])
 
 
-def test_missing_declared_column_is_reported(tmp_path: Path, extract_one: Extract) -> None:
+def test_missing_declared_column_fails_the_file(tmp_path: Path, extract_one: Extract) -> None:
     (tmp_path / "m.csv").write_text("Nazwisko,Imię\nNowak,Anna\n", "utf-8")
-    r = extract_one([src("m.csv")])
-    assert r[0].columns_missing == ["Telefon"]
+    r = extract_one([src("m.csv", columns=CONTACT)])
+    assert r[0].status == "failed" and "m.csv" in r[0].error and "'Telefon' (phone)" in r[0].error
 
 
 def test_no_declared_header_at_all_names_the_header(tmp_path: Path, extract_one: Extract) -> None:
@@ -121,7 +122,7 @@ def test_corrupt_xlsx(tmp_path: Path, extract_one: Extract) -> None:
 def test_xlsx_formulas_give_their_cached_values(tmp_path: Path, extract_one: Extract) -> None:
     path = tmp_path / "f.xlsx"
     write_xlsx(path, [["Nazwisko", "Imię", "Telefon"], ["Nowak", "Anna", "=1+1"]])
-    r = extract_one([src("f.xlsx")])
+    r = extract_one([src("f.xlsx", columns=CONTACT)])
     # openpyxl-written formulas have no cached value: the cell reads as empty, never as the formula text
     assert records(r[0])["phone"].isna().all()
 
@@ -131,7 +132,7 @@ def test_merged_cells_fill_every_row_they_span(tmp_path: Path, extract_one: Extr
     wb = write_xlsx(path, [["Nazwisko", "Imię", "Telefon"], ["Nowak", "Anna", "601234567"], [None, "Jan", "602345678"]])
     wb.active.merge_cells("A2:A3")
     wb.save(path)
-    r = extract_one([src("merged.xlsx")])
+    r = extract_one([src("merged.xlsx", columns=CONTACT)])
     assert records(r[0])["surname"].tolist() == ["Nowak", "Nowak"]
 
 
@@ -186,7 +187,7 @@ def test_dates_as_text_serial_and_excel_date_are_kept_readably(tmp_path: Path, e
 
 def test_phones_stored_as_floats_keep_all_digits(tmp_path: Path, extract_one: Extract) -> None:
     write_xlsx(tmp_path / "ph.xlsx", [["Nazwisko", "Telefon"], ["A", 48601234567.0], ["B", 601234567]])
-    r = extract_one([src("ph.xlsx")])
+    r = extract_one([src("ph.xlsx", columns={"Nazwisko": "surname", "Telefon": "phone"})])
     assert records(r[0])["phone"].tolist() == ["48601234567", "601234567"]
 
 
@@ -206,7 +207,7 @@ def test_100kb_cell_is_kept_whole(tmp_path: Path, extract_one: Extract) -> None:
 
 def test_row_with_a_foreign_delimiter_is_quarantined_with_its_line(tmp_path: Path, extract_one: Extract) -> None:
     (tmp_path / "mix.csv").write_text("Nazwisko;Imię;Telefon\nNowak;Anna;601\nKowalski,Jan,602;x;y;z\n", "utf-8")
-    r = extract_one([src("mix.csv", delimiter=";")])
+    r = extract_one([src("mix.csv", delimiter=";", columns=CONTACT)])
     q = quarantine(r[0])
     assert q["row_number"].tolist() == [2] and q["physical_row"].tolist() == [3]
     assert "fields where the header has 3" in q["reason"].iloc[0]
@@ -308,7 +309,7 @@ def test_non_record_rows_are_quarantined_with_their_kind(tmp_path: Path, extract
 
 def test_a_row_with_only_a_phone_is_a_record(tmp_path: Path, extract_one: Extract) -> None:
     (tmp_path / "p.csv").write_text("Nazwisko,Imię,Telefon\n,,601234567\n", "utf-8")
-    r = extract_one([src("p.csv")])
+    r = extract_one([src("p.csv", columns=CONTACT)])
     assert r[0].rows_extracted == 1
 
 

@@ -16,6 +16,14 @@ _BOMS = (
 )
 
 
+#: A guess whose decoded text is noisier than this is not trusted (charset_normalizer's mess ratio).
+_MAX_CHAOS = 0.2
+#: Multi-byte encodings are guessed for single-byte text that is too short to tell; trusted only when the text reads.
+_MULTIBYTE_GUESSES = frozenset({"big5", "gb2312", "gb18030", "gbk", "shift_jis", "cp932", "euc_jp", "euc_kr", "cp949"})
+_MIN_COHERENCE = 0.1
+_SINGLE_BYTE_SKIP = ("utf_8", "utf_16", "utf_32")
+
+
 @dataclass(frozen=True)
 class DecodedText:
     """A file's text and how it was decoded."""
@@ -37,7 +45,7 @@ def decode_bytes(data: bytes, declared: str, *, source_file: str) -> DecodedText
     if declared == "utf-8" and data.startswith(codecs.BOM_UTF8):
         encoding = "utf-8-sig"
     try:
-        return DecodedText(data.decode(encoding), encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         guess = _guess(data, source_file=source_file)
         raise SourceFileError(
@@ -46,6 +54,8 @@ def decode_bytes(data: bytes, declared: str, *, source_file: str) -> DecodedText
             f"it looks like {guess.encoding}: set 'encoding: {guess.encoding}' or 'encoding: auto'",
             row=_line_of(data, exc.start),
         ) from exc
+    _refuse_mixed(data, encoding, source_file=source_file)
+    return DecodedText(text, encoding)
 
 
 def _guess(data: bytes, *, source_file: str) -> DecodedText:
@@ -60,6 +70,13 @@ def _guess(data: bytes, *, source_file: str) -> DecodedText:
     if best is None:
         raise SourceFileError(source_file, "cannot tell the text encoding; declare it in the sources file")
     name = best.encoding
+    if best.chaos > _MAX_CHAOS or (name in _MULTIBYTE_GUESSES and best.coherence < _MIN_COHERENCE):
+        raise SourceFileError(
+            source_file,
+            f"cannot tell the text encoding with confidence (best guess {name}, {best.chaos:.0%} of the text "
+            "garbled); declare it in the sources file ('encoding: cp1251', 'encoding: cp1250' ...)",
+        )
+    _refuse_mixed(data, name, source_file=source_file)
     try:
         text = data.decode(name)
     except UnicodeDecodeError as exc:
@@ -67,3 +84,30 @@ def _guess(data: bytes, *, source_file: str) -> DecodedText:
             source_file, f"guessed encoding {name} fails at offset {exc.start}; declare the encoding"
         ) from exc
     return DecodedText(text, name, f"encoding guessed: {name}")
+
+
+def _refuse_mixed(data: bytes, encoding: str, *, source_file: str) -> None:
+    """A file whose lines are partly UTF-8 and partly another encoding cannot be decoded with either.
+
+    Decoding it with the other encoding turns its UTF-8 lines into mojibake (``РЎРјРёСҖРҪРҫРІ``) that would be
+    published as names; so such a file stops, naming one line of each kind.
+    """
+    if codecs.lookup(encoding).name.startswith(_SINGLE_BYTE_SKIP):
+        return
+    utf8_line = other_line = None
+    for number, line in enumerate(data.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_line = other_line or number
+        else:
+            utf8_line = utf8_line or number
+        if utf8_line and other_line:
+            raise SourceFileError(
+                source_file,
+                f"the file mixes encodings: line {utf8_line} is UTF-8, line {other_line} is not "
+                f"(read as {encoding}); re-export it in one encoding",
+                row=min(utf8_line, other_line),
+            )

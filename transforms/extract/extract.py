@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import shutil
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,14 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
         report.sheets.append(sheet.sheet)
         report.notes += [f"[{sheet.sheet}] {n}" if sheet.sheet else n for n in sheet.notes]
         plan = plan_columns(sheet.header, spec)
+        fatal = _fatal_missing(plan.missing_targets, spec)
+        if fatal:
+            raise SourceFileError(
+                f"{sf.display} [sheet {sheet.sheet}]" if sheet.sheet else sf.display,
+                _missing_message(fatal, sheet),
+                row=sheet.header_physical_row or None,
+                field=next(iter(fatal)),
+            )
         missing_everywhere = set(plan.missing) if missing_everywhere is None else missing_everywhere & set(plan.missing)
         report.unmapped_headers += [h for h in plan.unmapped if h not in report.unmapped_headers]
         for row in sheet.rows:
@@ -158,6 +167,29 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
     pq.write_table(pa.Table.from_pydict(quarantine, schema=QUARANTINE_SCHEMA), q_path)
     report.records_path, report.quarantine_path = str(rec_path), str(q_path)
     return report
+
+
+def _fatal_missing(missing: dict[str, tuple[str, ...]], spec: SourceSpec) -> dict[str, tuple[str, ...]]:
+    """The missing targets that fail the file.
+
+    With one layout, every declared column must be there. When the map lists several layouts (some field
+    declared under two headers), a file may hold only one of them: a column of one layout alone may be
+    absent (it is reported), a field that every layout declares may not.
+    """
+    declared = Counter(spec.columns.values())
+    if not any(n > 1 for n in declared.values()):
+        return missing
+    return {target: hs for target, hs in missing.items() if len(hs) > 1}
+
+
+def _missing_message(missing: dict[str, tuple[str, ...]], sheet: RawSheet) -> str:
+    """Which declared columns the header lacks; the header's own cells are not repeated (they may be data)."""
+    what = "; ".join(f"{' / '.join(repr(h) for h in hs)} ({target})" for target, hs in missing.items())
+    where = "the keys of the JSON lines" if not sheet.tabular else f"the header ({len(sheet.header)} columns)"
+    return (
+        f"declared column(s) not found in {where}: {what}; the file is not read, "
+        "so that no field is loaded empty (fix the export, or the column map in the sources file)"
+    )
 
 
 def extract_sources(sources: SourcesFile, out_dir: Path, *, cache_dir: Path | None = None) -> list[FileReport]:
@@ -210,6 +242,12 @@ def _extract_one(
     except OSError as exc:
         msg = f"{sf.display}: cannot read the file ({exc.strerror or exc})"
         log.error("%s", msg)
+        return FileReport(spec.name, spec.kind, sf.display, status="failed", error=msg, file_sha256=sha)
+    except Exception as exc:  # one hostile file must not end the night; the others go on
+        # the exception's text may quote a cell, so only its kind is told; the traceback goes to the debug log
+        msg = f"{sf.display}: cannot read the file ({type(exc).__name__} in the reader); the other files go on"
+        log.error("%s", msg)
+        log.debug("%s", sf.display, exc_info=True)
         return FileReport(spec.name, spec.kind, sf.display, status="failed", error=msg, file_sha256=sha)
     if cache_dir is not None:
         cached = cache_dir / key

@@ -8,9 +8,11 @@ are never silently lost either.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -51,6 +53,8 @@ class ColumnPlan:
     header_folded: tuple[str, ...]  # headers case-folded only: a cheap first test for a repeated header row
     missing: tuple[str, ...]  # declared headers not present in this sheet
     unmapped: tuple[str, ...]
+    # declared targets (fields, attributes, the responsible column) none of whose headers is in this sheet
+    missing_targets: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
 
 def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
@@ -80,7 +84,19 @@ def plan_columns(header: list[str], spec: SourceSpec) -> ColumnPlan:
     present = set(keys)
     missing = tuple(h for h in spec.columns if normalize_header(h) not in present)
     folded = tuple(h.casefold().strip() for h in header)
-    return ColumnPlan(fields, attributes, responsible_col, keys, folded, missing, tuple(unmapped))
+    return ColumnPlan(
+        fields, attributes, responsible_col, keys, folded, missing, tuple(unmapped), _missing_targets(spec, present)
+    )
+
+
+def _missing_targets(spec: SourceSpec, present: set[str]) -> dict[str, tuple[str, ...]]:
+    """Each declared target whose every header (old and new layouts) is absent, with those headers."""
+    headers: dict[str, list[str]] = {}
+    for h, target in spec.columns.items():
+        headers.setdefault(target, []).append(h)
+    if spec.responsible and spec.responsible.column:
+        headers.setdefault("responsible", []).append(spec.responsible.column)
+    return {target: tuple(hs) for target, hs in headers.items() if not any(normalize_header(h) in present for h in hs)}
 
 
 @dataclass
@@ -111,13 +127,40 @@ def map_row(row: RawRow, plan: ColumnPlan, *, tabular: bool = True) -> MappedRow
         return _values(texts, plan)
     if len(filled) >= 2 and _is_repeated_header(texts, filled, plan):
         return MappedRow({}, {}, None, reason="repeated_header", raw=_row_raw(texts))
-    if _totals_pattern().match(_fold(texts[filled[0]] or "")):
-        return MappedRow({}, {}, None, reason="totals_row", raw=_row_raw(texts))
     mapped = _values(texts, plan)
+    if _totals_pattern().match(_fold(texts[filled[0]] or "")) and not _customer_evidence(texts, filled, plan):
+        return MappedRow({}, {}, None, reason="totals_row", raw=_row_raw(texts))
     if mapped.reason is None and len(filled) == 1 and not (set(mapped.values) & IDENTIFYING_FIELDS):
         reason = "non_record_row: a single filled cell (a section title?)"
         return MappedRow({}, {}, None, reason=reason, raw=_row_raw(texts))
     return mapped
+
+
+#: Fields that a totals row never fills: a row with one of them is a customer called Suma or Total.
+_DIGITS = re.compile(r"\d")
+EVIDENCE_FIELDS: dict[str, Callable[[str], bool]] = {
+    "phone": lambda t: len(_DIGITS.findall(t)) >= 6,
+    "email": lambda t: "@" in t,
+    "date_of_birth": lambda t: len(_DIGITS.findall(t)) >= 4,
+    "tax_id": lambda t: len(_DIGITS.findall(t)) >= 6,
+    "given_name": lambda t: not _DIGITS.search(t),
+    "patronymic": lambda t: not _DIGITS.search(t),
+}
+
+
+def _customer_evidence(texts: list[str | None], filled: list[int], plan: ColumnPlan) -> bool:
+    """Whether a row opening with a totals word holds what only a record holds.
+
+    That is a phone, e-mail, date of birth, tax id or given name in a cell of its own, or three or more
+    filled cells of text besides the first (a totals row holds a word and numbers: ``Razem | | 12 345,00 | PLN``).
+    """
+    others = filled[1:]
+    for i in others:
+        check = EVIDENCE_FIELDS.get(plan.fields.get(i, ""))
+        if check is not None and check(texts[i] or ""):
+            return True
+    wordy = [i for i in others if (t := texts[i]) is not None and not _DIGITS.search(t)]
+    return len(wordy) >= 3
 
 
 def _is_repeated_header(texts: list[str | None], filled: list[int], plan: ColumnPlan) -> bool:

@@ -9,11 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from transforms.extract.cells import cell_text
 from transforms.extract.errors import SourceFileError
-from transforms.extract.header import detect_header, unique_headers
+from transforms.extract.header import SCAN_ROWS, detect_header, unique_headers
 from transforms.extract.tables import RawRow, RawSheet
 from transforms.settings.sources import SheetPattern, SheetSelector
 
@@ -73,54 +74,101 @@ def read_xlsx_sheets(
     )
     sheets: list[RawSheet] = []
     for name in chosen:
-        ws = wb[name]
-        rows = _sheet_values(ws, full)
-        sheets.append(_to_raw_sheet(name, rows, header_row=header_row, declared=declared, source_file=source_file))
+        where = f"{source_file} [sheet {name}]"
+        cells = _filled_cells(wb[name], full, where=where)
+        sheets.append(_to_raw_sheet(name, cells, header_row=header_row, declared=declared, source_file=source_file))
     return sheets, notes
 
 
-def _sheet_values(ws: Any, full: bool) -> list[list[Any]]:
-    """All cell values of a sheet, merged ranges filled with their top-left value."""
-    values = [list(r) for r in ws.iter_rows(values_only=True)]
-    if full and getattr(ws, "merged_cells", None):
+#: A run of blank rows longer than this before a filled cell means a stray cell far below the table (or a
+#: hostile one in XFD1048576): the file stops naming the cell rather than reading a million blank rows.
+MAX_BLANK_GAP = 10_000
+#: A merged range larger than this is not a table's heading spread over a few cells.
+MAX_MERGED_CELLS = 1_000_000
+
+Cells = dict[int, dict[int, Any]]  # row number -> column number -> value, filled cells only
+
+
+def _filled_cells(ws: Any, full: bool, *, where: str) -> Cells:
+    """The sheet's filled cells, merged ranges filled with their top-left value.
+
+    Only cells that are there are visited: a sheet's declared dimension (``A1:XFD1048576`` after one stray
+    keystroke) is never allocated. Large workbooks are streamed row by row.
+    """
+    rows: Cells = {}
+    if full:
+        for (r, c), cell in ws._cells.items():
+            if cell_text(cell.value) is not None:
+                rows.setdefault(r, {})[c] = cell.value
         for rng in ws.merged_cells.ranges:
-            top = ws.cell(rng.min_row, rng.min_col).value
+            top = rows.get(rng.min_row, {}).get(rng.min_col)
+            if top is None:
+                continue
+            if (rng.max_row - rng.min_row + 1) * (rng.max_col - rng.min_col + 1) > MAX_MERGED_CELLS:
+                raise SourceFileError(where, f"merged range {rng.coord} is too large to be part of a table")
             for r in range(rng.min_row, rng.max_row + 1):
                 for c in range(rng.min_col, rng.max_col + 1):
-                    row = values[r - 1] if r - 1 < len(values) else None
-                    if row is not None and c - 1 < len(row):
-                        row[c - 1] = top
-    while values and all(cell_text(v) is None for v in values[-1]):
-        values.pop()
-    return values
+                    rows.setdefault(r, {})[c] = top
+    else:
+        ws.reset_dimensions()  # the declared dimension may be a lie; read the rows that are there
+        for r, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            filled = {c: v for c, v in enumerate(values, start=1) if cell_text(v) is not None}
+            if filled:
+                rows[r] = filled
+    previous = 0
+    for r in sorted(rows):
+        if r - previous - 1 > MAX_BLANK_GAP:
+            cell = f"{get_column_letter(min(rows[r]))}{r}"
+            raise SourceFileError(
+                where,
+                f"cell {cell} is filled {r - previous - 1} blank rows below the rest of the sheet "
+                f"(last filled row: {previous}); clear the stray cell or move the table up",
+                row=r,
+            )
+        previous = r
+    return rows
+
+
+def _dense(cells: dict[int, Any], width: int | None = None) -> list[Any]:
+    """A row's values as a list from column A to its last filled column (or ``width``, whichever is larger)."""
+    last = max(cells, default=0)
+    n = max(last, width or 0)
+    out: list[Any] = [None] * n
+    for c, v in cells.items():
+        out[c - 1] = v
+    return out
 
 
 def _to_raw_sheet(
-    name: str, values: list[list[Any]], *, header_row: int | str, declared: Sequence[str], source_file: str
+    name: str, cells: Cells, *, header_row: int | str, declared: Sequence[str], source_file: str
 ) -> RawSheet:
     where = f"{source_file} [sheet {name}]"
-    if not values:
+    if not cells:
         raise SourceFileError(where, "the sheet is empty")
+    last = max(cells)
     if isinstance(header_row, int):
-        if header_row > len(values):
-            raise SourceFileError(where, f"header_row {header_row} is past the last row ({len(values)})")
+        if header_row > last:
+            raise SourceFileError(where, f"header_row {header_row} is past the last row ({last})")
         idx = header_row - 1
     else:
-        found = detect_header(values, declared)
+        top = [_dense(cells.get(r, {})) for r in range(1, min(last, SCAN_ROWS) + 1)]
+        found = detect_header(top, declared)
         if found is None:
             raise SourceFileError(
                 where,
-                "none of the declared columns were found in the first 30 rows "
-                f"(first row: {[cell_text(v) for v in values[0][:12]]})",
+                f"none of the declared columns ({', '.join(repr(h) for h in declared[:12])}) were found in the "
+                f"first {SCAN_ROWS} rows; is the header row missing or renamed?",
                 field="header",
             )
         idx = found
-    header, notes = unique_headers(values[idx])
+    header, notes = unique_headers(_dense(cells.get(idx + 1, {})))
     width = len(header)
 
     def rows() -> Iterator[RawRow]:
-        for offset, cells in enumerate(values[idx + 1 :], start=1):
-            extra = [c for c in cells[width:] if cell_text(c) is not None]
-            yield RawRow(offset, idx + 1 + offset, list(cells[:width]) + extra)
+        for offset, physical in enumerate(range(idx + 2, last + 1), start=1):
+            row = cells.get(physical, {})
+            inside = _dense({c: v for c, v in row.items() if c <= width}, width)
+            extra = [row[c] for c in sorted(row) if c > width]
+            yield RawRow(offset, physical, inside + extra)
 
     return RawSheet(sheet=name, header=header, header_physical_row=idx + 1, rows=rows(), notes=notes)

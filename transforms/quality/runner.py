@@ -8,6 +8,7 @@ unexpected value comes back with its row, not a sample. Counts per source, field
 from __future__ import annotations
 
 import datetime as dt
+import html
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,33 @@ def _context(docs_dir: Path | None) -> Any:
         }
         ctx.add_data_docs_site(site_name="run", site_config=site)
     return ctx
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    return value
+
+
+def escape_stored_results(ctx: Any) -> None:
+    """HTML-escape the source values in the stored validation results, before the Data Docs are rendered.
+
+    Great Expectations writes a failing value into its pages as it is, so an e-mail cell holding
+    ``<img src=x onerror=...>`` would run in the steward's browser. The values are escaped in the results the
+    Data Docs are built from (never in the data, nor in the results the failures are read from).
+    """
+    store = ctx.validation_results_store
+    for key in store.list_keys():
+        stored = store.get(key)
+        for res in stored.results:
+            res.result = _escaped(dict(res.result or {}))
+            if res.exception_info:
+                res.exception_info = _escaped(dict(res.exception_info))
+        store.set(key, stored)
 
 
 def _text(v: object) -> str | None:
@@ -170,6 +198,7 @@ def run_quality(
         log.info("suite crm_%s: %d rows, %d expectations, %d failing values", name, len(frame), len(checks), n_failed)
     docs = None
     if data_docs_dir is not None:
+        escape_stored_results(ctx)
         docs = ctx.build_data_docs(site_names=["run"]).get("run")
     fail_df = _failures(failures, as_of, run_id)
     metric_df = _metrics(metrics, as_of, run_id)

@@ -49,7 +49,7 @@ def _log_pipeline(forward: Callable[[np.ndarray], np.ndarray], inverse: Callable
     """Median for empty values, a log, then standard scaling (counts: log(1 + x); ratios: log x)."""
     return Pipeline(
         [
-            ("impute", SimpleImputer(strategy="median")),
+            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),  # a column empty tonight stays
             (
                 "log",
                 FunctionTransformer(
@@ -75,7 +75,14 @@ def make_preprocessor(settings: ModelSettings) -> ColumnTransformer:
         groups.append(
             (
                 "num",
-                Pipeline([("impute", SimpleImputer(strategy="median")), ("scale", StandardScaler())]),
+                # keep_empty_features: a company without accounting has no payment numbers at all; the column stays
+                # (imputed 0, scaled to 0) so the matrix keeps its shape instead of losing every feature
+                Pipeline(
+                    [
+                        ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                        ("scale", StandardScaler()),
+                    ]
+                ),
                 list(settings.numeric_features),
             )
         )
