@@ -14,7 +14,7 @@ AIRFLOW_ENV := source scripts/airflow_env.sh
 AIRFLOW_HOME_DIR := airflow_home
 MIGRATED_STAMP := $(AIRFLOW_HOME_DIR)/.db-migrated
 
-.PHONY: help setup demo test lint bench
+.PHONY: help setup demo test lint bench screenshots
 
 help:
 	@echo "make demo   set up, generate sample data, run the nightly DAG once through Airflow, print the summary"
@@ -45,7 +45,13 @@ demo: setup
 # Two workers (the tests are mostly pipeline runs, one core each); tests sharing the PostgreSQL roles stay on
 # one worker (--dist loadgroup).
 test: setup
+	@bash scripts/ensure_chromium.sh
 	$(UV) run pytest -p no:cacheprovider -n 2 --dist loadgroup
+
+# The README's pictures of the steward's console, taken by its browser tests.
+screenshots: setup
+	@bash scripts/ensure_chromium.sh
+	CRM_SCREENSHOTS_DIR=docs $(UV) run pytest -p no:cacheprovider tests/console/test_console.py -k duckdb -q
 
 lint: setup
 	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms

@@ -27,10 +27,8 @@ def night(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     assert (COMPANY / "truth" / "entity_map.csv").is_file(), f"the second company's files are missing: {COMPANY}"
     work = tmp_path_factory.mktemp("second_company")
     url = f"duckdb:///{work / 'warehouse.duckdb'}"
-    result = CliRunner().invoke(
-        app,
-        ["run", "--sources", str(SOURCES), "--warehouse", url, "--data-dir", str(work / "data"), "--as-of", "2026-11-20"],
-    )
+    where = ["--warehouse", url, "--data-dir", str(work / "data")]
+    result = CliRunner().invoke(app, ["run", "--sources", str(SOURCES), *where, "--as-of", "2026-11-20"])
     assert result.exit_code == 0, result.output
     return score_night(url, COMPANY)
 
