@@ -186,7 +186,7 @@ def _person_name_levels(
             full & ge & ss,
             full & ge,
             full & se,
-            full & gs & ss,
+            full & (gs | gi) & ss,
             s_both & ~g_both & se,
             s_both & ~g_both & ss,
         ],
