@@ -57,6 +57,28 @@ def test_small_frames_nicknames_swaps_and_scripts() -> None:
     assert levels["cmp_name"].tolist() == [nickname, nickname, nickname]
 
 
+def test_an_initial_agrees_more_weakly_with_a_given_name_that_starts_with_it() -> None:
+    # "GHASSEMI P." against "Pouya Ghasemi", "IVANOV I." against "Ivan Ivanov", "IVANOV I." against "Anna Ivanova"
+    settings = load_linkage_settings(None)
+    rows = [
+        _contact(record_id=1, given_name="P.", given_name_latin="P.", surname_key="ghassemi"),
+        _contact(record_id=2, given_name="Pouya", given_name_latin="Pouya", surname_key="ghasemi"),
+        _contact(record_id=3, given_name="I.", given_name_latin="I.", surname_key="ivanov"),
+        _contact(record_id=4, given_name="Ivan", given_name_latin="Ivan", surname_key="ivanov"),
+        _contact(record_id=5, given_name="I.", given_name_latin="I.", surname_key="ivanov"),
+        _contact(record_id=6, given_name="Anna", given_name_latin="Anna", surname_key="ivanova"),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 2, 4]], prepared.iloc[[1, 3, 5]])
+    labels = settings.comparison("name").level_labels
+    assert [labels[level] for level in levels["cmp_name"]] == [
+        "both similar (or an initial and a similar surname)",
+        "same surname, given name initial",
+        "different",
+    ]
+    assert labels.index("same surname, given name initial") < labels.index("same surname, similar given name")
+
+
 def test_names_and_cities_across_an_abjad_script_compare_on_skeletons() -> None:
     settings = load_linkage_settings(None)
     rows = [
@@ -103,3 +125,25 @@ def test_names_and_cities_across_an_abjad_script_compare_on_skeletons() -> None:
     assert levels["cmp_city"].tolist()[0] == city.top_level
     assert levels["cmp_city"].tolist()[1] < city.top_level
     assert levels["cmp_city"].tolist()[2] == 0
+
+
+def test_an_initial_is_read_from_the_name_as_written_and_a_nickname_with_a_similar_surname_counts() -> None:
+    # "ZALINSKI J." against "Jerzy Zaliński": the key of Jerzy is "erzi", its initial J; "Sasha Krasnikv" against
+    # "Aleksandr Krasnikov": a nickname with a mistyped surname is the same given name with a similar surname.
+    settings = load_linkage_settings(None)
+    rows = [
+        _contact(record_id=1, given_name="J.", given_name_latin="J.", surname_key="zalinski"),
+        _contact(record_id=2, given_name="Jerzy", given_name_latin="Jerzy", surname_key="zalinski"),
+        _contact(record_id=3, given_name="Sasha", given_name_latin="Sasha", surname_key="krasnikv"),
+        _contact(record_id=4, given_name="Aleksandr", given_name_latin="Aleksandr", surname_key="krasnikov"),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 2]], prepared.iloc[[1, 3]])
+    labels = settings.comparison("name").level_labels
+    assert [labels[level] for level in levels["cmp_name"]] == [
+        "same surname, given name initial",
+        "same given name or nickname, similar surname",
+    ]
+    assert levels["cmp_given_name"].tolist()[0] == settings.comparison("given_name").level_labels.index(
+        "initial agrees"
+    )

@@ -32,6 +32,12 @@ from transforms.standardize.names import (
         (["Smirnov", "Smirnoff", "Smirnow", "Смирнов"], "smirnov"),
         (["Mary-Ann", "Maryann", "Mary Ann"], "marian"),
         (["王伟", "Wang Wei"], "vangvei"),
+        # English names typed in Cyrillic: дж is j, у before a vowel is w
+        (["Jennifer", "Дженнифер", "Djennifer"], "enifer"),
+        (["Joshua", "Джошуа"], "oshua"),
+        (["Watson", "Уатсон", "Уацон"], "vacon"),
+        (["Weston", "Уестон"], "veston"),
+        (["Lewis", "Леуис"], "levis"),
     ],
 )
 def test_spellings_of_one_name_share_a_key(spellings: list[str], key: str) -> None:

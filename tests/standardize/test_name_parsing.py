@@ -115,3 +115,11 @@ def test_split_full_names_column() -> None:
     assert list(frame.index) == [5, 6, 7, 8]
     assert frame["surname"].tolist() == ["Иванов", None, "Kowalski", "Иванов"]
     assert frame["patronymic"].tolist() == ["Петрович", None, None, "Петрович"]
+
+
+def test_a_common_english_given_name_written_last_is_read_as_the_given_name() -> None:
+    # "Surname Given" as accounting bills it; Latin letters only, so the order stays marked as a guess.
+    assert split_full_name("Hartman Victoria") == parsed(
+        "Victoria", "Hartman", initials="V.", ambiguity="order_guessed"
+    )
+    assert split_full_name("Sophie Mider") == parsed("Sophie", "Mider", initials="S.")

@@ -119,16 +119,36 @@ def _string_levels(
     return level, base
 
 
-def _initials(left: np.ndarray, right: np.ndarray, present: np.ndarray) -> np.ndarray:
-    """One side is a single letter and it is the other side's first letter ("j" and "jan")."""
+def _initials(
+    left: np.ndarray,
+    right: np.ndarray,
+    present: np.ndarray,
+    first_left: np.ndarray | None = None,
+    first_right: np.ndarray | None = None,
+) -> np.ndarray:
+    """One side is a single letter and it is the other side's first letter ("j" and "jan"); the first letters are
+    taken from ``first_left`` / ``first_right`` (the names' initials as written) where given."""
     out = np.zeros(len(left), dtype=bool)
     if not present.any():
         return out
     ul, ur, inverse = distinct_pairs(left[present], right[present])
     ls, rs = pd.Series(ul), pd.Series(ur)
-    one = (ls.str.len() == 1) | (rs.str.len() == 1)
-    out[present] = (one & (ls.str[:1] == rs.str[:1])).to_numpy()[inverse]
+    one = ((ls.str.len() == 1) | (rs.str.len() == 1)).to_numpy()
+    if first_left is None or first_right is None:
+        out[present] = (one & (ls.str[:1] == rs.str[:1]).to_numpy())[inverse]
+        return out
+    fl, fr = first_left[present], first_right[present]
+    written = pd.notna(fl) & pd.notna(fr)
+    same = np.zeros(len(fl), dtype=bool)
+    same[written] = fl[written] == fr[written]
+    out[present] = one[inverse] & same
     return out
+
+
+def _first_letters(cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame) -> tuple[np.ndarray | None, ...]:
+    if not cmp.initial_column:
+        return None, None
+    return left[cmp.initial_column].to_numpy(object), right[cmp.initial_column].to_numpy(object)
 
 
 def _date_levels(left: np.ndarray, right: np.ndarray, present: np.ndarray, similarity: SimilarityFn) -> np.ndarray:
@@ -172,7 +192,7 @@ def _person_name_levels(
     se[s_both] = sl[s_both] == sr[s_both]
     gs = _sim_where(similarity, gl, gr, g_both & ~ge, floor) | ge
     ss = _sim_where(similarity, sl, sr, s_both & ~se, floor) | se
-    gi = _initials(gl, gr, g_both) if cmp.initials else np.zeros(len(gl), dtype=bool)
+    gi = _initials(gl, gr, g_both, *_first_letters(cmp, left, right)) if cmp.initials else np.zeros(len(gl), bool)
     gn = np.zeros(len(gl), dtype=bool)
     if cmp.nickname_column:
         gn = nickname_agrees(left[cmp.nickname_column].to_numpy(object), right[cmp.nickname_column].to_numpy(object))
@@ -183,10 +203,10 @@ def _person_name_levels(
             full & se & gn,
             full & se & gs,
             full & se & gi,
-            full & ge & ss,
+            full & (ge | gn) & ss,
             full & ge,
             full & se,
-            full & gs & ss,
+            full & (gs | gi) & ss,
             s_both & ~g_both & se,
             s_both & ~g_both & ss,
         ],
@@ -250,7 +270,8 @@ def compare_values(
         else:
             level, base = _string_levels(cmp, lv, rv, present, similarity)
             if base and cmp.initials:
-                level = np.where((level == 0) & _initials(lv, rv, present), 1, level).astype(np.int8)
+                initial = _initials(lv, rv, present, *_first_letters(cmp, left, right))
+                level = np.where((level == 0) & initial, 1, level).astype(np.int8)
             if cmp.nickname_column:
                 nick = nickname_agrees(
                     left[cmp.nickname_column].to_numpy(object), right[cmp.nickname_column].to_numpy(object)
@@ -266,6 +287,10 @@ def _label_of(value: str | None, table: Mapping[str, frozenset[str]]) -> str | N
     return nickname_label([value], table)
 
 
+def _one_letter(values: np.ndarray) -> np.ndarray:
+    return np.fromiter((isinstance(v, str) and len(v) == 1 for v in values), dtype=bool, count=len(values))
+
+
 def swap_right(
     settings: LinkageSettings, left: pd.DataFrame, right: pd.DataFrame, similarity: SimilarityFn = rapidfuzz_similarity
 ) -> pd.DataFrame:
@@ -277,6 +302,8 @@ def swap_right(
         la, lb = left[a].to_numpy(object), left[b].to_numpy(object)
         ra, rb = right[a].to_numpy(object), right[b].to_numpy(object)
         full = pd.notna(la) & pd.notna(lb) & pd.notna(ra) & pd.notna(rb)
+        # An initial ("ZALINSKI J.") is not turned: one letter is similar to any long word that holds it.
+        full &= ~(_one_letter(la) | _one_letter(ra))
         if not full.any():
             continue
         idx = np.flatnonzero(full)

@@ -50,10 +50,10 @@ STEP_NAMES: tuple[str, ...] = (
 #: name and surname are far from independent (common pairs such as "Anna Nowak", gendered surnames).
 PERSON_NAME_LEVELS: tuple[str, ...] = (
     "different",
-    "both similar",
+    "both similar (or an initial and a similar surname)",
     "same surname, other given name",
     "same given name, other surname",
-    "same given name, similar surname",
+    "same given name or nickname, similar surname",
     "same surname, given name initial",
     "same surname, similar given name",
     "same surname, nickname",
@@ -139,6 +139,10 @@ class Comparison(_Frozen):
     nickname_column: str | None = None
     #: name kind: an initial agreeing with a name ("J." and "Jan") is its own level.
     initials: bool = False
+    #: With ``initials``: a column of each name's first letter as written (an ``initial`` step on the Latin
+    #: form), to tell whether an initial agrees where the key's spelling folds changed the first letter (J. and
+    #: Javad, whose key is "avad"; C. and Chen, "hen"). Without it the key's first letter is used.
+    initial_column: str | None = None
     #: Weight exact agreement by how rare the value is (common names count for less).
     term_frequency: bool = False
     #: A column the pair's values are compared on when the main column is missing on one side.
@@ -177,6 +181,8 @@ class Comparison(_Frozen):
             raise ValueError(
                 "nickname_column, initials and abjad_column apply to comparisons of kind 'name' or 'person_name'"
             )
+        if self.initial_column and not self.initials:
+            raise ValueError("initial_column: applies with initials: true")
         if (self.kind == "person_name") != (self.surname_column is not None):
             raise ValueError("surname_column: required by kind 'person_name', and only by it")
         if self.kind == "person_name" and len(self.thresholds) != 1:
@@ -220,6 +226,8 @@ class Comparison(_Frozen):
             cols.append(self.surname_column)
         if self.abjad_column:
             cols.append(self.abjad_column)
+        if self.initial_column:
+            cols.append(self.initial_column)
         return tuple(cols)
 
 

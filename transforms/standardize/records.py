@@ -21,9 +21,10 @@ from transforms.lineage import LINEAGE_COLUMNS
 from transforms.settings.sources import CUSTOMER_FIELDS
 from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
 from transforms.standardize.amounts import parse_amounts
+from transforms.standardize.businesses import read_billing_names
 from transforms.standardize.dates import MAX_DATE, parse_dates
 from transforms.standardize.emails import standardize_emails
-from transforms.standardize.names import name_key, split_full_name
+from transforms.standardize.names import ParsedName, name_key, split_full_name
 from transforms.standardize.phones import standardize_phones
 from transforms.standardize.sentinels import SentinelRegistry
 from transforms.standardize.tax_ids import standardize_tax_ids
@@ -143,6 +144,14 @@ def clean_text_columns(
     return out
 
 
+def _given_or_initial(parsed: ParsedName) -> str | None:
+    """The given name, or where only initials were written ("IVANOV I.P.", "S. Staton") the first of them, which
+    linkage compares with a given name that starts with it."""
+    if parsed.given_name or not parsed.initials:
+        return parsed.given_name
+    return f"{parsed.initials[0]}."
+
+
 def standardize_contacts(
     raw: pd.DataFrame, *, rules: ReadingRules, sentinels: SentinelRegistry
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -153,10 +162,18 @@ def standardize_contacts(
     t = clean_text_columns(raw, TEXT_FIELDS, sentinels, issues, base)
 
     given, surname, patronymic = t["given_name"].copy(), t["surname"].copy(), t["patronymic"].copy()
+    company = t["company"].copy()
     needs_split = t["full_name"].notna() & given.isna() & surname.isna()
+    person = t["full_name"].copy()
     if needs_split.any():
-        parsed = _map_unique(t["full_name"][needs_split], split_full_name)
-        given[needs_split] = parsed.map(lambda p: p.given_name)
+        # A business in the name field stays the company; only a sole trader's own name is split as a person's.
+        billing = read_billing_names(t["full_name"][needs_split])
+        company[needs_split] = company[needs_split].fillna(billing["company"])
+        person[needs_split] = billing["person"].to_numpy()
+        needs_split &= person.notna()
+    if needs_split.any():
+        parsed = _map_unique(person[needs_split], split_full_name)
+        given[needs_split] = parsed.map(_given_or_initial)
         surname[needs_split] = parsed.map(lambda p: p.surname)
         patronymic[needs_split] = patronymic[needs_split].fillna(parsed.map(lambda p: p.patronymic))
 
@@ -213,7 +230,7 @@ def standardize_contacts(
     out["is_tax_id_valid"] = tax["tax_id_is_valid"].astype("object").to_numpy()
     issues.add(base, out["is_tax_id_valid"].eq(False), "tax_id", "checksum", t["tax_id"])
 
-    out["company"] = t["company"]
+    out["company"] = company
     out["channel"] = standardize_channels(t["channel"], vocabulary=rules.words())
     out["channel_as_written"] = t["channel"]
     out["attributes"] = _col(raw, "attributes")
