@@ -263,6 +263,14 @@ class Thresholds(_Frozen):
         return self
 
 
+class Review(_Frozen):
+    """The steward's review list: how long it may grow. Pairs are ranked by what a wrong decision would cost (see
+    ``transforms.linkage.review``) and the list is cut at ``max_share_of_records`` of the night's records, so it
+    stays a list a steward can work through however large the company grows."""
+
+    max_share_of_records: float = Field(default=0.01, gt=0, le=1)
+
+
 class Conflict(_Frozen):
     """Strong evidence of two different people: every comparison in ``disagree`` disagrees (level 0, both
     present) and none in ``unless_agree`` agrees even closely. ``unless_agree`` tells a household member (another
@@ -272,6 +280,18 @@ class Conflict(_Frozen):
     name: str
     disagree: list[str] = Field(min_length=1)
     unless_agree: list[str] = Field(default_factory=list)
+    #: The rule in words, for the steward who sees a pair it kept apart ("different valid tax ids").
+    says: str | None = Field(default=None, min_length=1)
+
+    @property
+    def in_words(self) -> str:
+        """``says``, or the rule spelled out from its comparisons."""
+        if self.says:
+            return self.says
+        words = " and ".join(self.disagree) + " differ"
+        if self.unless_agree:
+            words += f", and none of {', '.join(self.unless_agree)} agrees even closely"
+        return words
 
 
 class LinkageSettings(_Frozen):
@@ -292,6 +312,7 @@ class LinkageSettings(_Frozen):
     nicknames: list[list[str]] = Field(default_factory=list)
     training: Training = Field(default_factory=Training)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    review: Review = Field(default_factory=Review)
 
     @field_validator("nicknames")
     @classmethod
