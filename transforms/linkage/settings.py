@@ -243,7 +243,8 @@ class Training(_Frozen):
     label_weight: float = Field(default=200.0, gt=0)
     #: Floor of a term frequency, so a value seen once in a small file is not taken as vanishingly rare.
     tf_minimum: float = Field(default=1e-6, gt=0, lt=1)
-    #: Values kept in the saved model's term-frequency tables (rarer ones use the floor).
+    #: Values kept in the saved model's term-frequency tables (any other value counts as common as the most common
+    #: one left out).
     tf_table_size: int = Field(default=20_000, ge=10)
     #: Added to every level count, so a level never seen does not get a probability of zero.
     smoothing: float = Field(default=1.0, ge=0)
