@@ -49,7 +49,9 @@ def test_result_shapes_and_model_round_trip(linked: LinkResult, tmp_path: Path) 
     assert linked.clusters["cluster"].dtype == np.int64
     assert linked.clusters["match_probability"].between(0, 1).all()
     lo, hi = 0.5, 0.95
-    assert linked.review["match_probability"].between(lo, hi).all()
+    unsure = linked.review["review_reason"].str.startswith("the model is unsure")
+    assert linked.review.loc[unsure, "match_probability"].between(lo, hi).all()
+    assert (linked.review.loc[~unsure, "match_probability"] >= hi).all()  # likely pairs a conflict rule kept apart
     data = json.loads(json.dumps(linked.model.to_dict()))
     again = FittedModel.from_dict(data)
     assert again.to_dict() == linked.model.to_dict()

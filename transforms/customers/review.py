@@ -83,6 +83,8 @@ def review_frame(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
             "match weight": pairs["match_weight"].round(2).to_numpy(),
         }
     )
+    if "review_reason" in pairs.columns:
+        out.insert(2, "why it is here", pairs["review_reason"].to_numpy())
     for f in SHOWN_FIELDS:
         if f in rec.columns:
             out[f"{f} (A)"] = left[f].to_numpy()
@@ -102,8 +104,10 @@ def review_frame(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
 def write_review_workbook(
     pairs: pd.DataFrame, records: pd.DataFrame, path: Path, *, run_id: str, as_of: dt.date, levels_help: str = ""
 ) -> Path:
-    """Write the night's doubtful pairs (most probable first) for a data steward."""
-    frame = review_frame(pairs.sort_values("match_probability", ascending=False), records)
+    """Write the night's doubtful pairs for a data steward: most consequential first when the linkage ranked them
+    (``review_priority``), else most probable first."""
+    order = "review_priority" if "review_priority" in pairs.columns else "match_probability"
+    frame = review_frame(pairs.sort_values(order, ascending=False, kind="stable"), records)
     wb = Workbook()
     ws = wb.active
     assert ws is not None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,7 @@ from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
 from transforms.linkage.prepare import ID, prepare_records
+from transforms.linkage.review import review_list
 from transforms.linkage.settings import LinkageSettings
 
 log = logging.getLogger(__name__)
@@ -64,28 +66,37 @@ def pass_agreement(settings: LinkageSettings, prepared: pd.DataFrame, cands: Can
     return out
 
 
-def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame, codes: RecordCodes | None = None) -> Any:
-    """A function telling, for pairs of positions, whether the records strongly disagree (a conflict rule)."""
+def conflict_rules(
+    settings: LinkageSettings, prepared: pd.DataFrame, codes: RecordCodes | None = None
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A function giving, for pairs of positions, the index (in ``settings.conflicts``) of the first conflict rule
+    each pair breaks - strong evidence of two people - or -1 where it breaks none."""
     names = sorted({n for c in settings.conflicts for n in (*c.disagree, *c.unless_agree)})
     if not names:
-        return lambda left, right: np.zeros(len(left), dtype=bool)
+        return lambda left, right: np.full(len(left), -1, dtype=np.int64)
     subset = settings.model_copy(update={"comparisons": [settings.comparison(n) for n in names]})
 
-    def check(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    def rules(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        rule_of = np.full(len(left), -1, dtype=np.int64)
         if len(left) == 0:
-            return np.zeros(0, dtype=bool)
+            return rule_of
         levels = compare_pairs(subset, prepared, left, right, codes=codes)
-        hit = np.zeros(len(left), dtype=bool)
-        for rule in settings.conflicts:
+        for i, rule in enumerate(settings.conflicts):
             all_differ = np.ones(len(left), dtype=bool)
             for n in rule.disagree:
                 all_differ &= levels[f"cmp_{n}"].to_numpy() == 0
             for n in rule.unless_agree:
                 all_differ &= levels[f"cmp_{n}"].to_numpy() <= 0
-            hit |= all_differ
-        return hit
+            rule_of[(rule_of < 0) & all_differ] = i
+        return rule_of
 
-    return check
+    return rules
+
+
+def conflict_checker(settings: LinkageSettings, prepared: pd.DataFrame, codes: RecordCodes | None = None) -> Any:
+    """A function telling, for pairs of positions, whether the records strongly disagree (a conflict rule)."""
+    rules = conflict_rules(settings, prepared, codes)
+    return lambda left, right: rules(left, right) >= 0
 
 
 def _decision_positions(decisions: pd.DataFrame | None, prepared: pd.DataFrame) -> pd.DataFrame:
@@ -165,13 +176,14 @@ def link_records(
     edge_r = np.concatenate([cands.right[accepted], must["r"].to_numpy()])
     edge_p = np.concatenate([prob[accepted], np.ones(len(must))])
     edge_must = np.concatenate([np.zeros(int(accepted.sum()), bool), np.ones(len(must), bool)])
+    rules = conflict_rules(settings, prepared, codes)
     clustering = cluster_links(
         n,
         edge_l,
         edge_r,
         edge_p,
         must=edge_must,
-        conflict=conflict_checker(settings, prepared, codes),
+        conflict=lambda left, right: rules(left, right) >= 0,
         cannot=(cannot["l"].to_numpy() * n + cannot["r"].to_numpy()),
     )
     timer.lap("cluster")
@@ -191,7 +203,21 @@ def link_records(
     key = cands.left * n + cands.right
     is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())
     in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
-    review = pairs[in_band & ~is_decided].sort_values("match_probability", ascending=False).reset_index(drop=True)
+    # A likely pair that ends in two customers was kept apart by a conflict rule (or a steward's verdict on
+    # another pair): the steward sees it too, with the reason, rather than nobody.
+    apart = accepted & (clustering.labels[cands.left] != clustering.labels[cands.right])
+    shown = np.flatnonzero((in_band | apart) & ~is_decided)
+    review, review_found = review_list(
+        pairs.iloc[shown].reset_index(drop=True),
+        cands.left[shown],
+        cands.right[shown],
+        apart[shown],
+        labels=clustering.labels,
+        rules=rules,
+        cannot=cannot["l"].to_numpy() * n + cannot["r"].to_numpy(),
+        ids=ids,
+        settings=settings,
+    )
     clusters = pd.DataFrame({"record_id": ids, "cluster": clustering.labels, "match_probability": clustering.strength})
     timer.lap("outputs")
     stats: dict[str, Any] = {
@@ -201,6 +227,8 @@ def link_records(
         "candidate_pairs": len(cands),
         "accepted_pairs": int(accepted.sum()),
         "review_pairs": len(review),
+        "review_pairs_found": review_found,
+        "kept_apart_pairs": int((apart & ~is_decided).sum()),
         "decisions": len(decided),
         "clustering": clustering.stats,
         "seconds": timer.seconds,

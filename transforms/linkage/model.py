@@ -170,13 +170,19 @@ def level_distribution(
 
 
 def term_frequencies(prepared: pd.DataFrame, cmp: Comparison, size: int) -> tuple[dict[str, float], float]:
-    """Share of linkable records holding each value (the ``size`` most common), and the share of one record."""
+    """Share of linkable records holding each value (the ``size`` most common), and the share used for any other
+    value: that of one record when every value held twice or more is in the table, else that of the rarest value
+    kept - a value left out is no more common than it. Taking one record's share for them all would make a name
+    that eight records share, but is not among the ``size`` most common, count as a name nobody else has; the
+    larger the company, the more such names and the more strangers linked on a name alone."""
     linkable = prepared[prepared[LINKABLE].to_numpy(dtype=bool)]
     values = pd.Series(tf_values(cmp, linkable)).dropna().astype(str)
     if values.empty:
         return {}, 1.0
-    freq = values.value_counts(normalize=True).head(size)
-    return {str(k): float(v) for k, v in freq.items()}, 1.0 / len(values)
+    all_freq = values.value_counts(normalize=True)
+    freq = all_freq.head(size)
+    other = float(all_freq.iloc[size]) if len(all_freq) > size else 1.0 / len(values)
+    return {str(k): float(v) for k, v in freq.items()}, max(other, 1.0 / len(values))
 
 
 def _patterns(levels: pd.DataFrame, names: list[str], rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:

@@ -251,7 +251,8 @@ class Training(_Frozen):
     label_weight: float = Field(default=200.0, gt=0)
     #: Floor of a term frequency, so a value seen once in a small file is not taken as vanishingly rare.
     tf_minimum: float = Field(default=1e-6, gt=0, lt=1)
-    #: Values kept in the saved model's term-frequency tables (rarer ones use the floor).
+    #: Values kept in the saved model's term-frequency tables (any other value counts as common as the most common
+    #: one left out).
     tf_table_size: int = Field(default=20_000, ge=10)
     #: Added to every level count, so a level never seen does not get a probability of zero.
     smoothing: float = Field(default=1.0, ge=0)
@@ -271,6 +272,14 @@ class Thresholds(_Frozen):
         return self
 
 
+class Review(_Frozen):
+    """The steward's review list: how long it may grow. Pairs are ranked by what a wrong decision would cost (see
+    ``transforms.linkage.review``) and the list is cut at ``max_share_of_records`` of the night's records, so it
+    stays a list a steward can work through however large the company grows."""
+
+    max_share_of_records: float = Field(default=0.01, gt=0, le=1)
+
+
 class Conflict(_Frozen):
     """Strong evidence of two different people: every comparison in ``disagree`` disagrees (level 0, both
     present) and none in ``unless_agree`` agrees even closely. ``unless_agree`` tells a household member (another
@@ -280,6 +289,18 @@ class Conflict(_Frozen):
     name: str
     disagree: list[str] = Field(min_length=1)
     unless_agree: list[str] = Field(default_factory=list)
+    #: The rule in words, for the steward who sees a pair it kept apart ("different valid tax ids").
+    says: str | None = Field(default=None, min_length=1)
+
+    @property
+    def in_words(self) -> str:
+        """``says``, or the rule spelled out from its comparisons."""
+        if self.says:
+            return self.says
+        words = " and ".join(self.disagree) + " differ"
+        if self.unless_agree:
+            words += f", and none of {', '.join(self.unless_agree)} agrees even closely"
+        return words
 
 
 class LinkageSettings(_Frozen):
@@ -300,6 +321,7 @@ class LinkageSettings(_Frozen):
     nicknames: list[list[str]] = Field(default_factory=list)
     training: Training = Field(default_factory=Training)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    review: Review = Field(default_factory=Review)
 
     @field_validator("nicknames")
     @classmethod
