@@ -33,8 +33,9 @@ from transforms.quality.history import PUBLISHED, metric_history, run_status
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
 from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report
+from transforms.reporting.staff import Directory, StaffFile, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
-from transforms.settings import SourcesFile, load_sources
+from transforms.settings import SettingsError, SourcesFile, load_sources
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import append_parquet
@@ -133,6 +134,32 @@ def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
         return load_quality_settings(), "bundled defaults (the company's quality.yml could not be read)"
 
 
+def employee_directory(ctx: RunContext, *frames: pd.DataFrame) -> tuple[Directory, str]:
+    """The night's employees: written forms of one person grouped (staff.yml beside the sources file, then
+    the certain matches); a staff file that cannot be read is named and the grouping goes on without it."""
+    weight: dict[str, float] = {}
+    for frame in frames:
+        if "responsible" in frame.columns and len(frame):
+            for name, n in frame["responsible"].fillna("unassigned").astype(str).value_counts().items():
+                weight[str(name)] = weight.get(str(name), 0.0) + float(n)
+    staff: StaffFile | None = None
+    problem = ""
+    try:
+        staff = load_staff(ctx.sources)
+    except SettingsError as exc:
+        problem = str(exc)
+        log.warning("staff file unreadable, employees grouped without it: %s", exc)
+    return resolve_employees(weight, staff), problem
+
+
+def _as_employees(frame: pd.DataFrame, directory: Directory) -> pd.DataFrame:
+    """``responsible`` as the employee it names (the form as written kept in ``responsible_as_written``)."""
+    if "responsible" not in frame.columns or frame.empty:
+        return frame
+    written = frame["responsible"].fillna("unassigned").astype(str)
+    return frame.assign(responsible=written.map(directory.name), responsible_as_written=written)
+
+
 def run_report(ctx: RunContext) -> StageResult:
     """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
     out_dir = ctx.stage_dir("report")
@@ -161,9 +188,17 @@ def run_report(ctx: RunContext) -> StageResult:
     )
     contacts = _staged(ctx, "contact", CONTACT_COLUMNS)
     failures = failures.assign(link=row_links(failures, ctx, sources)) if len(failures) else failures
+    directory, staff_problem = employee_directory(ctx, metrics, failures, contacts)
+    failures, metrics, history, contacts = (_as_employees(f, directory) for f in (failures, metrics, history, contacts))
     todo_dir = out_dir / "todo"
     score_of = dict(zip(*(scores(metrics, settings)[c] for c in ("responsible", "score")), strict=True))
-    lists = write_todo_lists(failures, todo_dir, as_of=ctx.as_of, scores=score_of)
+    lists = write_todo_lists(
+        failures,
+        todo_dir,
+        as_of=ctx.as_of,
+        scores=score_of,
+        languages={e.name: directory.language(e.name) for e in directory.employees},
+    )
     docs = Path(ctx.run_dir) / "validate" / "data_docs" / "index.html"
     reason = (
         "The data-quality gate stopped the night:"
@@ -186,6 +221,9 @@ def run_report(ctx: RunContext) -> StageResult:
         violations=violations,
         data_docs=os.path.relpath(docs, out_dir) if docs.exists() else None,
         todo_links={t.employee: os.path.relpath(t.workbook, out_dir) for t in lists},
+        employee_forms={e.name: e.forms for e in directory.employees if len(e.forms) > 1},
+        unplaced=directory.unplaced,
+        staff_problem=staff_problem,
     )
     report = out_dir / "report.html"
     tmp = report.with_suffix(".tmp")
@@ -200,6 +238,8 @@ def run_report(ctx: RunContext) -> StageResult:
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}
             for t in lists
         ],
+        "employees": {e.name: e.forms for e in directory.employees},
+        "unplaced_employee_names": directory.unplaced,
     }
     write_manifest(out_dir / "manifest.json", manifest)
     log.info("report written: %d failing values, %d to-do list(s)", len(failures), len(lists))

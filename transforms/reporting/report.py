@@ -42,6 +42,9 @@ class ReportInputs:
     violations: list[str] = field(default_factory=list)
     data_docs: str | None = None  # a link relative to the report
     todo_links: dict[str, str] = field(default_factory=dict)  # employee -> link relative to the report
+    employee_forms: dict[str, list[str]] = field(default_factory=dict)  # employee -> the forms grouped into them
+    unplaced: dict[str, str] = field(default_factory=dict)  # employee name as written -> why it was not placed
+    staff_problem: str = ""  # why the company's staff.yml could not be used
 
 
 def _pct(v: Any) -> str:
@@ -206,4 +209,7 @@ def render_report(inputs: ReportInputs) -> str:
         ranking=ranking,
         checklists=checklists,
         groups=failure_groups(f),
+        employee_forms=inputs.employee_forms,
+        unplaced=inputs.unplaced,
+        staff_problem=inputs.staff_problem,
     )
