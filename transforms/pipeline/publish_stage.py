@@ -176,6 +176,19 @@ def _headline(manifest: Path) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k not in ("publish", "views")}
 
 
+def name_failing_customers(conn: Connection, run_id: str) -> None:
+    """The night's failures of source rows get their customer_id, now that the rows are linked."""
+    for table in ("core.customer_source_record", "core.invoice", "core.payment"):
+        conn.execute(
+            text(
+                f"update dq.failure set customer_id = (select t.customer_id from {table} t "
+                "where t.record_id = dq.failure.record_id) "
+                f"where run_id = :r and customer_id is null and record_id in (select record_id from {table})"
+            ),
+            {"r": run_id},
+        )
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
     files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
@@ -207,6 +220,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         with engine.begin() as conn:
             apply_ddl(conn)
             load_outputs(conn, ctx, outputs, keep_nights=keep_nights)
+            name_failing_customers(conn, ctx.run_id)
             for view in views:
                 conn.exec_driver_sql(view)
             conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})

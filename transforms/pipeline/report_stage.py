@@ -27,7 +27,7 @@ from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.outputs import read_outputs
 from transforms.pipeline.publish_stage import OUTPUT_STAGES
 from transforms.pipeline.tracking import StageResult
-from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.file_rules import file_path
 from transforms.quality.history import PUBLISHED, metric_history, run_status
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
@@ -118,6 +118,16 @@ def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> 
     return pd.Series(out, index=failures.index, dtype="object")
 
 
+def with_customer_ids(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
+    """The failures with the customer of each linked row (as publish fills dq.failure.customer_id)."""
+    links = _read(Path(ctx.run_dir) / "link" / "customer_source_record.parquet", ["record_id", "customer_id"])
+    if failures.empty or links.empty:
+        return failures
+    known = failures["customer_id"] if "customer_id" in failures.columns else pd.Series(None, index=failures.index)
+    of = links.drop_duplicates("record_id").set_index("record_id")["customer_id"]
+    return failures.assign(customer_id=known.fillna(failures["record_id"].map(of)))
+
+
 def _gate(ctx: RunContext) -> tuple[list[str], bool]:
     manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
     if not manifest.exists():
@@ -177,10 +187,11 @@ def run_report(ctx: RunContext) -> StageResult:
         engine.dispose()
     # Every failing value of the night, whichever stage found it: the to-do lists match dq.failure.
     failures = pd.concat(
-        [_read(p, FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
-        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", FAILURE_COLUMNS)],
+        [_read(p, DQ_FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
+        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", DQ_FAILURE_COLUMNS)],
         ignore_index=True,
     )
+    failures = with_customer_ids(ctx, failures)
     metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
     tonight = metrics.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in metrics.columns]]
     history = pd.concat(

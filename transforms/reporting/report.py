@@ -18,7 +18,7 @@ import pandas as pd
 from transforms.quality.rules import RULES
 from transforms.quality.settings import QualitySettings
 from transforms.reporting import charts, measures
-from transforms.reporting.todo import SEVERITY_ORDER, field_name
+from transforms.reporting.todo import SEVERITY_ORDER, customer_label, field_name
 
 TEMPLATE = Path(__file__).parent / "data" / "report.html.j2"
 #: Rows shown per failure group; the rest are in the to-do lists and dq.failure.
@@ -98,6 +98,7 @@ def failure_groups(failures: pd.DataFrame, *, rows_per_group: int = ROWS_PER_GRO
             {
                 "where": f"row {r['row_number']}" if r["row_number"] else "whole file",
                 "link": r.get("link") or "",
+                "customer": customer_label(r),
                 "field": field_name(r["field"]),
                 "value": "" if r["value"] is None or pd.isna(r["value"]) else str(r["value"]),
                 "responsible": r["responsible"],

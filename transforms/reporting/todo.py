@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +29,8 @@ from transforms.quality.rules import RULES, field_label
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL = {"critical": "must fix", "warning": "should fix", "info": "check"}
-HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Problem", "What to do")
-WIDTHS = (12, 34, 16, 7, 20, 32, 44, 70)
+HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Customer", "Problem", "What to do")
+WIDTHS = (12, 34, 16, 7, 20, 32, 40, 44, 70)
 #: Characters that make a spreadsheet treat a typed cell as a formula (ASCII and full-width forms).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
@@ -72,6 +73,21 @@ def field_name(field: object) -> str:
     return "Whole row or file" if field == "*" else field_label(str(field))
 
 
+def customer_label(failure: Mapping[Hashable, Any]) -> str:
+    """The customer a failing row is about: name as written, the source's code, the customer id."""
+
+    def text(key: str) -> str:
+        v = failure.get(key)
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    name, code, cid = text("customer_name"), text("customer_code"), text("customer_id")
+    extra = ", ".join(x for x in (f"code {code}" if code else "", cid) if x)
+    label = f"{name} ({extra})" if name and extra else name or extra
+    if text("found_on") == "golden_record":
+        label += " - found on the consolidated customer"
+    return label
+
+
 def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
     """The failures as to-do rows, most urgent first, then by file, sheet, row and field."""
     f = failures.copy()
@@ -85,6 +101,7 @@ def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
             "Row": f["row_number"].astype("int64"),
             "Field": f["field"].map(field_name),
             "Value as written": f["value"],
+            "Customer": [customer_label(r) for r in f.to_dict("records")],
             "Problem": f["rule"].map(lambda r: RULES.get(str(r), str(r))),
             "What to do": f["message"],
         }
