@@ -164,8 +164,23 @@ def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], 
 def quality_summary(ctx: RunContext) -> dict[str, Any]:
     """The night's data-quality headline: failing values per rule and where the Data Docs are."""
     manifest = read_manifest(Path(ctx.run_dir) / "validate" / "manifest.json")
+    by_rule: dict[str, int] = {}
+    golden: set[tuple[str, str, str]] = set()
+    derived, _ = stage_outputs(ctx)
+    paths = [Path(ctx.run_dir) / "validate" / "failure.parquet"]
+    paths += [Path(o.path) for o in derived if (o.schema, o.table) == ("dq", "failure") and o.path]
+    for path in paths:
+        if not path.exists():
+            continue
+        frame = pq.read_table(path).to_pandas()
+        on_golden = frame["found_on"] == "golden_record" if "found_on" in frame.columns else frame["rule"].isna()
+        for rule, n in frame.loc[~on_golden, "rule"].value_counts().items():
+            by_rule[str(rule)] = by_rule.get(str(rule), 0) + int(n)
+        g = frame[on_golden]
+        golden |= set(zip(g["customer_id"].astype(str), g["rule"].astype(str), g["field"].astype(str), strict=True))
     return {
-        "failures_by_rule": manifest.get("failures_by_rule", {}),
+        "failures_by_rule": by_rule,  # failing values on source rows (every stage's)
+        "golden_record_failures": len(golden),  # failing values on golden records (customer, rule, field)
         "data_docs": manifest.get("data_docs"),
     }
 

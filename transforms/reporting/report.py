@@ -134,7 +134,7 @@ def render_report(inputs: ReportInputs) -> str:
     totals = {
         "records": len(inputs.contacts),
         "completeness": 1 - int(mand["failed"].sum()) / checked if checked else 1.0,
-        **{sev: int((f["severity"] == sev).sum()) if len(f) else 0 for sev in ("critical", "warning", "info")},
+        **measures.failure_totals(f),
     }
     trend = measures.trend(inputs.history)
     decay = measures.decay(inputs.contacts, as_of=inputs.as_of, stale_after_days=s.stale_after_days)
