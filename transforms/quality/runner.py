@@ -48,6 +48,15 @@ def _frame_for(suite: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame | No
     return frame if len(frame) else None
 
 
+def quiet_great_expectations() -> None:
+    """Great Expectations narrates its configuration at INFO (data sources, stores, docs sites): hundreds of
+    lines in a task's log that say nothing about the data. Its warnings still come through. Some of its modules
+    set their own logger to INFO on import, so every one of its loggers is set (call after importing it)."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".", 1)[0] == "great_expectations"]
+    for name in ["great_expectations", *names]:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _context(docs_dir: Path | None) -> Any:
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -83,6 +92,8 @@ def run_quality(
 ) -> QualityResult:
     """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
     import great_expectations as gx
+
+    quiet_great_expectations()
 
     ctx = _context(data_docs_dir)
     source = ctx.data_sources.add_pandas("crm_staged")
