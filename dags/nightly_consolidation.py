@@ -10,7 +10,7 @@ it and returns a short string (a path or a summary), never a DataFrame.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -115,7 +115,8 @@ def _resolve_as_of(requested: str | None, context: Any) -> str:
     dag_id=DAG_ID,
     description="Consolidate scattered customer sources into the warehouse, nightly.",
     schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC", run_immediately=False),
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    # No start_date: with one, Airflow schedules the latest past 02:00 as soon as the DAG is unpaused (a second
+    # run of the night just triggered); without, run_immediately=False waits for the next 02:00.
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=6),

@@ -134,6 +134,7 @@ def test_as_of_is_optional_in_the_trigger_form(dag) -> None:  # type: ignore[no-
 def test_unpausing_does_not_start_a_past_night(dag) -> None:  # type: ignore[no-untyped-def]
     assert dag.catchup is False and dag.max_active_runs == 1
     assert dag.timetable.run_immediately is False
+    assert dag.start_date is None  # with a start_date, run_immediately is ignored and the past 02:00 runs
 
 
 def test_every_task_has_a_doc(dag) -> None:  # type: ignore[no-untyped-def]
