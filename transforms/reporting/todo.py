@@ -31,8 +31,6 @@ SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL = {"critical": "must fix", "warning": "should fix", "info": "check"}
 HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Customer", "Problem", "What to do")
 WIDTHS = (12, 34, 16, 7, 20, 32, 40, 44, 70)
-#: Characters that make a spreadsheet treat a typed cell as a formula (ASCII and full-width forms).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 @dataclass(frozen=True)
@@ -45,9 +43,21 @@ class TodoList:
     rows: int
 
 
+#: A signed number or phone number: "+48 600 123 456", "-12.50", "+7 (495) 123 45 67". Typed in, a spreadsheet
+#: reads it as a number or keeps it as text, never as a formula; a sign followed by anything else ("-2+3",
+#: "+48-600-123", "+A1", "-cmd|...") can be one.
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d\s().]*")
+
+
 def looks_like_formula(value: str) -> bool:
-    """Whether a spreadsheet would read this text as a formula if it were typed in."""
-    return value.startswith(FORMULA_START) or unicodedata.normalize("NFKC", value[:1]) in ("=", "+", "-", "@")
+    """Whether a spreadsheet would read this text as a formula if it were typed in: it starts with ``=``, ``@``,
+    a tab or line break, or ``+``/``-`` not followed by a plain (phone) number; full-width forms too."""
+    head = unicodedata.normalize("NFKC", value[:2])
+    if value.startswith(("\t", "\r", "\n")) or head[:1] in ("=", "@"):
+        return True
+    if head[:1] in ("+", "-"):
+        return _SIGNED_NUMBER.fullmatch(unicodedata.normalize("NFKC", value).strip()) is None
+    return False
 
 
 def safe_text(value: Any) -> str:
