@@ -214,7 +214,18 @@ def check_record(
     ] = None,
     kind: Annotated[str, typer.Option(help="journal, spreadsheet or accounting_customers.")] = "spreadsheet",
 ) -> None:
-    """Check one new record against the nightly rules before it is saved; prints JSON (exit 1: refuse to save)."""
+    """Check one new record against the nightly rules before it is saved; prints JSON (exit 1: refuse to save).
+
+    The record is one JSON object of field names and values, e.g.
+    {"surname": "Nowak", "given_name": "Jan", "phone": "+48 601 234 567", "email": "jan@wp.pl"}.
+
+    \b
+    Fields (spreadsheet and accounting_customers): given_name, surname, patronymic, full_name, sex,
+    date_of_birth, phone, email, street, city, postcode, country, address, company, tax_id, customer_code,
+    channel, last_updated, notes, reliability_note (spreadsheet only), responsible, and attributes.<name>
+    (or "attributes": {...}). A journal record also takes interaction_at, interaction_type, complaint,
+    survey_score, preferences and tags (not reliability_note). With --source, use that source's column headers.
+    """
     from transforms.quality.entry import check_record_command
 
     raise typer.Exit(check_record_command(file, source, sources, kind))
