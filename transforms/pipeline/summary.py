@@ -46,7 +46,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         "Reconciliation:   table ops.reconciliation; runs: ops.run, ops.task_run (crm-etl status)",
     ]
     if quality.get("data_docs"):
-        lines.append(f"Data Docs:        {quality['data_docs']}")
+        lines.append(
+            f"Data Docs:        {quality['data_docs']} (for engineers; needs the internet for its styles: "
+            "read the control report instead)"
+        )
     lines += _stage_lines(summary.get("stages") or {}, summary.get("report") or {})
     return "\n".join(lines)
 
