@@ -91,6 +91,7 @@ def run_quality(
     data_docs_dir: Path | None = None,
 ) -> QualityResult:
     """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
+    quiet_great_expectations()  # before the import too: importing it logs (its docs decorators)
     import great_expectations as gx
 
     quiet_great_expectations()
