@@ -28,6 +28,7 @@ from transforms.pipeline.outputs import read_outputs
 from transforms.pipeline.publish_stage import OUTPUT_STAGES
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_path
 from transforms.quality.history import PUBLISHED, metric_history, run_status
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
@@ -118,6 +119,20 @@ def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> 
     return pd.Series(out, index=failures.index, dtype="object")
 
 
+def named_failures(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failures of a stage that did not name its customers (receivables' notes) named from the staged rows."""
+    if failures.empty or ("customer_name" in failures.columns and failures["customer_name"].notna().all()):
+        return failures
+    names = ["record_id", "full_name", "given_name", "patronymic", "surname", "company", "customer_code"]
+    docs = ["record_id", "customer_code"]
+    return name_customers(
+        failures,
+        contacts=_staged(ctx, "contact", names),
+        invoices=_staged(ctx, "invoice", docs),
+        payments=_staged(ctx, "payment", docs),
+    )
+
+
 def with_customer_ids(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
     """The failures with the customer of each linked row (as publish fills dq.failure.customer_id)."""
     links = _read(Path(ctx.run_dir) / "link" / "customer_source_record.parquet", ["record_id", "customer_id"])
@@ -191,7 +206,7 @@ def run_report(ctx: RunContext) -> StageResult:
         or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", DQ_FAILURE_COLUMNS)],
         ignore_index=True,
     )
-    failures = with_customer_ids(ctx, failures)
+    failures = with_customer_ids(ctx, named_failures(ctx, failures))
     metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
     # Tonight in the trend as the past nights are in dq.metric: the golden-record suite's rows included.
     every_metric = pd.concat([_read(p, METRIC_COLUMNS) for p in night_files(ctx, "metric")] or [metrics])
