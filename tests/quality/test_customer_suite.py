@@ -86,3 +86,19 @@ def test_great_expectations_does_not_fill_the_task_log(caplog: Any, tmp_path: An
         )
     noise = [r for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < logging.WARNING]
     assert not noise, [r.getMessage() for r in noise[:5]]
+
+
+def test_importing_great_expectations_as_the_validate_task_does_logs_nothing() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import logging, io\n"
+        "buf = io.StringIO(); logging.basicConfig(stream=buf, level=logging.INFO, format='%(name)s %(message)s')\n"
+        "from transforms.quality.chatter import quiet_great_expectations\n"
+        "quiet_great_expectations()\n"
+        "import transforms.quality.runner\n"
+        "print(sum(line.startswith('great_expectations') for line in buf.getvalue().splitlines()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "0", out.stdout

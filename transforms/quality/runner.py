@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
 from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.evaluate import checked_mask
@@ -46,15 +47,6 @@ def _frame_for(suite: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame | No
     if suite in CONTACT_KINDS:
         frame = frame[frame["source_kind"] == suite]
     return frame if len(frame) else None
-
-
-def quiet_great_expectations() -> None:
-    """Great Expectations narrates its configuration at INFO (data sources, stores, docs sites): hundreds of
-    lines in a task's log that say nothing about the data. Its warnings still come through. Some of its modules
-    set their own logger to INFO on import, so every one of its loggers is set (call after importing it)."""
-    names = [n for n in logging.root.manager.loggerDict if n.split(".", 1)[0] == "great_expectations"]
-    for name in ["great_expectations", *names]:
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def _context(docs_dir: Path | None) -> Any:
@@ -91,7 +83,6 @@ def run_quality(
     data_docs_dir: Path | None = None,
 ) -> QualityResult:
     """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
-    quiet_great_expectations()  # before the import too: importing it logs (its docs decorators)
     import great_expectations as gx
 
     quiet_great_expectations()
