@@ -173,7 +173,9 @@ def quality_summary(ctx: RunContext) -> dict[str, Any]:
         if not path.exists():
             continue
         frame = pq.read_table(path).to_pandas()
-        on_golden = frame["found_on"] == "golden_record" if "found_on" in frame.columns else frame["rule"].isna()
+        if "found_on" not in frame.columns:  # a stage that does not say: its rows are source rows
+            frame = frame.assign(found_on="source_row", customer_id=None)
+        on_golden = frame["found_on"] == "golden_record"
         for rule, n in frame.loc[~on_golden, "rule"].value_counts().items():
             by_rule[str(rule)] = by_rule.get(str(rule), 0) + int(n)
         g = frame[on_golden]
