@@ -14,10 +14,11 @@ AIRFLOW_ENV := source scripts/airflow_env.sh
 AIRFLOW_HOME_DIR := airflow_home
 MIGRATED_STAMP := $(AIRFLOW_HOME_DIR)/.db-migrated
 
-.PHONY: help setup demo test lint bench screenshots
+.PHONY: help setup demo ui test lint bench screenshots
 
 help:
 	@echo "make demo   set up, generate sample data, run the nightly DAG once through Airflow, print the summary"
+	@echo "make ui     set up, start the Airflow UI on http://127.0.0.1:8080 (login printed; Ctrl-C stops it)"
 	@echo "make test   set up, run the test suite"
 	@echo "make setup  install uv if missing, sync the locked environment, prepare airflow_home/ (idempotent)"
 	@echo "make lint   ruff check, ruff format --check, mypy"
@@ -41,6 +42,9 @@ setup:
 
 demo: setup
 	@UV="$(UV)" bash scripts/demo.sh
+
+ui: setup
+	@UV="$(UV)" bash scripts/ui.sh
 
 # Two workers (the tests are mostly pipeline runs, one core each); tests sharing the PostgreSQL roles stay on
 # one worker (--dist loadgroup).

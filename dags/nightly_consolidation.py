@@ -10,11 +10,11 @@ it and returns a short string (a path or a summary), never a DataFrame.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from airflow.sdk import Param, chain, dag, get_current_context, task
+from airflow.sdk import CronTriggerTimetable, Param, chain, dag, get_current_context, task
 
 DAG_ID = "nightly_consolidation"
 
@@ -57,17 +57,45 @@ Every stage reads and writes files in the run folder; XCom only carries paths.
 Re-running a run (clear + rerun) is safe: `prepare_run` is idempotent and
 `publish` replaces the run's data in a single transaction.
 
-**Params** (all optional): `as_of` (YYYY-MM-DD; empty = the run's data interval
-end / logical date), `sources`, `warehouse_url`, `data_dir` (defaults come from
-`CRM_SOURCES`, `CRM_WAREHOUSE_URL`, `CRM_DATA_DIR` or the project folder).
+**Params** (all optional; the Trigger button works without typing any): `as_of`
+(YYYY-MM-DD; empty = the run's data interval end / logical date), `sources`,
+`warehouse_url`, `data_dir` (defaults come from `CRM_SOURCES`, `CRM_WAREHOUSE_URL`,
+`CRM_DATA_DIR` or the project folder).
 
-Local run: `make demo` (uses `airflow dags test`, no scheduler or API server).
+Schedule: 02:00 UTC every night, one run at a time. Unpausing does not start a run for a
+night already past (`run_immediately=False`, `catchup=False`): "Trigger" with "unpause" runs
+the night once.
+
+The run's results: the `summarize` task's log and XCom list the control report, the linkage
+diagnostics and the to-do lists (as `file://` links) and the counts per file.
+
+Local run: `make demo` (uses `airflow dags test`, no scheduler or API server); `make ui` opens this UI.
 """
+
+#: Each task's page in the UI (Task Instance Details): what it does, where it writes, what to do when it fails.
+TASK_DOCS = {
+    "prepare_run": "Validates the sources file (a mistake stops here, naming the file and key) and writes "
+    "`run.json` into `data_dir/runs/<run id>/`.",
+    "extract": "Reads every declared file into `extract/`; unreadable files are named and the night goes on; "
+    "blank rows, titles and totals are quarantined with their reason.",
+    "standardize": "Cleans names (any script), phones, e-mails, dates, addresses, tax ids into `standardize/`.",
+    "validate": "Runs the data-quality suites; every failing value goes to `validate/failure.parquet` "
+    "(dq.failure). Fails (nothing published) when a critical rule breaks beyond its tolerance: the log "
+    "names the rule, the file and the setting.",
+    "link": "Links duplicates into customers with stable ids and golden records; doubtful pairs go to "
+    "`link/review_<date>.xlsx`, the model's page to `link/diagnostics.html`.",
+    "receivables": "Settles invoices and payments; payment reliability class and late-payment risk per customer.",
+    "segments": "Customer features and segments (stable ids and names night to night); analysts' rule segments.",
+    "publish": "Reconciles every file (read = loaded + quarantined) and loads the warehouse in one transaction.",
+    "report": "Writes `report/report.html` (control report) and each employee's to-do list and reminder in "
+    "`report/todo/`; runs even when an earlier task failed.",
+    "summarize": "Prints the night's summary: rows per file, and links to the report, diagnostics and to-do lists.",
+}
 
 _DATE_PATTERN = r"^(\d{4}-\d{2}-\d{2})?$"
 
 
-def _resolve_as_of(requested: str, context: Any) -> str:
+def _resolve_as_of(requested: str | None, context: Any) -> str:
     """The business date of the run: the `as_of` param, else the run's own date.
 
     Scheduled runs use the data interval end (with Airflow 3's default
@@ -75,7 +103,7 @@ def _resolve_as_of(requested: str, context: Any) -> str:
     manual runs triggered without a logical date fall back to run_after.
     """
     if requested:
-        return requested
+        return str(requested)
     for key in ("data_interval_end", "logical_date"):
         value = context.get(key)
         if value is not None:
@@ -86,8 +114,9 @@ def _resolve_as_of(requested: str, context: Any) -> str:
 @dag(
     dag_id=DAG_ID,
     description="Consolidate scattered customer sources into the warehouse, nightly.",
-    schedule="0 2 * * *",
-    start_date=datetime(2025, 1, 1, tzinfo=UTC),
+    schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC", run_immediately=False),
+    # No start_date: with one, Airflow schedules the latest past 02:00 as soon as the DAG is unpaused (a second
+    # run of the night just triggered); without, run_immediately=False waits for the next 02:00.
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=6),
@@ -100,8 +129,8 @@ def _resolve_as_of(requested: str, context: Any) -> str:
     },
     params={
         "as_of": Param(
-            "",
-            type="string",
+            None,
+            type=["null", "string"],  # optional in the trigger form: left empty, it is null
             pattern=_DATE_PATTERN,
             title="As-of date",
             description="YYYY-MM-DD. Empty: the run's data interval end (or logical date).",
@@ -132,7 +161,7 @@ def _resolve_as_of(requested: str, context: Any) -> str:
     doc_md=DOC_MD,
 )
 def nightly_consolidation() -> None:
-    @task
+    @task(doc_md=TASK_DOCS["prepare_run"])
     def prepare_run() -> str:
         from transforms.pipeline import tasks
 
@@ -146,37 +175,37 @@ def nightly_consolidation() -> None:
             data_dir=params["data_dir"],
         )
 
-    @task
+    @task(doc_md=TASK_DOCS["extract"])
     def extract(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.extract(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["standardize"])
     def standardize(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.standardize(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["validate"])
     def validate(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.validate(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["link"])
     def link(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.link(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["receivables"])
     def receivables(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.receivables(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["segments"])
     def segments(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
@@ -184,19 +213,19 @@ def nightly_consolidation() -> None:
 
     # A gated or failed night still gets its control report and to-do lists: the report runs once every
     # earlier task has finished, whatever their outcome (it loads the night's failures if publish did not).
-    @task(trigger_rule="all_done")
+    @task(trigger_rule="all_done", doc_md=TASK_DOCS["report"])
     def report(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.report(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["publish"])
     def publish(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
         return tasks.publish(run_dir)
 
-    @task
+    @task(doc_md=TASK_DOCS["summarize"])
     def summarize(run_dir: str) -> str:
         from transforms.pipeline import tasks
 

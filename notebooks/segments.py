@@ -35,7 +35,7 @@ from transforms.warehouse.engine import make_engine, safe_url
 from transforms.warehouse.examples import tour_warehouse_url
 
 url = tour_warehouse_url()
-engine = make_engine(url)
+engine = make_engine(url, read_only=True)  # beside a running night: never holds the lock
 print("warehouse:", safe_url(url))
 
 

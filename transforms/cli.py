@@ -60,11 +60,23 @@ def run(
     data_dir: Annotated[Path, typer.Option(help="Where run folders and caches are kept.")] = Path(DEFAULT_DATA_DIR),
     run_id: Annotated[str | None, typer.Option(help="Run id; default cli__<as-of>__<time>.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's progress.")] = False,
+    lock_wait: Annotated[
+        float | None,
+        typer.Option(
+            min=0,
+            help="Seconds to wait for a DuckDB warehouse another process holds (a notebook); "
+            "default CRM_WAREHOUSE_LOCK_WAIT or 180.",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly tasks in the DAG's order, without Airflow."""
     _logging(verbose)
     from transforms.pipeline import tasks
     from transforms.settings import SettingsError
+    from transforms.warehouse.engine import LOCK_WAIT_ENV, WarehouseLockedError
+
+    if lock_wait is not None:
+        os.environ[LOCK_WAIT_ENV] = str(lock_wait)  # every stage's engine reads it
 
     day = as_of or dt.date.today().isoformat()
     try:
@@ -80,6 +92,9 @@ def run(
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
         raise typer.Exit(2) from None
+    except WarehouseLockedError as exc:
+        err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
+        raise typer.Exit(1) from None
 
     def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
@@ -88,7 +103,7 @@ def run(
         try:
             tasks.run_stages(run_dir, on_stage=done)
         except Exception as exc:
-            err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red")
+            err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
             report = Path(run_dir) / "report"
             if report.is_dir():
                 err.print(f"The control report and to-do lists of this night are in {report}", markup=False)
@@ -133,11 +148,25 @@ def status(
     *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     limit: Annotated[int, typer.Option(min=1, help="How many recent runs to show.")] = 10,
+    data_dir: Annotated[
+        Path, typer.Option(help="Where run folders are kept (runs the warehouse could not record).")
+    ] = Path(DEFAULT_DATA_DIR),
 ) -> None:
     """The last runs: when, outcome, rows read/loaded/quarantined, and what failed."""
+    from transforms.pipeline.unrecorded import unrecorded_runs
     from transforms.warehouse.status import recent_failures, recent_runs
 
-    runs = recent_runs(warehouse, limit)
+    try:
+        runs = recent_runs(warehouse, limit)
+    except Exception as exc:  # e.g. a notebook holds the DuckDB file for writing
+        err.print(f"Cannot read the warehouse: {str(exc).splitlines()[0]}", markup=False, highlight=False)
+        runs = []
+    outside = unrecorded_runs(data_dir)  # failed while the warehouse was held: their folder says why
+    for r in outside:
+        runs = [x for x in runs if x["run_id"] != r["run_id"]]
+        runs.append({**dict.fromkeys(("rows_read", "rows_loaded", "rows_quarantined", "files_failed")), **r})
+    runs.sort(key=lambda r: str(r["started_at"]), reverse=True)
+    runs = runs[:limit]
     if not runs:
         console.print("No runs recorded in this warehouse yet.")
         return
@@ -155,7 +184,18 @@ def status(
             str(r["files_failed"] or ""),
         )
     console.print(table)
-    problems = recent_failures(warehouse, [r["run_id"] for r in runs])
+    try:
+        problems = recent_failures(warehouse, [r["run_id"] for r in runs])
+    except Exception:
+        problems = []
+    problems += [
+        {
+            "run_id": r["run_id"],
+            "what": "run (not in ops.run: the warehouse could not be written)",
+            "message": r["message"],
+        }
+        for r in outside
+    ]
     if problems:
         console.print("[bold]Failures[/bold]")
         for p in problems:
@@ -174,7 +214,18 @@ def check_record(
     ] = None,
     kind: Annotated[str, typer.Option(help="journal, spreadsheet or accounting_customers.")] = "spreadsheet",
 ) -> None:
-    """Check one new record against the nightly rules before it is saved; prints JSON (exit 1: refuse to save)."""
+    """Check one new record against the nightly rules before it is saved; prints JSON (exit 1: refuse to save).
+
+    The record is one JSON object of field names and values, e.g.
+    {"surname": "Nowak", "given_name": "Jan", "phone": "+48 601 234 567", "email": "jan@wp.pl"}.
+
+    \b
+    Fields (spreadsheet and accounting_customers): given_name, surname, patronymic, full_name, sex,
+    date_of_birth, phone, email, street, city, postcode, country, address, company, tax_id, customer_code,
+    channel, last_updated, notes, reliability_note (spreadsheet only), responsible, and attributes.<name>
+    (or "attributes": {...}). A journal record also takes interaction_at, interaction_type, complaint,
+    survey_score, preferences and tags (not reliability_note). With --source, use that source's column headers.
+    """
     from transforms.quality.entry import check_record_command
 
     raise typer.Exit(check_record_command(file, source, sources, kind))

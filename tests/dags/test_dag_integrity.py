@@ -102,7 +102,7 @@ def test_only_the_report_runs_after_a_failure(dag) -> None:  # type: ignore[no-u
 def test_params_defaults_follow_environment(dag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]
     params = dag.params
     assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir"}
-    assert params["as_of"] == ""
+    assert params["as_of"] is None
     assert params["sources"] == str(crm_env / "sources.yml")
     assert params["data_dir"] == str(crm_env / "data")
     assert params["warehouse_url"] == f"duckdb:///{crm_env / 'warehouse.duckdb'}"
@@ -119,9 +119,26 @@ def test_params_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert params["warehouse_url"] == f"duckdb:///{PROJECT_ROOT / 'data' / 'warehouse.duckdb'}"
 
 
-@pytest.mark.parametrize("value", ["", "2024-06-30"])
-def test_as_of_param_accepts_empty_or_a_date(dag, value: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("value", ["", "2024-06-30", None])
+def test_as_of_param_accepts_empty_or_a_date(dag, value: str | None) -> None:  # type: ignore[no-untyped-def]
     assert copy.deepcopy(dag.params.get_param("as_of")).resolve(value) == value
+
+
+def test_as_of_is_optional_in_the_trigger_form(dag) -> None:  # type: ignore[no-untyped-def]
+    """The UI enables Trigger only when every param without "null" in its type is filled."""
+    schema = dag.params.get_param("as_of").schema
+    assert "null" in schema["type"]
+    assert copy.deepcopy(dag.params.get_param("as_of")).resolve() is None
+
+
+def test_unpausing_does_not_start_a_past_night(dag) -> None:  # type: ignore[no-untyped-def]
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert dag.timetable.run_immediately is False
+    assert dag.start_date is None  # with a start_date, run_immediately is ignored and the past 02:00 runs
+
+
+def test_every_task_has_a_doc(dag) -> None:  # type: ignore[no-untyped-def]
+    assert all(t.doc_md for t in dag.tasks), [t.task_id for t in dag.tasks if not t.doc_md]
 
 
 @pytest.mark.parametrize("value", ["30/06/2024", "2024-6-30", "yesterday"])

@@ -215,6 +215,7 @@ def test_command_finds_the_published_run(pipeline_run: PipelineRun, contacts: pd
     assert out["matches"][0]["customer_id"] == row.customer_id
     assert row.record_id in out["matches"][0]["matched_record_ids"]
     assert out["matches"][0]["comparisons"]["phone"]["label"] == "equal"
+    assert row.surname in out["matches"][0]["name"]  # the golden record's name, not only an id
 
 
 def test_command_without_a_linked_run_exits_1(tmp_path: Path) -> None:

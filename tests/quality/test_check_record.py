@@ -107,3 +107,29 @@ def test_command_exit_codes(
     assert check_record_command(broken, None, None) == 2
     assert "error" in json.loads(capsys.readouterr().out)
     assert check_record_command(good, "anna", None) == 2
+
+
+def test_phone_and_email_filled_but_unusable_are_said_so_and_each_finding_is_listed_once() -> None:
+    answer = check_record(
+        {"surname": "Nowak", "given_name": "Jan", "date_of_birth": "1980-01-02", "phone": "123", "email": "jan@@wp.pl"},
+        as_of=dt.date(2026, 11, 20),
+    )
+    assert answer["missing"] == ["phone_or_email"]
+    reason = answer["missing_reasons"]["phone_or_email"]
+    assert "Neither" not in reason and "filled in, but no usable one" in reason
+    assert sorted(p["rule"] for p in answer["problems"]) == ["email_format", "phone_format"]
+    assert "findings" not in answer
+    text = json.dumps(answer)
+    assert text.count("jan@@wp.pl") == 1 and text.count("E-mail is written wrongly") == 1
+
+
+def test_help_lists_the_accepted_fields() -> None:
+    from typer.testing import CliRunner
+
+    from transforms.cli import app
+    from transforms.extract.extract import extract_fields
+
+    result = CliRunner().invoke(app, ["check-record", "--help"], env={"COLUMNS": "200"})
+    words = set(result.output.replace(",", " ").replace(".", " ").split())
+    for kind in ("spreadsheet", "journal"):
+        assert set(extract_fields(kind)) <= words, set(extract_fields(kind)) - words

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 import pandas as pd
@@ -70,3 +71,34 @@ def test_same_verdicts_as_great_expectations() -> None:
     gx = run_quality({"customer": customer_frame(_customers(), settings)}, settings=settings, as_of=AS_OF, run_id="n")
     key = ["row_number", "rule", "field"]
     assert sorted(map(tuple, gx.failures[key].values.tolist())) == sorted(map(tuple, failures[key].values.tolist()))
+
+
+def test_great_expectations_does_not_fill_the_task_log(caplog: Any, tmp_path: Any) -> None:
+    """The validate task's log holds the night's findings, not Great Expectations' configuration chatter."""
+    settings = load_quality_settings()
+    with caplog.at_level(logging.INFO):
+        run_quality(
+            {"customer": customer_frame(_customers(), settings)},
+            settings=settings,
+            as_of=AS_OF,
+            run_id="n",
+            data_docs_dir=tmp_path / "docs",
+        )
+    noise = [r for r in caplog.records if r.name.startswith("great_expectations") and r.levelno < logging.WARNING]
+    assert not noise, [r.getMessage() for r in noise[:5]]
+
+
+def test_importing_great_expectations_as_the_validate_task_does_logs_nothing() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import logging, io\n"
+        "buf = io.StringIO(); logging.basicConfig(stream=buf, level=logging.INFO, format='%(name)s %(message)s')\n"
+        "from transforms.quality.chatter import quiet_great_expectations\n"
+        "quiet_great_expectations()\n"
+        "import transforms.quality.runner\n"
+        "print(sum(line.startswith('great_expectations') for line in buf.getvalue().splitlines()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.strip() == "0", out.stdout

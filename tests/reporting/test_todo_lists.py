@@ -81,9 +81,17 @@ def test_one_file_per_employee_and_reminders_name_only_their_own(tmp_path: Path)
     assert len(list(tmp_path.glob("todo_*.xlsx"))) == 1
 
 
-@pytest.mark.parametrize("value", ["=1", "+1", "-1", "@a", "\t1", "\r1", "\uff1d1", "\uff0b1", "\uff0d1", "\uff201"])
+@pytest.mark.parametrize(
+    "value",
+    ["=1", "+A1", "-cmd|' /C calc'!A0", "-2+3", "+48-600-123", "@a", "\t1", "\r1", "\uff1d1", "\uff0bA1", "\uff201"],
+)
 def test_formula_starts(value: str) -> None:
     assert looks_like_formula(value)
+
+
+@pytest.mark.parametrize("value", ["+48 600 123 456", "+1", "-12.50", "+7 (495) 123 45 67", "Nowak", "a=b"])
+def test_phones_and_numbers_are_not_formulas(value: str) -> None:
+    assert not looks_like_formula(value)
 
 
 def test_file_names_are_safe_and_unique() -> None:

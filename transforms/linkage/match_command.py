@@ -79,6 +79,26 @@ def find_index(
     return MatchIndex.build(run), str(run)
 
 
+def golden_names(origin: Path, customer_ids: list[str]) -> dict[str, str]:
+    """The golden record's name (or company) of each customer, from the run the index was built from."""
+    folder = origin.parent if origin.name == INDEX_FOLDER.name else origin / "link"
+    path = folder / "customer.parquet"
+    if not customer_ids or not path.exists():
+        return {}
+    import pyarrow.parquet as pq
+
+    wanted = ["customer_id", "given_name", "patronymic", "surname", "full_name", "company"]
+    present = [c for c in wanted if c in pq.read_schema(path).names]
+    table = pq.read_table(path, columns=present, filters=[("customer_id", "in", customer_ids)]).to_pylist()
+    out = {}
+    for row in table:
+        parts = [row.get(k) for k in ("given_name", "patronymic", "surname") if row.get(k)]
+        name = " ".join(str(p) for p in parts) or row.get("full_name") or row.get("company")
+        if name:
+            out[str(row["customer_id"])] = str(name)
+    return out
+
+
 def _read_record(record_file: Path | None) -> object:
     text = record_file.read_text("utf-8") if record_file is not None else sys.stdin.read()
     try:
@@ -118,11 +138,15 @@ def match_command(
         print(json.dumps({"error": str(exc)}, ensure_ascii=False))
         return 2
     low = index.settings.thresholds.review_lower if floor is None else floor
+    matches = result.to_dict()
+    names = golden_names(Path(origin), [m["customer_id"] for m in matches.get("matches", [])])
+    for m in matches.get("matches", []):
+        m["name"] = names.get(m["customer_id"])
     out: dict[str, Any] = {
         "run_id": index.meta.get("run_id"),
         "index": origin,
         "floor": low,
-        **result.to_dict(),
+        **matches,
     }
     log.info("match: %d candidates, %d customers above %.2f", result.candidates, len(result.matches), low)
     print(json.dumps(out, ensure_ascii=False, indent=2))

@@ -30,6 +30,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import settings_for_sources
 from transforms.settings import load_sources
@@ -157,6 +158,10 @@ def run_link(ctx: RunContext) -> StageResult:
     # The consolidated customers get their own data-quality suite; its failures join the night's dq tables.
     quality, _ = settings_for_sources(ctx.sources)
     dq_failures, dq_metrics = customer_suite_failures(golden.assign(**stamp), quality)
+    golden_values = len(dq_failures)
+    # A golden record's failure is fixed in the source rows behind it: the row that gave the value, or all of
+    # the customer's rows when none has it.
+    dq_failures = golden_failures_to_rows(dq_failures, links=links, provenance=provenance, contacts=contacts)
     paths = {
         "customer": _write(golden.assign(**stamp), out_dir / "customer.parquet"),
         "customer_source_record": _write(links, out_dir / "customer_source_record.parquet"),
@@ -184,7 +189,8 @@ def run_link(ctx: RunContext) -> StageResult:
         "review_workbook": str(workbook),
         "diagnostics": str(diagnostics),
         "survivorship_settings": survivorship_from,
-        "customer_failures": len(dq_failures),
+        "customer_failures": len(dq_failures),  # source rows behind the failing golden records
+        "customer_failing_values": golden_values,  # failing values on golden records (customer, rule, field)
     }
     log.info(
         "linked %d records into %d customers; %d pairs for review; id events %s",

@@ -164,8 +164,25 @@ def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], 
 def quality_summary(ctx: RunContext) -> dict[str, Any]:
     """The night's data-quality headline: failing values per rule and where the Data Docs are."""
     manifest = read_manifest(Path(ctx.run_dir) / "validate" / "manifest.json")
+    by_rule: dict[str, int] = {}
+    golden: set[tuple[str, str, str]] = set()
+    derived, _ = stage_outputs(ctx)
+    paths = [Path(ctx.run_dir) / "validate" / "failure.parquet"]
+    paths += [Path(o.path) for o in derived if (o.schema, o.table) == ("dq", "failure") and o.path]
+    for path in paths:
+        if not path.exists():
+            continue
+        frame = pq.read_table(path).to_pandas()
+        if "found_on" not in frame.columns:  # a stage that does not say: its rows are source rows
+            frame = frame.assign(found_on="source_row", customer_id=None)
+        on_golden = frame["found_on"] == "golden_record"
+        for rule, n in frame.loc[~on_golden, "rule"].value_counts().items():
+            by_rule[str(rule)] = by_rule.get(str(rule), 0) + int(n)
+        g = frame[on_golden]
+        golden |= set(zip(g["customer_id"].astype(str), g["rule"].astype(str), g["field"].astype(str), strict=True))
     return {
-        "failures_by_rule": manifest.get("failures_by_rule", {}),
+        "failures_by_rule": by_rule,  # failing values on source rows (every stage's)
+        "golden_record_failures": len(golden),  # failing values on golden records (customer, rule, field)
         "data_docs": manifest.get("data_docs"),
     }
 
@@ -174,6 +191,19 @@ def _headline(manifest: Path) -> dict[str, Any]:
     """A stage's manifest without its list of tables: the figures and paths an operator reads."""
     data = read_manifest(manifest)
     return {k: v for k, v in data.items() if k not in ("publish", "views")}
+
+
+def name_failing_customers(conn: Connection, run_id: str) -> None:
+    """The night's failures of source rows get their customer_id, now that the rows are linked."""
+    for table in ("core.customer_source_record", "core.invoice", "core.payment"):
+        conn.execute(
+            text(
+                f"update dq.failure set customer_id = (select t.customer_id from {table} t "
+                "where t.record_id = dq.failure.record_id) "
+                f"where run_id = :r and customer_id is null and record_id in (select record_id from {table})"
+            ),
+            {"r": run_id},
+        )
 
 
 def run_publish(ctx: RunContext) -> StageResult:
@@ -207,6 +237,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         with engine.begin() as conn:
             apply_ddl(conn)
             load_outputs(conn, ctx, outputs, keep_nights=keep_nights)
+            name_failing_customers(conn, ctx.run_id)
             for view in views:
                 conn.exec_driver_sql(view)
             conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})

@@ -27,14 +27,16 @@ from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.outputs import read_outputs
 from transforms.pipeline.publish_stage import OUTPUT_STAGES
 from transforms.pipeline.tracking import StageResult
-from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_path
 from transforms.quality.history import PUBLISHED, metric_history, run_status
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
 from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report
+from transforms.reporting.staff import Directory, StaffFile, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
-from transforms.settings import SourcesFile, load_sources
+from transforms.settings import SettingsError, SourcesFile, load_sources
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import append_parquet
@@ -117,6 +119,30 @@ def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> 
     return pd.Series(out, index=failures.index, dtype="object")
 
 
+def named_failures(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
+    """Failures of a stage that did not name its customers (receivables' notes) named from the staged rows."""
+    if failures.empty or ("customer_name" in failures.columns and failures["customer_name"].notna().all()):
+        return failures
+    names = ["record_id", "full_name", "given_name", "patronymic", "surname", "company", "customer_code"]
+    docs = ["record_id", "customer_code"]
+    return name_customers(
+        failures,
+        contacts=_staged(ctx, "contact", names),
+        invoices=_staged(ctx, "invoice", docs),
+        payments=_staged(ctx, "payment", docs),
+    )
+
+
+def with_customer_ids(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
+    """The failures with the customer of each linked row (as publish fills dq.failure.customer_id)."""
+    links = _read(Path(ctx.run_dir) / "link" / "customer_source_record.parquet", ["record_id", "customer_id"])
+    if failures.empty or links.empty:
+        return failures
+    known = failures["customer_id"] if "customer_id" in failures.columns else pd.Series(None, index=failures.index)
+    of = links.drop_duplicates("record_id").set_index("record_id")["customer_id"]
+    return failures.assign(customer_id=known.fillna(failures["record_id"].map(of)))
+
+
 def _gate(ctx: RunContext) -> tuple[list[str], bool]:
     manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
     if not manifest.exists():
@@ -142,6 +168,32 @@ def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
         return load_quality_settings(), "bundled defaults (the company's quality.yml could not be read)"
 
 
+def employee_directory(ctx: RunContext, *frames: pd.DataFrame) -> tuple[Directory, str]:
+    """The night's employees: written forms of one person grouped (staff.yml beside the sources file, then
+    the certain matches); a staff file that cannot be read is named and the grouping goes on without it."""
+    weight: dict[str, float] = {}
+    for frame in frames:
+        if "responsible" in frame.columns and len(frame):
+            for name, n in frame["responsible"].fillna("unassigned").astype(str).value_counts().items():
+                weight[str(name)] = weight.get(str(name), 0.0) + float(n)
+    staff: StaffFile | None = None
+    problem = ""
+    try:
+        staff = load_staff(ctx.sources)
+    except SettingsError as exc:
+        problem = str(exc)
+        log.warning("staff file unreadable, employees grouped without it: %s", exc)
+    return resolve_employees(weight, staff), problem
+
+
+def _as_employees(frame: pd.DataFrame, directory: Directory) -> pd.DataFrame:
+    """``responsible`` as the employee it names (the form as written kept in ``responsible_as_written``)."""
+    if "responsible" not in frame.columns or frame.empty:
+        return frame
+    written = frame["responsible"].fillna("unassigned").astype(str)
+    return frame.assign(responsible=written.map(directory.name), responsible_as_written=written)
+
+
 def run_report(ctx: RunContext) -> StageResult:
     """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
     out_dir = ctx.stage_dir("report")
@@ -159,20 +211,31 @@ def run_report(ctx: RunContext) -> StageResult:
         engine.dispose()
     # Every failing value of the night, whichever stage found it: the to-do lists match dq.failure.
     failures = pd.concat(
-        [_read(p, FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
-        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", FAILURE_COLUMNS)],
+        [_read(p, DQ_FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
+        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", DQ_FAILURE_COLUMNS)],
         ignore_index=True,
     )
+    failures = with_customer_ids(ctx, named_failures(ctx, failures))
     metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
-    tonight = metrics.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in metrics.columns]]
+    # Tonight in the trend as the past nights are in dq.metric: the golden-record suite's rows included.
+    every_metric = pd.concat([_read(p, METRIC_COLUMNS) for p in night_files(ctx, "metric")] or [metrics])
+    tonight = every_metric.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in every_metric.columns]]
     history = pd.concat(
         [history[history["as_of"] != ctx.as_of_date], tonight] if len(history) else [tonight], ignore_index=True
     )
     contacts = _staged(ctx, "contact", CONTACT_COLUMNS)
     failures = failures.assign(link=row_links(failures, ctx, sources)) if len(failures) else failures
+    directory, staff_problem = employee_directory(ctx, metrics, failures, contacts)
+    failures, metrics, history, contacts = (_as_employees(f, directory) for f in (failures, metrics, history, contacts))
     todo_dir = out_dir / "todo"
     score_of = dict(zip(*(scores(metrics, settings)[c] for c in ("responsible", "score")), strict=True))
-    lists = write_todo_lists(failures, todo_dir, as_of=ctx.as_of, scores=score_of)
+    lists = write_todo_lists(
+        failures,
+        todo_dir,
+        as_of=ctx.as_of,
+        scores=score_of,
+        languages={e.name: directory.language(e.name) for e in directory.employees},
+    )
     docs = Path(ctx.run_dir) / "validate" / "data_docs" / "index.html"
     reason = (
         "The data-quality gate stopped the night:"
@@ -198,6 +261,9 @@ def run_report(ctx: RunContext) -> StageResult:
         todo_links={t.employee: os.path.relpath(t.workbook, out_dir) for t in lists},
         signals=signals,
         signal_warnings=signal_warnings,
+        employee_forms={e.name: e.forms for e in directory.employees if len(e.forms) > 1},
+        unplaced=directory.unplaced,
+        staff_problem=staff_problem,
     )
     report = out_dir / "report.html"
     tmp = report.with_suffix(".tmp")
@@ -212,6 +278,8 @@ def run_report(ctx: RunContext) -> StageResult:
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}
             for t in lists
         ],
+        "employees": {e.name: e.forms for e in directory.employees},
+        "unplaced_employee_names": directory.unplaced,
     }
     write_manifest(out_dir / "manifest.json", manifest)
     log.info("report written: %d failing values, %d to-do list(s)", len(failures), len(lists))

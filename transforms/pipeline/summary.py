@@ -29,9 +29,14 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines += ["", "Notes:"] + [f"  - {n}" for n in summary["notes"]]
     quality = summary.get("quality") or {}
     by_rule = {k: v for k, v in (quality.get("failures_by_rule") or {}).items() if v}
-    if by_rule:
+    golden = int(quality.get("golden_record_failures") or 0)
+    if by_rule or golden:
         top = ", ".join(f"{rule} {n}" for rule, n in sorted(by_rule.items(), key=lambda kv: -kv[1]))
-        lines += ["", f"Data quality: {sum(by_rule.values())} failing values ({top})"]
+        lines += [
+            "",
+            f"Data quality: {sum(by_rule.values())} failing values on source rows ({top or 'none'}); "
+            f"{golden} on golden records (one rule failing on one field, as the control report counts them)",
+        ]
     lines += [
         "",
         f"Warehouse:        {summary['warehouse']}",
@@ -41,7 +46,10 @@ def format_summary(summary: dict[str, Any]) -> str:
         "Reconciliation:   table ops.reconciliation; runs: ops.run, ops.task_run (crm-etl status)",
     ]
     if quality.get("data_docs"):
-        lines.append(f"Data Docs:        {quality['data_docs']}")
+        lines.append(
+            f"Data Docs:        {quality['data_docs']} (for engineers; needs the internet for its styles: "
+            "read the control report instead)"
+        )
     lines += _stage_lines(summary.get("stages") or {}, summary.get("report") or {})
     return "\n".join(lines)
 

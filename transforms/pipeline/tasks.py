@@ -8,21 +8,38 @@ The report runs even when an earlier task failed (a gated night still gets its c
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from transforms.pipeline.context import RunContext, make_context
 from transforms.pipeline.summary import format_summary, read_summary
 from transforms.pipeline.tracking import StageResult, tracked
+from transforms.pipeline.unrecorded import record_in_run_folder, unrecorded_runs
 from transforms.settings import load_sources
 from transforms.warehouse import ops
-from transforms.warehouse.engine import make_engine, safe_url
+from transforms.warehouse.engine import WarehouseLockedError, make_engine, safe_url
 
 log = logging.getLogger(__name__)
 
 #: The stages in order; each is a task taking and returning the run folder.
 STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments", "publish")
+
+
+def _record_earlier_failures(engine: Engine, data_dir: str) -> None:
+    """Runs that failed while the warehouse was held, kept in their folders: now into ops.run."""
+    for row in unrecorded_runs(data_dir):
+        ops.record_failed_run(
+            engine,
+            run_id=row["run_id"],
+            as_of=dt.date.fromisoformat(row["as_of"]),
+            started_at=dt.datetime.fromisoformat(row["started_at"]),
+            message=row["message"],
+        )
+        Path(row["file"]).rename(Path(row["file"]).with_suffix(".recorded"))
 
 
 def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
@@ -39,6 +56,10 @@ def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, da
             sources_file=ctx.sources,
             warehouse=safe_url(ctx.warehouse_url),
         )
+        _record_earlier_failures(engine, ctx.data_dir)
+    except WarehouseLockedError as exc:
+        where = record_in_run_folder(ctx.run_dir, run_id=run_id, as_of=as_of, message=str(exc))
+        raise WarehouseLockedError(f"{exc} (not in ops.run: recorded in {where})") from None
     finally:
         engine.dispose()
     log.info("run %s as of %s: staging in %s", run_id, as_of, ctx.run_dir)

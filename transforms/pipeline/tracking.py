@@ -9,8 +9,9 @@ from typing import TypeVar
 
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
+from transforms.pipeline.unrecorded import record_in_run_folder
 from transforms.warehouse import ops
-from transforms.warehouse.engine import make_engine
+from transforms.warehouse.engine import WarehouseLockedError, make_engine
 from transforms.warehouse.teardown import quiet_duckdb_teardown
 
 log = logging.getLogger(__name__)
@@ -44,15 +45,22 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                     status, message = "failed", f"{type(exc).__name__}: {exc}"
                     raise
                 finally:
-                    _log_attempt(
-                        ctx,
-                        task=task,
-                        started=started,
-                        status=status,
-                        message=message,
-                        result=result,
-                        peak=m.peak_rss_mb,
-                    )
+                    try:
+                        _log_attempt(
+                            ctx,
+                            task=task,
+                            started=started,
+                            status=status,
+                            message=message,
+                            result=result,
+                            peak=m.peak_rss_mb,
+                        )
+                    except WarehouseLockedError as locked:  # the reason is kept where status finds it
+                        record_in_run_folder(
+                            ctx.run_dir, run_id=ctx.run_id, as_of=ctx.as_of, message=message or str(locked)
+                        )
+                        if status == "succeeded":
+                            raise
             log.info("%s finished in %.1fs, peak memory %.0f MB", task, m.seconds, m.peak_rss_mb)
             return result.value
 

@@ -31,6 +31,8 @@ import pyarrow.parquet as pq
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.chatter import quiet_great_expectations
+from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_rule_results
 from transforms.quality.frames import frames_for_run
 from transforms.quality.gate import QualityGateError, gate_violations
@@ -81,6 +83,7 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     """Validate the run's staged tables; write failures, metrics and Data Docs; raise if the gate fails."""
+    quiet_great_expectations()  # before the runner imports it: the import itself logs
     from transforms.quality.runner import run_quality
 
     sources = load_sources(ctx.sources)
@@ -108,7 +111,12 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
         run_id=ctx.run_id,
         previous=_previous_counts(ctx),
     )
-    result.failures = _concat([result.failures, by_file.failures])
+    result.failures = name_customers(
+        _concat([result.failures, by_file.failures]),
+        contacts=staged["contact"],
+        invoices=staged["invoice"],
+        payments=staged["payment"],
+    )
     result.metrics = _concat([result.metrics, by_file.metrics])
     result.per_file = _concat([result.per_file, by_file.per_file])
     result.violations = gate_violations(result.per_file)

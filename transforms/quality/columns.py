@@ -33,3 +33,8 @@ METRIC_COLUMNS = [
     "as_of",
     "run_id",
 ]
+#: Who the failing row is about and at which level it was found: added to the failures above by
+#: ``transforms.quality.customer_rows`` (``found_on``: source_row | golden_record).
+CUSTOMER_COLUMNS = ["customer_id", "customer_name", "customer_code", "found_on"]
+#: dq.failure as loaded: the failure and its customer.
+DQ_FAILURE_COLUMNS = [*FAILURE_COLUMNS, *CUSTOMER_COLUMNS]

@@ -183,19 +183,32 @@ def check_record(
                     "message": check.message,
                 }
             )
-    missing = [f["field"] for f in findings if f["rule"] == "mandatory_field_missing"]
+    mandatory = [f for f in findings if f["rule"] == "mandatory_field_missing"]
     problems = [f for f in findings if f["rule"] != "mandatory_field_missing"]
-    refused = bool(missing) or any(f["severity"] in REFUSING for f in problems)
+    refused = bool(mandatory) or any(f["severity"] in REFUSING for f in problems)
+    # Each finding once: a missing field by name (with why, in missing_reasons), a wrong value among problems.
     return {
         "ok": not refused,
         "kind": kind,
         "source": source,
-        "missing": missing,
+        "missing": [f["field"] for f in mandatory],
+        "missing_reasons": {f["field"]: _missing_reason(f, problems) for f in mandatory},
         "problems": problems,
-        "findings": findings,
         "settings": origin,
         "as_of": day.isoformat(),
     }
+
+
+def _missing_reason(finding: Mapping[str, Any], problems: list[dict[str, Any]]) -> str:
+    """Why a mandatory field counts as missing: not filled in, or filled in with nothing usable."""
+    if finding["field"] == "phone_or_email" and finding.get("value"):
+        wrong = sorted({p["field"] for p in problems if p["field"] in ("phone", "email")})
+        which = " and ".join("e-mail" if w == "email" else w for w in wrong) or "phone and e-mail"
+        return (
+            f"Phone or e-mail is filled in, but no usable one ({which}: see problems): "
+            "correct it, or ask the customer for a working phone or e-mail"
+        )
+    return str(finding["message"])
 
 
 def check_record_command(file: Path | None, source: str | None, sources: Path | None, kind: str = "spreadsheet") -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
 from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.evaluate import checked_mask
@@ -111,6 +112,8 @@ def run_quality(
 ) -> QualityResult:
     """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
     import great_expectations as gx
+
+    quiet_great_expectations()
 
     ctx = _context(data_docs_dir)
     source = ctx.data_sources.add_pandas("crm_staged")

@@ -46,7 +46,7 @@ def trend_chart(trend: pd.DataFrame) -> Chart:
     right = ax.twinx()
     for sev in ("critical", "warning", "info"):
         right.plot(x, trend[sev], marker="s", linestyle="--", color=COLORS[sev], label=f"{sev} failures")
-    right.set_ylabel("failing values")
+    right.set_ylabel("failing values on source rows")
     right.set_ylim(bottom=0)
     handles = ax.get_legend_handles_labels()[0] + right.get_legend_handles_labels()[0]
     labels = ax.get_legend_handles_labels()[1] + right.get_legend_handles_labels()[1]

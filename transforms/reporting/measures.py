@@ -20,6 +20,30 @@ import pandas as pd
 from transforms.quality.settings import QualitySettings
 
 MANDATORY_RULE = "mandatory_field_missing"
+#: dq.metric's source_name for the golden-record suite (counted apart: golden records, not source rows).
+GOLDEN_SOURCE = "core.customer"
+GOLDEN_RECORD = "golden_record"
+
+
+def failure_totals(failures: pd.DataFrame) -> dict[str, int]:
+    """The night's failing values, by the one definition used everywhere (report, trend, CLI):
+
+    - on source rows: one rule failing on one field of one source row (a dq.failure row found on a source row),
+      per severity (``critical``, ``warning``, ``info``) and in all (``source_rows``);
+    - on golden records (``golden_records``): one rule failing on one field of one consolidated customer
+      (dq.failure holds it once per source row behind it; counted here once per customer, rule and field).
+    """
+    if failures.empty:
+        return {"critical": 0, "warning": 0, "info": 0, "source_rows": 0, "golden_records": 0}
+    on_golden = (
+        failures["found_on"] == GOLDEN_RECORD
+        if "found_on" in failures.columns
+        else pd.Series(False, index=failures.index)
+    )
+    source = failures[~on_golden]
+    golden = failures[on_golden].drop_duplicates(["customer_id", "rule", "field"])
+    out = {sev: int((source["severity"] == sev).sum()) for sev in ("critical", "warning", "info")}
+    return {**out, "source_rows": len(source), "golden_records": len(golden)}
 
 
 def completeness(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -77,11 +101,14 @@ def decay(contacts: pd.DataFrame, *, as_of: dt.date, stale_after_days: int, mont
 
 
 def trend(history: pd.DataFrame) -> pd.DataFrame:
-    """One row per night: mandatory-field completeness and failing values per severity."""
-    columns = ["as_of", "completeness", "critical", "warning", "info", "failed"]
+    """One row per night: mandatory-field completeness, failing values on source rows per severity (``failed``
+    their total) and failing values on golden records (``golden``), as ``failure_totals`` counts them."""
+    columns = ["as_of", "completeness", "critical", "warning", "info", "failed", "golden"]
     if history.empty:
         return pd.DataFrame(columns=columns)
-    h = history.copy()
+    is_golden = history["source_name"] == GOLDEN_SOURCE
+    golden = history[is_golden].groupby("as_of")["failed"].sum().rename("golden")
+    h = history[~is_golden].copy()
     mand = h[h["rule"] == MANDATORY_RULE].groupby("as_of")[["checked", "failed"]].sum()
     comp = (1 - mand["failed"] / mand["checked"].clip(lower=1)).rename("completeness")
     sev = h.pivot_table(index="as_of", columns="severity", values="failed", aggfunc="sum", fill_value=0)
@@ -90,6 +117,7 @@ def trend(history: pd.DataFrame) -> pd.DataFrame:
             sev[s] = 0
     out = sev[["critical", "warning", "info"]].join(comp, how="left")
     out["failed"] = out[["critical", "warning", "info"]].sum(axis=1)
+    out = out.join(golden, how="outer").fillna({"critical": 0, "warning": 0, "info": 0, "failed": 0, "golden": 0})
     out = out.reset_index().sort_values("as_of").reset_index(drop=True)
     return out[columns]
 

@@ -18,7 +18,7 @@ import pandas as pd
 from transforms.quality.rules import RULES
 from transforms.quality.settings import QualitySettings
 from transforms.reporting import charts, measures
-from transforms.reporting.todo import SEVERITY_ORDER, field_name
+from transforms.reporting.todo import SEVERITY_ORDER, customer_label, field_name
 
 TEMPLATE = Path(__file__).parent / "data" / "report.html.j2"
 #: Rows shown per failure group; the rest are in the to-do lists and dq.failure.
@@ -44,6 +44,9 @@ class ReportInputs:
     todo_links: dict[str, str] = field(default_factory=dict)  # employee -> link relative to the report
     signals: dict[str, int] = field(default_factory=dict)  # what the segments found: complaints, surveys ...
     signal_warnings: list[str] = field(default_factory=list)  # a signal missing although its carrier is there
+    employee_forms: dict[str, list[str]] = field(default_factory=dict)  # employee -> the forms grouped into them
+    unplaced: dict[str, str] = field(default_factory=dict)  # employee name as written -> why it was not placed
+    staff_problem: str = ""  # why the company's staff.yml could not be used
 
 
 def _pct(v: Any) -> str:
@@ -97,6 +100,7 @@ def failure_groups(failures: pd.DataFrame, *, rows_per_group: int = ROWS_PER_GRO
             {
                 "where": f"row {r['row_number']}" if r["row_number"] else "whole file",
                 "link": r.get("link") or "",
+                "customer": customer_label(r),
                 "field": field_name(r["field"]),
                 "value": "" if r["value"] is None or pd.isna(r["value"]) else str(r["value"]),
                 "responsible": r["responsible"],
@@ -132,7 +136,7 @@ def render_report(inputs: ReportInputs) -> str:
     totals = {
         "records": len(inputs.contacts),
         "completeness": 1 - int(mand["failed"].sum()) / checked if checked else 1.0,
-        **{sev: int((f["severity"] == sev).sum()) if len(f) else 0 for sev in ("critical", "warning", "info")},
+        **measures.failure_totals(f),
     }
     trend = measures.trend(inputs.history)
     decay = measures.decay(inputs.contacts, as_of=inputs.as_of, stale_after_days=s.stale_after_days)
@@ -210,4 +214,7 @@ def render_report(inputs: ReportInputs) -> str:
         ranking=ranking,
         checklists=checklists,
         groups=failure_groups(f),
+        employee_forms=inputs.employee_forms,
+        unplaced=inputs.unplaced,
+        staff_problem=inputs.staff_problem,
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,10 +29,8 @@ from transforms.quality.rules import RULES, field_label
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL = {"critical": "must fix", "warning": "should fix", "info": "check"}
-HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Problem", "What to do")
-WIDTHS = (12, 34, 16, 7, 20, 32, 44, 70)
-#: Characters that make a spreadsheet treat a typed cell as a formula (ASCII and full-width forms).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+HEADERS = ("Priority", "File", "Sheet", "Row", "Field", "Value as written", "Customer", "Problem", "What to do")
+WIDTHS = (12, 34, 16, 7, 20, 32, 40, 44, 70)
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,21 @@ class TodoList:
     rows: int
 
 
+#: A signed number or phone number: "+48 600 123 456", "-12.50", "+7 (495) 123 45 67". Typed in, a spreadsheet
+#: reads it as a number or keeps it as text, never as a formula; a sign followed by anything else ("-2+3",
+#: "+48-600-123", "+A1", "-cmd|...") can be one.
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d\s().]*")
+
+
 def looks_like_formula(value: str) -> bool:
-    """Whether a spreadsheet would read this text as a formula if it were typed in."""
-    return value.startswith(FORMULA_START) or unicodedata.normalize("NFKC", value[:1]) in ("=", "+", "-", "@")
+    """Whether a spreadsheet would read this text as a formula if it were typed in: it starts with ``=``, ``@``,
+    a tab or line break, or ``+``/``-`` not followed by a plain (phone) number; full-width forms too."""
+    head = unicodedata.normalize("NFKC", value[:2])
+    if value.startswith(("\t", "\r", "\n")) or head[:1] in ("=", "@"):
+        return True
+    if head[:1] in ("+", "-"):
+        return _SIGNED_NUMBER.fullmatch(unicodedata.normalize("NFKC", value).strip()) is None
+    return False
 
 
 def safe_text(value: Any) -> str:
@@ -72,6 +83,21 @@ def field_name(field: object) -> str:
     return "Whole row or file" if field == "*" else field_label(str(field))
 
 
+def customer_label(failure: Mapping[Hashable, Any]) -> str:
+    """The customer a failing row is about: name as written, the source's code, the customer id."""
+
+    def text(key: str) -> str:
+        v = failure.get(key)
+        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+
+    name, code, cid = text("customer_name"), text("customer_code"), text("customer_id")
+    extra = ", ".join(x for x in (f"code {code}" if code else "", cid) if x)
+    label = f"{name} ({extra})" if name and extra else name or extra
+    if text("found_on") == "golden_record":
+        label += " - found on the consolidated customer"
+    return label
+
+
 def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
     """The failures as to-do rows, most urgent first, then by file, sheet, row and field."""
     f = failures.copy()
@@ -85,6 +111,7 @@ def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
             "Row": f["row_number"].astype("int64"),
             "Field": f["field"].map(field_name),
             "Value as written": f["value"],
+            "Customer": [customer_label(r) for r in f.to_dict("records")],
             "Problem": f["rule"].map(lambda r: RULES.get(str(r), str(r))),
             "What to do": f["message"],
         }
@@ -130,45 +157,93 @@ def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of:
     wb.save(path)
 
 
-def reminder_text(
-    employee: str, failures: pd.DataFrame, *, as_of: str, workbook_name: str, score: float | None = None
-) -> str:
-    """A plain-text reminder ready to be sent: counts and files of this employee only."""
-    by_sev = failures["severity"].value_counts()
-    lines = [
-        f"Hello {employee},",
-        "",
-        f"Tonight's data check (as of {as_of}) found {len(failures)} thing(s) to fix in the customer records "
+#: The reminder's sentences in each language an employee can be written to (``language`` in staff.yml).
+REMINDER_TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "hello": "Hello {employee},",
+        "found": "Tonight's data check (as of {as_of}) found {n} thing(s) to fix in the customer records "
         "you answer for:",
-    ]
+        "critical": "must fix", "warning": "should fix", "info": "check",
+        "score": "Your data-quality score tonight: {score:.1f} of 100.",
+        "frequent": "Most frequent:",
+        "files": "In these files:",
+        "rows": "row(s)",
+        "attached": "The attached list ({workbook}) gives each file, sheet, row and field, the value as written "
+        'and what to do. Fixing the "must fix" rows first raises your score the most.',
+        "thanks": "Thank you.",
+    },
+    "pl": {
+        "hello": "Dzień dobry, {employee},",
+        "found": "Nocna kontrola danych (stan na {as_of}) znalazła {n} rzecz(y) do poprawienia w rekordach klientów, "
+        "za które odpowiadasz:",
+        "critical": "do poprawienia obowiązkowo", "warning": "do poprawienia", "info": "do sprawdzenia",
+        "score": "Twój wynik jakości danych dziś: {score:.1f} na 100.",
+        "frequent": "Najczęściej:",
+        "files": "W tych plikach:",
+        "rows": "wiersz(y)",
+        "attached": "Załączona lista ({workbook}) podaje plik, arkusz, wiersz i pole, wartość w postaci wpisanej "
+        "i co zrobić. Poprawienie najpierw pozycji obowiązkowych najbardziej podniesie Twój wynik.",
+        "thanks": "Dziękujemy.",
+    },
+    "ru": {
+        "hello": "Здравствуйте, {employee}!",
+        "found": "Ночная проверка данных (на {as_of}) нашла {n} ошибок(и) в записях клиентов, за которые вы отвечаете:",
+        "critical": "исправить обязательно", "warning": "желательно исправить", "info": "проверить",
+        "score": "Ваша оценка качества данных сегодня: {score:.1f} из 100.",
+        "frequent": "Чаще всего:",
+        "files": "В файлах:",
+        "rows": "строк(и)",
+        "attached": "В приложенном списке ({workbook}) указаны файл, лист, строка и поле, значение как оно записано "
+        "и что сделать. Сначала исправьте обязательные пункты: это больше всего поднимет оценку.",
+        "thanks": "Спасибо.",
+    },
+}  # fmt: skip
+
+
+def reminder_text(
+    employee: str,
+    failures: pd.DataFrame,
+    *,
+    as_of: str,
+    workbook_name: str,
+    score: float | None = None,
+    language: str = "en",
+) -> str:
+    """A plain-text reminder ready to be sent, in the employee's language: counts and files of this employee only."""
+    t = REMINDER_TEXT.get(language, REMINDER_TEXT["en"])
+    by_sev = failures["severity"].value_counts()
+    lines = [t["hello"].format(employee=employee), "", t["found"].format(as_of=as_of, n=len(failures))]
     for sev in ("critical", "warning", "info"):
         if by_sev.get(sev, 0):
-            lines.append(f"  - {int(by_sev[sev])} {SEVERITY_LABEL[sev]} ({sev})")
+            lines.append(f"  - {int(by_sev[sev])} {t[sev]} ({sev})")
     if score is not None:
-        lines += ["", f"Your data-quality score tonight: {score:.1f} of 100."]
+        lines += ["", t["score"].format(score=score)]
     top = failures.groupby(["rule", "field"]).size().sort_values(ascending=False).head(3)
     if len(top):
-        lines += ["", "Most frequent:"]
+        lines += ["", t["frequent"]]
         for key, n in top.items():
             rule, field = key if isinstance(key, tuple) else (key, "*")
             lines.append(f"  - {field_name(field)}: {RULES.get(str(rule), str(rule))} ({int(n)})")
     files = failures.groupby("source_file").size().sort_values(ascending=False)
-    lines += ["", "In these files:"]
-    lines += [f"  - {name}: {int(n)} row(s)" for name, n in files.items()]
-    lines += [
-        "",
-        f"The attached list ({workbook_name}) gives each file, sheet, row and field, the value as written "
-        'and what to do. Fixing the "must fix" rows first raises your score the most.',
-        "",
-        "Thank you.",
-    ]
+    lines += ["", t["files"]]
+    lines += [f"  - {name}: {int(n)} {t['rows']}" for name, n in files.items()]
+    lines += ["", t["attached"].format(workbook=workbook_name), "", t["thanks"]]
     return "\n".join(lines) + "\n"
 
 
 def write_todo_lists(
-    failures: pd.DataFrame, out_dir: Path, *, as_of: str, scores: dict[str, float] | None = None
+    failures: pd.DataFrame,
+    out_dir: Path,
+    *,
+    as_of: str,
+    scores: dict[str, float] | None = None,
+    languages: dict[str, str] | None = None,
 ) -> list[TodoList]:
-    """One workbook and one reminder per employee with at least one failure; returns what was written."""
+    """One workbook and one reminder per employee with at least one failure; returns what was written.
+
+    ``responsible`` must already name employees (written forms of one person grouped: ``reporting.staff``);
+    ``languages`` gives the reminder's language per employee (English when not known).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     for old in [*out_dir.glob("todo_*.xlsx"), *out_dir.glob("reminder_*.txt")]:
         old.unlink()
@@ -181,6 +256,8 @@ def write_todo_lists(
         write_todo_workbook(todo_rows(part), book, employee=name, as_of=as_of)
         note = out_dir / f"reminder_{slug}.txt"
         score = (scores or {}).get(name)
-        note.write_text(reminder_text(name, part, as_of=as_of, workbook_name=book.name, score=score), "utf-8")
+        language = (languages or {}).get(name, "en")
+        text = reminder_text(name, part, as_of=as_of, workbook_name=book.name, score=score, language=language)
+        note.write_text(text, "utf-8")
         written.append(TodoList(name, book, note, len(part)))
     return written

@@ -89,6 +89,16 @@ def read_segment(
         return pd.read_sql(text(sql), conn, params=params)
 
 
+#: Money columns of a list (rounded to cents: 5300.1, not 5300.099999999999).
+_MONEY = re.compile(r"(^|_)(amount|revenue|balance|spend|paid|due)(_|$)")
+
+
+def round_money(frame: pd.DataFrame) -> pd.DataFrame:
+    """The list with every numeric money column rounded to cents."""
+    money = [c for c in frame.columns if _MONEY.search(str(c)) and pd.api.types.is_float_dtype(frame[c])]
+    return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
+
+
 def _safe_cell(value: object) -> str:
     textual = safe_text(value)
     return "'" + textual if looks_like_formula(textual) else textual
@@ -140,6 +150,7 @@ def export_segment(
     frame = read_segment(engine, segment, settings, without_personal_data=without_personal_data)
     if frame.empty and not _known(engine, segment):
         raise SegmentNotFoundError(segment)
+    frame = round_money(frame)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "csv":
         write_csv(frame, out)

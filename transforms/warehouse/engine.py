@@ -2,18 +2,82 @@
 
 from __future__ import annotations
 
+import os
+import re
+import time
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+#: How long a writer waits for a DuckDB warehouse another process holds (seconds); ``--lock-wait`` sets it.
+LOCK_WAIT_ENV = "CRM_WAREHOUSE_LOCK_WAIT"
+DEFAULT_LOCK_WAIT_SECONDS = 180.0
+_LOCKED = "Could not set lock"
+_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; a DuckDB file's folder is created on first use."""
+
+class WarehouseLockedError(RuntimeError):
+    """Another process (an analyst's notebook, a second run) holds the DuckDB warehouse for writing."""
+
+
+def lock_wait_seconds() -> float:
+    """The configured wait for a held warehouse (``CRM_WAREHOUSE_LOCK_WAIT``, default 180 s)."""
+    value = os.environ.get(LOCK_WAIT_ENV, "").strip()
+    return float(value) if value else DEFAULT_LOCK_WAIT_SECONDS
+
+
+def _locked_message(path: str, exc: BaseException, waited: float) -> str:
+    holder = _HOLDER.search(str(exc))
+    who = f"process {holder.group(2)} ({holder.group(1)})" if holder else "another process"
+    return (
+        f"the warehouse {path} is held by {who}; waited {waited:g} s. Close it there (a notebook?) or open it "
+        f"read-only (duckdb.connect(path, read_only=True)), then run again (--lock-wait sets the wait)"
+    )
+
+
+def _wait_for_lock(engine: Engine, path: str, wait: float) -> None:
+    @event.listens_for(engine, "do_connect")
+    def connect(dialect: Any, conn_rec: Any, cargs: Any, cparams: Any) -> Any:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                return dialect.connect(*cargs, **cparams)
+            except Exception as exc:
+                if _LOCKED not in str(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise WarehouseLockedError(_locked_message(path, exc, wait)) from None
+                time.sleep(min(1.0, max(0.05, deadline - time.monotonic())))
+
+
+def make_engine(url: str, *, read_only: bool = False, lock_wait: float | None = None) -> Engine:
+    """An engine for ``url``; a DuckDB file's folder is created on first use.
+
+    A DuckDB file is opened read-only with ``read_only`` (readers: status, summary, notebooks, examples), so
+    they work beside a notebook that has it open read-only too. A writer that finds the file held by another
+    process waits up to ``lock_wait`` seconds (default ``lock_wait_seconds()``), then raises
+    ``WarehouseLockedError`` naming the holder.
+    """
     parsed = make_url(url)
-    if parsed.get_backend_name() == "duckdb" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    return create_engine(url, future=True)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return create_engine(url, future=True)
+    path = str(Path(parsed.database).expanduser())
+    if read_only:
+        return create_engine(url, future=True, connect_args={"read_only": True})
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    _wait_for_lock(engine, path, lock_wait_seconds() if lock_wait is None else lock_wait)
+    return engine
+
+
+def warehouse_exists(url: str) -> bool:
+    """Whether there is a warehouse to read (a DuckDB file must exist before it is opened read-only)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "duckdb" or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).expanduser().is_file()
 
 
 def absolute_url(url: str) -> str:

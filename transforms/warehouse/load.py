@@ -28,6 +28,17 @@ def table_columns(conn: Connection, schema: str, table: str) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _required_columns(conn: Connection, schema: str, table: str) -> list[str]:
+    rows = conn.execute(
+        text(
+            "select column_name from information_schema.columns "
+            "where table_schema = :s and table_name = :t and is_nullable = 'NO'"
+        ),
+        {"s": schema, "t": table},
+    )
+    return [r[0] for r in rows]
+
+
 def replace_table(conn: Connection, schema: str, table: str, parquet: Path | None) -> int:
     """Empty ``schema.table`` and fill it from ``parquet`` (None leaves it empty); returns rows loaded."""
     conn.exec_driver_sql(f"delete from {schema}.{table}")
@@ -44,8 +55,11 @@ def append_parquet(conn: Connection, schema: str, table: str, parquet: Path) -> 
         return 0
     present = set(meta.schema.names)
     missing = [c for c in columns if c not in present]
-    if missing:
+    required = set(_required_columns(conn, schema, table))
+    if any(c in required for c in missing):
         raise ValueError(f"{parquet}: columns {missing} of {schema}.{table} are not in the staged file")
+    # A column added to the table later (nullable) is left empty for a file written without it.
+    columns = [c for c in columns if c in present]
     if conn.dialect.name == "duckdb":
         path = str(parquet).replace("'", "''")
         cols = ", ".join(columns)

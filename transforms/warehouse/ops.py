@@ -29,6 +29,20 @@ def start_run(engine: Engine, *, run_id: str, as_of: dt.date, sources_file: str,
         )
 
 
+def record_failed_run(engine: Engine, *, run_id: str, as_of: dt.date, started_at: dt.datetime, message: str) -> None:
+    """A failed run that could not be recorded when it ran (the warehouse was held): one ops.run row."""
+    with engine.begin() as conn:
+        apply_ddl(conn)
+        conn.execute(text("delete from ops.run where run_id = :r"), {"r": run_id})
+        conn.execute(
+            text(
+                "insert into ops.run (run_id, as_of, status, started_at, finished_at, message) "
+                "values (:r, :a, 'failed', :t, :t, :m)"
+            ),
+            {"r": run_id, "a": as_of, "t": started_at, "m": message[:4000]},
+        )
+
+
 def finish_run(conn: Connection, *, run_id: str, status: str, counts: dict[str, int], message: str | None) -> None:
     """Close the run's row with its outcome and counts (inside the caller's transaction)."""
     conn.execute(

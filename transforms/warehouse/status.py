@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
-from transforms.warehouse.engine import make_engine
+from transforms.warehouse.engine import make_engine, warehouse_exists
 
 
 def _has_ops(conn: Any) -> bool:
@@ -18,7 +18,9 @@ def _has_ops(conn: Any) -> bool:
 
 def recent_runs(url: str, limit: int) -> list[dict[str, Any]]:
     """The latest runs, newest first."""
-    engine = make_engine(url)
+    if not warehouse_exists(url):
+        return []
+    engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
             if not _has_ops(conn):
@@ -33,9 +35,9 @@ def recent_runs(url: str, limit: int) -> list[dict[str, Any]]:
 
 def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
     """Failed tasks and unreadable files of the given runs."""
-    if not run_ids:
+    if not run_ids or not warehouse_exists(url):
         return []
-    engine = make_engine(url)
+    engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
             tasks = conn.execute(
@@ -59,7 +61,9 @@ def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
 
 def latest_published_run(url: str) -> str | None:
     """The run id of the newest run that published."""
-    engine = make_engine(url)
+    if not warehouse_exists(url):
+        return None
+    engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
             if not _has_ops(conn):
