@@ -48,6 +48,7 @@ def reading_rules(sources: SourcesFile, spec: SourceSpec, as_of: dt.date) -> Rea
         currency=eff["currency"],
         date_format=spec.date_format,
         as_of=as_of,
+        other_regions=sources.regions(),
     )
 
 

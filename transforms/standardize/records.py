@@ -51,6 +51,8 @@ class ReadingRules:
     currency: str = "PLN"
     date_format: str | None = None
     as_of: dt.date | None = None  # the run's date: two-digit years pivot on it; no birth date after it
+    #: The other countries the company deals with: a phone valid in none of the row's own regions is read there.
+    other_regions: tuple[str, ...] = ()
 
     def dates(self, values: pd.Series, *, not_after_as_of: bool = False) -> pd.DataFrame:
         """Parse a date column the way this source writes dates."""
@@ -164,8 +166,13 @@ def standardize_contacts(
     issues.add(base, upd["issue"].notna(), "last_updated", upd["issue"], t["last_updated"])
     out["last_updated_on"] = upd["date"].to_numpy()
 
+    # A phone is read in the row's own country first (a country column, the billing country), then in the
+    # source's region, then in the company's other countries, those of this file's rows among them.
+    written_country = _map_unique(t["country"], country_to_iso2)
+    regions = written_country.map(lambda c: (c, rules.phone_region))
+    others = (*rules.other_regions, *sorted(c for c in written_country.dropna().unique() if isinstance(c, str)))
     out["phone"] = _col(raw, "phone")
-    phones = standardize_phones(t["phone"], rules.phone_region)
+    phones = standardize_phones(t["phone"], regions, tuple(dict.fromkeys(others)))
     issues.add(base, phones["phone_issue"].notna(), "phone", phones["phone_issue"], t["phone"])
     out["phone_e164"] = phones["phone_e164"].to_numpy()
 
@@ -181,7 +188,7 @@ def standardize_contacts(
         street[one_field] = parts.map(lambda p: p.street)
         city[one_field] = city[one_field].fillna(parts.map(lambda p: p.city))
         postcode[one_field] = postcode[one_field].fillna(parts.map(lambda p: p.postcode))
-    country = _map_unique(t["country"], country_to_iso2)
+    country = written_country
     unknown_country = t["country"].notna() & country.isna()
     issues.add(base, unknown_country, "country", "unrecognised", t["country"])
     country = country.fillna(rules.country) if rules.country else country
