@@ -232,13 +232,19 @@ def _read(
     return winners[0] if len(winners) == 1 else None
 
 
-def _standardize_one(text: str, regions: tuple[str, ...], others: tuple[str, ...] = ()) -> PhoneResult:
+def _cleaned(text: str) -> tuple[str, bool]:
+    """The written number without labels, extension and "(0)", look-alike letters read as digits; and whether
+    letters are left."""
     has_letters = False
     if _HAS_LETTER.search(text) or "#" in text:
         text = _LABEL_RE.sub(" ", _EXTENSION_RE.sub("", text))
         has_letters = _HAS_LETTER.search(text) is not None
         text = _LOOKALIKE_GROUP.sub(lambda m: m.group(0).translate(_LOOKALIKES), text)
-    text = text.replace("(0)", " ")
+    return text.replace("(0)", " "), has_letters
+
+
+def _standardize_one(text: str, regions: tuple[str, ...], others: tuple[str, ...] = ()) -> PhoneResult:
+    text, has_letters = _cleaned(text)
     digits = _NON_DIGITS.sub("", text)
     plus = text.lstrip(" -.:").startswith("+")
     significant = len(digits) - 2 if not plus and digits.startswith("00") else len(digits)
@@ -315,3 +321,34 @@ def standardize_phones(values: pd.Series, regions: pd.Series | Regions, others: 
         lambda value, region: standardize_phone(value, region, others),
         {"phone_e164": "e164", "phone_issue": "issue"},
     )
+
+
+#: Digits of a national number compared when the country is unsure: the subscriber's part, which survives a country
+#: code, a trunk prefix or "00" written (or not) in front of it.
+NATIONAL_KEY_DIGITS = 9
+_E164_FIRST = re.compile(r"^\+(\d{7,15})(?:\s|$)")
+
+
+@lru_cache(maxsize=1 << 16)
+def national_key(written: str) -> str | None:
+    """The last nine digits of a phone's national significant number (all of it when shorter), for comparing
+    phones whatever country they were read in: "+79179319041" (read in Russia) and "917-931-9041" (a US number
+    several plans read) both give "179319041".
+
+    ``written`` is an E.164 number, or the number as written when no E.164 could be had, or the two joined by a
+    space (E.164 first): the E.164 is used when there is one. A written number gives a key only with at least
+    nine digits (its first number when the cell holds several; extension and labels dropped).
+    """
+    e164 = _E164_FIRST.match(written)
+    if e164 is not None:
+        try:
+            number = phonenumbers.parse("+" + e164.group(1), None)
+        except NumberParseException:
+            number = None
+        if number is not None and phonenumbers.is_valid_number(number):
+            return phonenumbers.national_significant_number(number)[-NATIONAL_KEY_DIGITS:]
+    text = _as_text(written)
+    if text is None:
+        return None
+    digits = _NON_DIGITS.sub("", _cleaned(_split_numbers(text)[0])[0])
+    return digits[-NATIONAL_KEY_DIGITS:] if len(digits) >= NATIONAL_KEY_DIGITS else None
