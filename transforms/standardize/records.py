@@ -22,7 +22,7 @@ from transforms.settings.sources import CUSTOMER_FIELDS
 from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
 from transforms.standardize.amounts import parse_amounts
 from transforms.standardize.dates import MAX_DATE, parse_dates
-from transforms.standardize.emails import standardize_emails
+from transforms.standardize.emails import email_in_text, standardize_emails
 from transforms.standardize.names import name_key, split_full_name
 from transforms.standardize.phones import standardize_phones
 from transforms.standardize.sentinels import SentinelRegistry
@@ -176,8 +176,13 @@ def standardize_contacts(
     issues.add(base, phones["phone_issue"].notna(), "phone", phones["phone_issue"], t["phone"])
     out["phone_e164"] = phones["phone_e164"].to_numpy()
 
-    emails = standardize_emails(t["email"])
-    issues.add(base, emails["email_issue"].notna(), "email", emails["email_issue"], t["email"])
+    # A journal entry without an e-mail of its own may carry one in its comment ("просит ответ на jan@wp.pl"): it
+    # is the record's e-mail, reported as taken from the notes; the comment itself stays as written.
+    in_notes = _map_unique(_col(raw, "notes"), email_in_text)
+    from_notes = t["email"].isna() & in_notes.notna() & raw["source_kind"].eq("journal")
+    emails = standardize_emails(t["email"].where(~from_notes, in_notes))
+    issues.add(base, emails["email_issue"].notna() & ~from_notes, "email", emails["email_issue"], t["email"])
+    issues.add(base, from_notes & emails["email"].notna(), "email", "taken_from_notes", in_notes)
     out["email"] = emails["email"].to_numpy()
     out["email_key"] = emails["email_key"].to_numpy()
 
