@@ -17,6 +17,8 @@ def test_national_key_of_an_e164_and_of_a_number_no_plan_reads_alone() -> None:
     assert national_key("+48601234567 0048 601 234 567") == "601234567"  # E.164 first, then as written
     assert national_key("601 234 567 ext. 12") == "601234567"  # the extension is no part of it
     assert national_key("752 2") is None  # too few digits to tell
+    assert national_key("000-000-000") is None  # a placeholder, shared by many
+    assert national_key("123 456 789") is None
 
 
 def _contact(record_id: str, phone_e164: str | None, phone: str) -> dict[str, object]:

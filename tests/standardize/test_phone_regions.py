@@ -60,9 +60,16 @@ def test_only_a_lost_trunk_zero_is_put_back() -> None:
 
 
 def test_a_number_several_plans_read_equally_well_gets_no_e164() -> None:
-    # 938 is a US area code and 0938 an Iranian mobile prefix; written as one block nothing tells them apart.
-    assert standardize_phone("9386476008", "GB", ("US", "IR")) == PhoneResult(None, "invalid")
-    assert standardize_phone("9386476008", "GB", ("IR",)) == PhoneResult("+989386476008", None)
+    # A Chinese mobile, or a US number after its trunk 1: written as one block nothing tells them apart. It is a
+    # valid number all the same (no phone_invalid); linkage compares its national number.
+    assert standardize_phone("13604178712", "GB", ("US", "CN")) == PhoneResult(None, "ambiguous_country")
+    assert standardize_phone("13604178712", "GB", ("CN",)) == PhoneResult("+8613604178712", None)
+
+
+def test_as_written_and_in_the_plans_groups_beats_a_lost_trunk_zero() -> None:
+    # Russia writes 8 (917) 851-31-98, Iran 0917 851 3198: only the US plan reads 917-851-3198 as written.
+    assert standardize_phone("917-851-3198", "PL", ("RU", "IR", "US")) == PhoneResult("+19178513198", None)
+    assert standardize_phone("917-851-31-98", "PL", ("RU", "IR", "US")) == PhoneResult("+79178513198", None)
 
 
 def test_contacts_read_phones_in_the_rows_country_and_the_companys() -> None:

@@ -32,8 +32,9 @@ class PhoneResult:
     ``e164`` set together with an issue is a usable number with a warning: ``letters`` (words around the number
     were dropped) or ``multiple_numbers`` (the cell held several numbers; the first valid one is returned, all of
     them are available from ``extract_phones``). Without ``e164`` the issue is why: ``letters``, ``too_short``
-    (fewer than 7 digits), ``too_long`` (more than 15), ``invalid`` (no valid number in the region's numbering plan).
-    A missing value has neither.
+    (fewer than 7 digits), ``too_long`` (more than 15), ``invalid`` (no valid number in the region's numbering plan),
+    ``ambiguous_country`` (a valid number in several of the company's countries' plans, none clearly best; linkage
+    still compares its national number). A missing value has neither.
     """
 
     e164: str | None
@@ -132,6 +133,13 @@ def _valid_reading(candidate: str, region: str | None) -> tuple[str, bool] | Non
     return phonenumbers.format_number(number, PhoneNumberFormat.E164), personal
 
 
+def _lost_trunk_zero(e164: str, digits: str) -> bool:
+    """The plan writes this number with a trunk zero the written digits lack (an Iranian 0917 ... written 917 ...,
+    unlike a Chinese mobile, written without one)."""
+    national = phonenumbers.format_number(phonenumbers.parse(e164, None), PhoneNumberFormat.NATIONAL)
+    return national.startswith("0") and not digits.startswith("0")
+
+
 @lru_cache(maxsize=1 << 16)
 def _likeness(e164: str, groups: tuple[int, ...]) -> tuple[int, int]:
     """How a valid reading fits the way the number was written, lower is better: whether the written groups of
@@ -141,8 +149,14 @@ def _likeness(e164: str, groups: tuple[int, ...]) -> tuple[int, int]:
     national = tuple(
         len(g) for g in _DIGIT_GROUPS.findall(phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL))
     )
-    tail = len(national) - 1
-    fits = len(groups) > 1 and tail > 0 and len(groups) >= len(national) and groups[-tail:] == national[1:]
+    metadata = PhoneMetadata.metadata_for_region(phonenumbers.region_code_for_number(number) or "")
+    trunk = len(metadata.national_prefix or "") if metadata is not None else 0
+    forms = {national}  # the plan's groups, and without the trunk prefix ("8 (917) ...", "0917 ...")
+    if trunk and national[0] > trunk:
+        forms.add((national[0] - trunk, *national[1:]))
+    elif trunk and national[0] == trunk:
+        forms.add(national[1:])
+    fits = len(groups) > 1 and (groups in forms or groups[1:] in forms)  # or after a country code ("1-312-...")
     mobile = phonenumbers.number_type(number) in (PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE)
     return (0 if fits else 1), (0 if mobile else 1)
 
@@ -191,10 +205,14 @@ def _own_code(candidate: str, region: str) -> bool:
     return candidate.startswith(f"+{phonenumbers.country_code_for_region(region)}")
 
 
+#: What ``_read`` returns for a number valid in several plans, none clearly best.
+AMBIGUOUS = "ambiguous"
+
+
 def _read(
     digits: str, plus: bool, regions: tuple[str, ...], others: tuple[str, ...], groups: tuple[int, ...]
 ) -> str | None:
-    """The number in E.164, or None.
+    """The number in E.164, ``AMBIGUOUS``, or None.
 
     Read in ``regions`` in turn (the row's country, then the source's region): the first reading valid there wins,
     an international one only with the region's own country code. Otherwise every reading valid in any of those
@@ -221,7 +239,8 @@ def _read(
                 continue  # already tried
             reading = _valid_reading(candidate, region)
             if reading is not None and reading[1]:
-                found[reading[0]] = min(found.get(reading[0], distance), distance)
+                far = REPAIRED if distance == AS_WRITTEN and _lost_trunk_zero(reading[0], digits) else distance
+                found[reading[0]] = min(found.get(reading[0], far), far)
                 break
             fallback = fallback or (reading[0] if reading else None)
     if not found:
@@ -229,7 +248,7 @@ def _read(
     ranked = {e164: (distance, *_likeness(e164, groups)) for e164, distance in found.items()}
     best = min(ranked.values())
     winners = [e164 for e164, rank in ranked.items() if rank == best]
-    return winners[0] if len(winners) == 1 else None
+    return winners[0] if len(winners) == 1 else AMBIGUOUS
 
 
 def _cleaned(text: str) -> tuple[str, bool]:
@@ -251,6 +270,8 @@ def _standardize_one(text: str, regions: tuple[str, ...], others: tuple[str, ...
     if significant >= MIN_DIGITS and significant <= MAX_DIGITS:
         groups = tuple(len(g) for g in _DIGIT_GROUPS.findall(text))
         e164 = _read(digits, plus, regions, others, groups)
+        if e164 == AMBIGUOUS:
+            return PhoneResult(None, "letters" if has_letters else "ambiguous_country")
         if e164 is not None:
             return PhoneResult(e164, "letters" if has_letters else None)
     if has_letters:
@@ -337,7 +358,8 @@ def national_key(written: str) -> str | None:
 
     ``written`` is an E.164 number, or the number as written when no E.164 could be had, or the two joined by a
     space (E.164 first): the E.164 is used when there is one. A written number gives a key only with at least
-    nine digits (its first number when the cell holds several; extension and labels dropped).
+    nine digits (its first number when the cell holds several; extension and labels dropped) that are not a
+    placeholder ("000-000-000"): many records share one, and it says nothing of who they are.
     """
     e164 = _E164_FIRST.match(written)
     if e164 is not None:
@@ -350,5 +372,10 @@ def national_key(written: str) -> str | None:
     text = _as_text(written)
     if text is None:
         return None
-    digits = _NON_DIGITS.sub("", _cleaned(_split_numbers(text)[0])[0])
-    return digits[-NATIONAL_KEY_DIGITS:] if len(digits) >= NATIONAL_KEY_DIGITS else None
+    digits = _NON_DIGITS.sub("", _cleaned(_split_numbers(text)[0])[0])[-NATIONAL_KEY_DIGITS:]
+    return digits if len(digits) == NATIONAL_KEY_DIGITS and not _placeholder(digits) else None
+
+
+def _placeholder(digits: str) -> bool:
+    """Digits typed to fill a phone cell rather than a number: "000-000-000", "111 111 111", "123456789"."""
+    return len(set(digits)) < 4 or digits in "01234567890123456789" or digits in "98765432109876543210"
