@@ -103,9 +103,9 @@ def test_each_distinct_value_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> 
     calls: list[object] = []
     real = phones.standardize_phone
 
-    def counting(value: object, region: str | None) -> PhoneResult:
+    def counting(value: object, region: str | None, others: tuple[str, ...] = ()) -> PhoneResult:
         calls.append(value)
-        return real(value, region)  # type: ignore[arg-type]
+        return real(value, region, others)  # type: ignore[arg-type]
 
     monkeypatch.setattr(phones, "standardize_phone", counting)
     distinct = [f"601 234 {n:03d}" for n in range(500)]

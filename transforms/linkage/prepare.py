@@ -19,6 +19,7 @@ from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.settings import LinkageSettings
 from transforms.settings.errors import SettingsError
 from transforms.standardize.names import abjad_skeleton, name_key, written_in_abjad
+from transforms.standardize.phones import national_key
 from transforms.standardize.vectorize import map_unique
 
 #: Columns every prepared frame has besides the evidence: the record's id, its source and whether it is linked.
@@ -54,6 +55,8 @@ _STEPS: dict[str, Callable[[str], str]] = {
     "initial": lambda s: s[:1].lower(),
     "sorted_words": lambda s: " ".join(sorted(_words(s))),
     "iso_date": lambda s: s[:10],
+    # A phone's national number (its last nine digits) from its E.164 or, when none could be had, as written.
+    "phone_national": lambda s: national_key(s) or "",
     "year": lambda s: s[:4],
 }
 

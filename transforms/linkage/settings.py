@@ -43,6 +43,7 @@ STEP_NAMES: tuple[str, ...] = (
     "sorted_words",
     "iso_date",
     "year",
+    "phone_national",
     "nicknames",
     "strip",
 )

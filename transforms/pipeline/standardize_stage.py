@@ -52,6 +52,7 @@ def reading_rules(
         date_format=spec.date_format,
         as_of=as_of,
         vocabulary=vocabulary,
+        other_regions=sources.regions(),
     )
 
 

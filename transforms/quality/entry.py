@@ -151,6 +151,7 @@ def check_record(
             currency=eff["currency"],
             date_format=spec.date_format,
             as_of=day,
+            other_regions=sources.regions(),
         )
     else:
         fields, attributes, responsible = _logical_values(record, kind)

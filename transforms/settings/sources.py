@@ -294,6 +294,13 @@ class SourcesFile(_Frozen):
                 return s
         raise KeyError(name)
 
+    def regions(self) -> tuple[str, ...]:
+        """Every country the company declares (phone regions and countries, defaults first), each once: where a
+        phone written without its country code may come from when the source's own region does not read it."""
+        d = self.defaults
+        declared = [d.phone_region, d.country, *(c for s in self.sources for c in (s.phone_region, s.country))]
+        return tuple(dict.fromkeys(c for c in declared if c))
+
     def effective(self, spec: SourceSpec) -> dict[str, Any]:
         """A source's reading options with the file-wide defaults filled in."""
         d = self.defaults

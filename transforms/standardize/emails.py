@@ -141,6 +141,14 @@ def extract_emails(value: object) -> list[EmailResult]:
     return [_standardize_one(parts[0])]
 
 
+def email_in_text(value: object) -> str | None:
+    """The first e-mail address written inside free text ("просит ответ на Jan.Nowak@wp.pl"), as written; None when
+    there is none. For a journal's comment, whose words around the address are not part of it."""
+    text = normalize_text(value)
+    found = _ADDRESS.search(_AT.sub("@", text)) if text is not None else None
+    return found.group(0) if found else None
+
+
 def standardize_email(value: object) -> EmailResult:
     """One written e-mail address, lower-cased and trimmed (mailto:, <...>, "(at)" undone), domain typos mended.
 

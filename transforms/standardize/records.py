@@ -23,7 +23,7 @@ from transforms.standardize.addresses import country_to_iso2, normalize_postcode
 from transforms.standardize.amounts import parse_amounts
 from transforms.standardize.businesses import read_billing_names
 from transforms.standardize.dates import MAX_DATE, parse_dates
-from transforms.standardize.emails import standardize_emails
+from transforms.standardize.emails import email_in_text, standardize_emails
 from transforms.standardize.names import ParsedName, name_key, split_full_name
 from transforms.standardize.phones import standardize_phones
 from transforms.standardize.sentinels import SentinelRegistry
@@ -60,6 +60,8 @@ class ReadingRules:
     currency: str = "PLN"
     date_format: str | None = None
     as_of: dt.date | None = None  # the run's date: two-digit years pivot on it; no birth date after it
+    #: The other countries the company deals with: a phone valid in none of the row's own regions is read there.
+    other_regions: tuple[str, ...] = ()
     vocabulary: VocabularySettings | None = None  # complaints, kinds, channels (None: the bundled words)
 
     def words(self) -> VocabularySettings:
@@ -194,13 +196,23 @@ def standardize_contacts(
     issues.add(base, upd["issue"].notna(), "last_updated", upd["issue"], t["last_updated"])
     out["last_updated_on"] = upd["date"].to_numpy()
 
+    # A phone is read in the row's own country first (a country column, the billing country), then in the
+    # source's region, then in the company's other countries, those of this file's rows among them.
+    written_country = _map_unique(t["country"], country_to_iso2)
+    regions = written_country.map(lambda c: (c, rules.phone_region))
+    others = (*rules.other_regions, *sorted(c for c in written_country.dropna().unique() if isinstance(c, str)))
     out["phone"] = _col(raw, "phone")
-    phones = standardize_phones(t["phone"], rules.phone_region)
+    phones = standardize_phones(t["phone"], regions, tuple(dict.fromkeys(others)))
     issues.add(base, phones["phone_issue"].notna(), "phone", phones["phone_issue"], t["phone"])
     out["phone_e164"] = phones["phone_e164"].to_numpy()
 
-    emails = standardize_emails(t["email"])
-    issues.add(base, emails["email_issue"].notna(), "email", emails["email_issue"], t["email"])
+    # A journal entry without an e-mail of its own may carry one in its comment ("просит ответ на jan@wp.pl"): it
+    # is the record's e-mail, reported as taken from the notes; the comment itself stays as written.
+    in_notes = _map_unique(_col(raw, "notes"), email_in_text)
+    from_notes = t["email"].isna() & in_notes.notna() & raw["source_kind"].eq("journal")
+    emails = standardize_emails(t["email"].where(~from_notes, in_notes))
+    issues.add(base, emails["email_issue"].notna() & ~from_notes, "email", emails["email_issue"], t["email"])
+    issues.add(base, from_notes & emails["email"].notna(), "email", "taken_from_notes", in_notes)
     out["email"] = emails["email"].to_numpy()
     out["email_key"] = emails["email_key"].to_numpy()
 
@@ -211,7 +223,7 @@ def standardize_contacts(
         street[one_field] = parts.map(lambda p: p.street)
         city[one_field] = city[one_field].fillna(parts.map(lambda p: p.city))
         postcode[one_field] = postcode[one_field].fillna(parts.map(lambda p: p.postcode))
-    country = _map_unique(t["country"], country_to_iso2)
+    country = written_country
     unknown_country = t["country"].notna() & country.isna()
     issues.add(base, unknown_country, "country", "unrecognised", t["country"])
     country = country.fillna(rules.country) if rules.country else country

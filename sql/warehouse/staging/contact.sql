@@ -60,7 +60,7 @@ comment on column staging.contact.surname_key is 'Match key of the surname, the 
 comment on column staging.contact.sex is 'F or M when written.';
 comment on column staging.contact.date_of_birth is 'Date of birth, parsed; empty when missing, a sentinel, impossible or ambiguous (see staging.field_issue). Personal data.';
 comment on column staging.contact.phone is 'Phone as written. Personal data.';
-comment on column staging.contact.phone_e164 is 'Phone in E.164 form (+48601234567), using the source''s default region. Personal data.';
+comment on column staging.contact.phone_e164 is 'Phone in E.164 form (+48601234567), read in the row''s country, then the source''s region, then the company''s other countries. Personal data.';
 comment on column staging.contact.email is 'E-mail, lower-cased, common domain typos fixed. Personal data.';
 comment on column staging.contact.email_key is 'Match key of the e-mail: +tags dropped, and dots for Gmail.';
 comment on column staging.contact.street is 'Street and number, abbreviations normalized. Personal data.';
