@@ -24,6 +24,7 @@ LINKS = pd.DataFrame(
         "record_id": ["r1", "r2", "r3"],
         "customer_id": ["C000001", "C000001", "C000002"],
         "source_name": ["anna", "journal", "accounting"],
+        "source_kind": ["spreadsheet", "journal", "accounting_customers"],
         "source_file": ["anna.xlsx", "journal.csv", "customers.csv"],
         "sheet": ["Klienci", "", ""],
         "row_number": [5, 12, 7],
@@ -66,6 +67,29 @@ def test_a_missing_golden_value_is_every_row_of_the_customer() -> None:
     )
     assert sorted(rows["source_file"]) == ["anna.xlsx", "journal.csv"]
     assert set(rows["customer_name"]) == {"NOWAK Jan", "Jan Nowak"}
+
+
+def test_a_missing_mandatory_value_goes_only_to_the_rows_the_standard_asks_it_of() -> None:
+    # Only the sales sheets must hold a date of birth: the call-centre entry of the same customer is not asked.
+    rows = golden_failures_to_rows(
+        _golden("date_of_birth", "mandatory_field_missing"),
+        links=LINKS,
+        provenance=pd.DataFrame(columns=["customer_id", "field", "record_id"]),
+        contacts=CONTACTS,
+        mandatory_kinds=["spreadsheet"],
+    )
+    assert rows["source_file"].tolist() == ["anna.xlsx"]
+
+
+def test_a_golden_value_no_row_gave_names_no_row() -> None:
+    # A golden record's last update taken from its latest contact is stale for the customer, not for a row.
+    rows = golden_failures_to_rows(
+        _golden("last_updated", "stale_record"),
+        links=LINKS,
+        provenance=pd.DataFrame(columns=["customer_id", "field", "record_id"]),
+        contacts=CONTACTS,
+    )
+    assert rows.empty
 
 
 def test_source_row_failures_name_the_customer_and_code() -> None:

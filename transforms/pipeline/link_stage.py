@@ -159,9 +159,15 @@ def run_link(ctx: RunContext) -> StageResult:
     quality, _ = settings_for_sources(ctx.sources)
     dq_failures, dq_metrics = customer_suite_failures(golden.assign(**stamp), quality)
     golden_values = len(dq_failures)
-    # A golden record's failure is fixed in the source rows behind it: the row that gave the value, or all of
-    # the customer's rows when none has it.
-    dq_failures = golden_failures_to_rows(dq_failures, links=links, provenance=provenance, contacts=contacts)
+    # A golden record's failure is fixed in the source rows behind it: the row that gave the value, or, for a
+    # missing mandatory value, the customer's rows that the company's standard asks to hold it.
+    dq_failures = golden_failures_to_rows(
+        dq_failures,
+        links=links,
+        provenance=provenance,
+        contacts=contacts,
+        mandatory_kinds=quality.mandatory.applies_to,
+    )
     paths = {
         "customer": _write(golden.assign(**stamp), out_dir / "customer.parquet"),
         "customer_source_record": _write(links, out_dir / "customer_source_record.parquet"),

@@ -16,6 +16,8 @@ which they count.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 
 from transforms.quality.columns import CUSTOMER_COLUMNS, DQ_FAILURE_COLUMNS
@@ -108,12 +110,20 @@ def golden_failures_to_rows(
     links: pd.DataFrame,
     provenance: pd.DataFrame,
     contacts: pd.DataFrame,
+    mandatory_kinds: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Each golden-record failure as the source rows to fix (lineage, responsible employee and customer named).
 
-    ``links``: record_id, customer_id, source_name, source_file, sheet, row_number (core.customer_source_record);
-    ``provenance``: customer_id, field (golden column), record_id (core.customer_field_provenance);
-    ``contacts``: the staged rows (for the responsible employee, the name as written and the code).
+    ``links``: record_id, customer_id, source_name, source_kind, source_file, sheet, row_number
+    (core.customer_source_record); ``provenance``: customer_id, field (golden column), record_id
+    (core.customer_field_provenance); ``contacts``: the staged rows (for the responsible employee, the name as
+    written and the code).
+
+    A row is asked to fix only what the company's standard asks of it. A missing mandatory value goes to the
+    customer's rows of the kinds the standard applies to (``mandatory_kinds``, quality.yml's
+    ``mandatory.applies_to``): a call-centre entry is not where a date of birth is kept when only the sales sheets
+    must hold one. Any other failing value goes to the row that gave it; a value no row gave (a golden record's
+    last update taken from its latest contact, say) is the consolidated customer's own and names no row.
     """
     columns = DQ_FAILURE_COLUMNS
     if failures.empty:
@@ -125,7 +135,11 @@ def golden_failures_to_rows(
     given = f.merge(prov, on=["customer_id", "_col"], how="inner")
     missing = f.merge(prov[["customer_id", "_col"]], on=["customer_id", "_col"], how="left", indicator=True)
     missing = missing[missing["_merge"] == "left_only"].drop(columns="_merge")
-    every = missing.merge(links[["customer_id", "record_id"]], on="customer_id", how="inner")
+    missing = missing[missing["rule"] == "mandatory_field_missing"]
+    behind = links[["customer_id", "record_id", "source_kind"]] if "source_kind" in links else links
+    if mandatory_kinds is not None and "source_kind" in behind:
+        behind = behind[behind["source_kind"].isin(list(mandatory_kinds))]
+    every = missing.merge(behind[["customer_id", "record_id"]], on="customer_id", how="inner")
     rows = pd.concat([given, every], ignore_index=True)
     rows = rows.merge(links[["record_id", *lineage]], on="record_id", how="left")
     who = contacts[["record_id", "responsible"]].drop_duplicates("record_id") if len(contacts) else None

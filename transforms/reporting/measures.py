@@ -25,16 +25,23 @@ GOLDEN_SOURCE = "core.customer"
 GOLDEN_RECORD = "golden_record"
 
 
-def failure_totals(failures: pd.DataFrame) -> dict[str, int]:
+def failure_totals(failures: pd.DataFrame, metrics: pd.DataFrame | None = None) -> dict[str, int]:
     """The night's failing values, by the one definition used everywhere (report, trend, CLI):
 
     - on source rows: one rule failing on one field of one source row (a dq.failure row found on a source row),
       per severity (``critical``, ``warning``, ``info``) and in all (``source_rows``);
-    - on golden records (``golden_records``): one rule failing on one field of one consolidated customer
-      (dq.failure holds it once per source row behind it; counted here once per customer, rule and field).
+    - on golden records (``golden_records``): one rule failing on one field of one consolidated customer, as the
+      golden records' suite counts them in ``metrics`` (dq.metric rows of ``core.customer``); without metrics,
+      from dq.failure, which holds a golden failure once per source row asked to fix it (counted once per
+      customer, rule and field; a failure no row is asked to fix is not there).
     """
+    golden_metric = (
+        int(metrics.loc[metrics["source_name"] == "core.customer", "failed"].sum())
+        if metrics is not None and len(metrics) and "source_name" in metrics.columns
+        else None
+    )
     if failures.empty:
-        return {"critical": 0, "warning": 0, "info": 0, "source_rows": 0, "golden_records": 0}
+        return {"critical": 0, "warning": 0, "info": 0, "source_rows": 0, "golden_records": golden_metric or 0}
     on_golden = (
         failures["found_on"] == GOLDEN_RECORD
         if "found_on" in failures.columns
@@ -43,7 +50,8 @@ def failure_totals(failures: pd.DataFrame) -> dict[str, int]:
     source = failures[~on_golden]
     golden = failures[on_golden].drop_duplicates(["customer_id", "rule", "field"])
     out = {sev: int((source["severity"] == sev).sum()) for sev in ("critical", "warning", "info")}
-    return {**out, "source_rows": len(source), "golden_records": len(golden)}
+    golden_records = len(golden) if golden_metric is None else golden_metric
+    return {**out, "source_rows": len(source), "golden_records": golden_records}
 
 
 def completeness(metrics: pd.DataFrame, by: list[str]) -> pd.DataFrame:

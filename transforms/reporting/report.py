@@ -136,7 +136,7 @@ def render_report(inputs: ReportInputs) -> str:
     totals = {
         "records": len(inputs.contacts),
         "completeness": 1 - int(mand["failed"].sum()) / checked if checked else 1.0,
-        **measures.failure_totals(f),
+        **measures.failure_totals(f, m),
     }
     trend = measures.trend(inputs.history)
     decay = measures.decay(inputs.contacts, as_of=inputs.as_of, stale_after_days=s.stale_after_days)
