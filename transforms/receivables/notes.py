@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from transforms.quality.columns import FAILURE_COLUMNS
+from transforms.quality.columns import DQ_FAILURE_COLUMNS
 from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import NoteSettings
 
@@ -163,7 +163,12 @@ def disagreements(
     out["message"] = _messages(differ)
     out["as_of"] = as_of
     out["run_id"] = run_id
-    return out[FAILURE_COLUMNS].reset_index(drop=True), counts
+    # The note is on a source row and names its customer (dq.failure's customer columns, one schema).
+    out["customer_id"] = differ["customer_id"].to_numpy()
+    out["customer_name"] = None
+    out["customer_code"] = None
+    out["found_on"] = "source_row"
+    return out[DQ_FAILURE_COLUMNS].reset_index(drop=True), counts
 
 
 def _messages(rows: pd.DataFrame) -> list[str]:

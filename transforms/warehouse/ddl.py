@@ -186,15 +186,21 @@ def add_missing_columns(conn: Connection, table: TableDef) -> list[str]:
 def _apply_view(conn: Connection, stmt: str, schema: str, name: str) -> None:
     """Create or replace a view; on PostgreSQL, drop and recreate it when its columns changed shape."""
     if conn.dialect.name != "postgresql":
-        conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql(_literal(conn, stmt))
         return
     try:
         with conn.begin_nested():
-            conn.exec_driver_sql(stmt)
+            conn.exec_driver_sql(_literal(conn, stmt))
     except DBAPIError:
         log.warning("view %s.%s changed its columns: dropped and created again (re-apply the roles)", schema, name)
         conn.exec_driver_sql(f"drop view if exists {schema}.{name}")
-        conn.exec_driver_sql(stmt)
+        conn.exec_driver_sql(_literal(conn, stmt))
+
+
+def _literal(conn: Connection, stmt: str) -> str:
+    """``stmt`` as the driver must receive it to run it as written: psycopg2 reads ``%`` as a parameter mark, so a
+    comment saying "97 % likely" is doubled to ``%%`` there."""
+    return stmt.replace("%", "%%") if conn.dialect.paramstyle in ("format", "pyformat") else stmt
 
 
 def apply_ddl(conn: Connection) -> None:
@@ -204,7 +210,7 @@ def apply_ddl(conn: Connection) -> None:
             if (view := view_name(stmt)) is not None:
                 _apply_view(conn, stmt, *view)
                 continue
-            conn.exec_driver_sql(stmt)
+            conn.exec_driver_sql(_literal(conn, stmt))
             if (table := parse_table(stmt)) is not None:
                 add_missing_columns(conn, table)
 
