@@ -11,6 +11,7 @@ from transforms.linkage import load_linkage_settings
 from transforms.linkage.compare import compare_frames
 from transforms.linkage.prepare import prepare_records
 from transforms.settings.errors import SettingsError
+from transforms.standardize.names import name_key
 
 
 def test_bundled_defaults_load() -> None:
@@ -162,3 +163,25 @@ def test_namesakes_addresses_one_character_apart_are_different_addresses() -> No
     prepared = prepare_records(pd.DataFrame(rows), settings)
     levels = compare_frames(settings, prepared.iloc[[0, 0]], prepared.iloc[[1, 2]])
     assert levels["cmp_email"].tolist() == [0, settings.comparison("email").top_level]
+
+
+def test_a_free_text_name_read_the_wrong_way_round_is_turned_on_either_side() -> None:
+    # "Smith Bob" read as given name Smith beside "Robert Smith", on the left and on both sides; "YANG W." beside
+    # "Yang Wei" read as given name Yang.
+    settings = load_linkage_settings(None)
+    rows = [
+        _contact(record_id=1, given_name="Smith", given_name_latin="Smith", surname_key=name_key("Bob")),
+        _contact(record_id=2, given_name="Robert", given_name_latin="Robert", surname_key=name_key("Smith")),
+        _contact(record_id=3, given_name="Smith", given_name_latin="Smith", surname_key=name_key("Bob")),
+        _contact(record_id=4, given_name="Smith", given_name_latin="Smith", surname_key=name_key("Robert")),
+        _contact(record_id=5, given_name="W.", given_name_latin="W.", surname_key=name_key("Yang")),
+        _contact(record_id=6, given_name="Yang", given_name_latin="Yang", surname_key=name_key("Wei")),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 2, 4]], prepared.iloc[[1, 3, 5]])
+    labels = settings.comparison("name").level_labels
+    assert [labels[level] for level in levels["cmp_name"]] == [
+        "same surname, nickname",
+        "same surname, nickname",
+        "same surname, given name initial",
+    ]

@@ -22,9 +22,9 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
-from transforms.linkage.nicknames import nickname_label, nickname_table
+from transforms.linkage.nicknames import lookup_key, nickname_label, nickname_table
 from transforms.linkage.settings import Comparison, LinkageSettings
-from transforms.standardize.names import abjad_skeleton
+from transforms.standardize.names import abjad_skeleton, is_known_given_name
 from transforms.standardize.vectorize import map_unique
 
 #: Computes one similarity (0..1) or distance per aligned pair of non-missing values.
@@ -141,6 +141,8 @@ def _initials(
     written = pd.notna(fl) & pd.notna(fr)
     same = np.zeros(len(fl), dtype=bool)
     same[written] = fl[written] == fr[written]
+    # Where a side's written initial is unknown (a name turned round for the comparison), the keys' first letters.
+    same[~written] = (ls.str[:1] == rs.str[:1]).to_numpy()[inverse][~written]
     out[present] = one[inverse] & same
     return out
 
@@ -291,42 +293,119 @@ def _one_letter(values: np.ndarray) -> np.ndarray:
     return np.fromiter((isinstance(v, str) and len(v) == 1 for v in values), dtype=bool, count=len(values))
 
 
-def swap_right(
+def _is_known_given(value: str | None, table: Mapping[str, frozenset[str]]) -> bool:
+    return isinstance(value, str) and (is_known_given_name(value) or lookup_key(value) in table)
+
+
+def _known_given(values: np.ndarray, table: Mapping[str, frozenset[str]]) -> np.ndarray:
+    """Which values are known given names (the standardizer's list or the nickname table), once per value."""
+    known = map_unique(pd.Series(values, dtype=object), partial(_is_known_given, table=table))
+    return known.to_numpy(dtype=bool)
+
+
+def _turn_left(
+    la: np.ndarray, lb: np.ndarray, ra: np.ndarray, rb: np.ndarray, table: Mapping[str, frozenset[str]]
+) -> np.ndarray:
+    """Of two records to be compared turned round, those where the left one should be turned: it reads as the
+    misread one (a known given name in its surname slot, none in its given-name slot) and the right one does not,
+    or the right one reads surely (a known given name in its given-name slot only) and the left one does not."""
+    known = [_known_given(v, table) for v in (la, lb, ra, rb)]
+    left_sure, right_sure = known[0] & ~known[1], known[2] & ~known[3]
+    left_misread, right_misread = known[1] & ~known[0], known[3] & ~known[2]
+    turned: np.ndarray = (left_misread & ~right_misread) | (right_sure & ~left_sure)
+    return turned
+
+
+def _turned_beside_initial(
+    where: np.ndarray,
+    initial: np.ndarray,
+    surname: np.ndarray,
+    other_given: np.ndarray,
+    other_surname: np.ndarray,
+    *,
+    similarity: SimilarityFn,
+) -> np.ndarray:
+    """Of pairs of an initial (``initial``, ``surname``) and a whole name, those where the whole name reads better
+    turned round: its given-name slot is clearly nearer the initial's surname, its surname starts with the initial."""
+    out = np.zeros(len(where), dtype=bool)
+    at = np.flatnonzero(where)
+    if not len(at):
+        return out
+    starts = np.fromiter(
+        (str(s).startswith(str(i)) for i, s in zip(initial[at], other_surname[at], strict=True)),
+        dtype=bool,
+        count=len(at),
+    )
+    crossed = similarity("jaro_winkler", surname[at], other_given[at])
+    straight = similarity("jaro_winkler", surname[at], other_surname[at])
+    out[at] = starts & (crossed > straight + 0.2)
+    return out
+
+
+def swap_names(
     settings: LinkageSettings, left: pd.DataFrame, right: pd.DataFrame, similarity: SimilarityFn = rapidfuzz_similarity
-) -> pd.DataFrame:
-    """The right records with each swap pair (given name, surname) turned round where that fits the left better."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two sides with each swap pair (given name, surname) turned round on one of them where that fits better.
+
+    The right record is turned, unless the left one is the likelier misread (see ``_turn_left``): "Westford Dot"
+    beside "Dorothy Westford" is read "Dot Westford", so that Dot is compared with Dorothy as a given name (same
+    surname, another or a nickname given name), not with Westford (same given name, another surname).
+    """
     if not settings.swap:
-        return right
-    right = right.copy(deep=False)  # turned columns are replaced whole, never written into
+        return left, right
+    sides = [left.copy(deep=False), right.copy(deep=False)]  # turned columns are replaced whole, never written into
+    table = nickname_table(tuple(tuple(g) for g in settings.nicknames))
     for a, b in settings.swap:
-        la, lb = left[a].to_numpy(object), left[b].to_numpy(object)
-        ra, rb = right[a].to_numpy(object), right[b].to_numpy(object)
-        full = pd.notna(la) & pd.notna(lb) & pd.notna(ra) & pd.notna(rb)
+        la, lb = sides[0][a].to_numpy(object), sides[0][b].to_numpy(object)
+        ra, rb = sides[1][a].to_numpy(object), sides[1][b].to_numpy(object)
+        present = pd.notna(la) & pd.notna(lb) & pd.notna(ra) & pd.notna(rb)
+        initial_l, initial_r = _one_letter(la), _one_letter(ra)
         # An initial ("ZALINSKI J.") is not turned: one letter is similar to any long word that holds it.
-        full &= ~(_one_letter(la) | _one_letter(ra))
-        if not full.any():
-            continue
+        full = present & ~(initial_l | initial_r)
         idx = np.flatnonzero(full)
 
         def sim(x: np.ndarray, y: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
             return similarity("jaro_winkler", x[idx], y[idx])
 
-        straight = sim(la, ra) + sim(lb, rb)
-        crossed = sim(la, rb) + sim(lb, ra)
         turn = np.zeros(len(la), dtype=bool)
-        turn[idx] = crossed > straight + 0.2
-        if turn.any():
-            turned_a, turned_b = ra.copy(), rb.copy()
-            turned_a[turn], turned_b[turn] = rb[turn], ra[turn]
-            right[a], right[b] = turned_a, turned_b
-            table = nickname_table(tuple(tuple(g) for g in settings.nicknames))
+        if len(idx):
+            straight = sim(la, ra) + sim(lb, rb)
+            crossed = sim(la, rb) + sim(lb, ra)
+            turn[idx] = crossed > straight + 0.2
+        turn_left = np.zeros(len(la), dtype=bool)
+        at = np.flatnonzero(turn)
+        turn_left[at] = _turn_left(la[at], lb[at], ra[at], rb[at], table)
+        turn_right = turn & ~turn_left
+        # Beside an initial the other record is turned where its given-name slot holds the initial's surname and
+        # its surname slot starts with the initial ("YANG W." and "Yang Wei" read given name Yang).
+        turn_left |= _turned_beside_initial(present & initial_r & ~initial_l, ra, rb, la, lb, similarity=similarity)
+        turn_right |= _turned_beside_initial(present & initial_l & ~initial_r, la, lb, ra, rb, similarity=similarity)
+        # Both read the same way round, and both wrongly by the look of it ("Blackby Vicky" and "Blackby Victora"):
+        # no known given name in either given-name slot, one in a surname slot. Both are turned.
+        both = np.zeros(len(la), dtype=bool)
+        at = np.flatnonzero(full & ~turn)
+        known = [_known_given(v[at], table) for v in (la, lb, ra, rb)]
+        both[at] = ~known[0] & ~known[2] & (known[1] | known[3])
+        for side, where in ((0, turn_left | both), (1, turn_right | both)):
+            if not where.any():
+                continue
+            frame = sides[side]
+            va, vb = frame[a].to_numpy(object), frame[b].to_numpy(object)
+            turned_a, turned_b = va.copy(), vb.copy()
+            turned_a[where], turned_b[where] = vb[where], va[where]
+            frame[a], frame[b] = turned_a, turned_b
             for cmp in settings.comparisons:
+                if cmp.initial_column and cmp.column in (a, b) and cmp.initial_column in frame:
+                    # The initial as written was the other word's: unknown now, the key's first letter is used.
+                    first = frame[cmp.initial_column].to_numpy(object).copy()
+                    first[where] = None
+                    frame[cmp.initial_column] = first
                 if cmp.nickname_column and cmp.column in (a, b):
-                    labels = right[cmp.nickname_column].to_numpy(object).copy()
-                    names = pd.Series(right[cmp.column].to_numpy(object)[turn])
-                    labels[turn] = map_unique(names, partial(_label_of, table=table)).to_numpy()
-                    right[cmp.nickname_column] = labels
-    return right
+                    labels = frame[cmp.nickname_column].to_numpy(object).copy()
+                    names = pd.Series(frame[cmp.column].to_numpy(object)[where])
+                    labels[where] = map_unique(names, partial(_label_of, table=table)).to_numpy()
+                    frame[cmp.nickname_column] = labels
+    return sides[0], sides[1]
 
 
 def compare_frames(
@@ -341,7 +420,7 @@ def compare_frames(
         left = left.reset_index(drop=True)
     if not isinstance(right.index, pd.RangeIndex) or right.index.start != 0:
         right = right.reset_index(drop=True)
-    right = swap_right(settings, left, right, similarity)
+    left, right = swap_names(settings, left, right, similarity)
     out: dict[str, np.ndarray] = {}
     for cmp in settings.comparisons:
         level = compare_values(cmp, left, right, similarity)

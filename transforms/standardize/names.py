@@ -176,6 +176,11 @@ def _is_known_given(word: str) -> bool:
     return _nickname_key(word) in _given_name_keys()
 
 
+def is_known_given_name(word: str) -> bool:
+    """Whether ``word`` (as written or as a match key) is a known given name or nickname."""
+    return _is_known_given(word)
+
+
 def _has_suffix(word: str, suffixes: frozenset[str]) -> bool:
     """Whether the word ends with one of the endings and has at least two letters before it."""
     w = word.casefold()
