@@ -91,6 +91,7 @@ def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
             result.balances.drop(columns=["customer_key"]), out_dir / "customer_balance.parquet"
         ),
         "failure": _write(result.failures, out_dir / "reliability_note_failure.parquet"),
+        "metric": _write(result.note_metric, out_dir / "reliability_note_metric.parquet"),
     }
     return [
         table_output("core", "invoice", paths["invoice"]),
@@ -100,6 +101,7 @@ def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
         table_output("marts", "account_reliability", paths["account_reliability"]),
         table_output("marts", "customer_balance", paths["customer_balance"]),
         table_output("dq", "failure", paths["failure"], mode="history"),
+        table_output("dq", "metric", paths["metric"], mode="history"),
     ]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from transforms.quality.columns import DQ_FAILURE_COLUMNS
+from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import NoteSettings
 
@@ -134,13 +134,15 @@ def disagreements(
     *,
     as_of: dt.date,
     run_id: str,
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """dq.failure rows for notes whose meaning differs from the computed class of the row's customer.
+) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """dq.failure rows for notes whose meaning differs from the computed class of the row's customer, the counts,
+    and the comparison's dq.metric rows.
 
     ``rows`` holds record_id, the location, responsible, customer_id and the note (``note_rows``); ``computed``
     one row per customer_id with reliability_class, invoices_due, median_days_late and share_paid_on_time.
     """
     rows = rows[rows["note"].notna()]
+    rows.attrs["field"] = settings.field
     rows = rows.assign(note_class=read_notes(rows["note"], settings.phrases).to_numpy())
     facts = computed.set_index("customer_id")
     rows = rows.join(facts, on="customer_id", how="left")
@@ -168,7 +170,30 @@ def disagreements(
     out["customer_name"] = None
     out["customer_code"] = None
     out["found_on"] = "source_row"
-    return out[DQ_FAILURE_COLUMNS].reset_index(drop=True), counts
+    return (
+        out[DQ_FAILURE_COLUMNS].reset_index(drop=True),
+        counts,
+        _metric(rows, comparable, differ.index, as_of, run_id),
+    )
+
+
+def _metric(rows: pd.DataFrame, comparable: pd.Series, failed: pd.Index, as_of: dt.date, run_id: str) -> pd.DataFrame:
+    """dq.metric rows of the comparison (checked: notes compared; failed: notes disagreeing), per source and
+    employee, so the night's counts of failing values (report, trend, CLI) include the notes as dq.failure does."""
+    checked = rows[comparable].assign(failed=lambda f: f.index.isin(failed).astype("int64"))
+    if checked.empty:
+        return pd.DataFrame(columns=METRIC_COLUMNS)
+    metric = checked.groupby(["source_name", "responsible"], as_index=False, dropna=False).agg(
+        checked=("failed", "size"), failed=("failed", "sum")
+    )
+    metric["field"] = rows.attrs.get("field", "reliability_note")
+    metric["rule"] = RULE
+    metric["severity"] = "info"
+    metric["completeness"] = 1 - metric["failed"] / metric["checked"].clip(lower=1)
+    metric["as_of"] = as_of
+    metric["run_id"] = run_id
+    metric["responsible"] = metric["responsible"].fillna("unassigned")
+    return metric[METRIC_COLUMNS]
 
 
 def _messages(rows: pd.DataFrame) -> list[str]:

@@ -57,6 +57,7 @@ class Assessment:
     balances: pd.DataFrame
     failures: pd.DataFrame
     model: LateModel
+    note_metric: pd.DataFrame = field(default_factory=pd.DataFrame)
     counts: dict[str, Any] = field(default_factory=dict)
     patterns: ClassPatterns | None = None
 
@@ -288,7 +289,7 @@ def _assess(
         "select k.customer_key, b.* exclude (ckey) from customer_metrics_balance b "
         "join cust_keys k on k.n = b.ckey order by k.n, b.currency",
     )
-    failures, note_counts = _notes(
+    failures, note_counts, note_metric = _notes(
         con, customers, note_field, extracts, linked=links is not None, as_of=as_of, run_id=run_id, settings=settings
     )
     counts: dict[str, Any] = {**_ledger_counts(con), "customers": len(customers)}
@@ -320,6 +321,7 @@ def _assess(
         customers=customers,
         balances=balances,
         failures=failures,
+        note_metric=note_metric,
         model=lm,
         counts=counts,
         patterns=patterns,
@@ -401,16 +403,17 @@ def _notes(
     as_of: dt.date,
     run_id: str,
     settings: ReliabilitySettings,
-) -> tuple[pd.DataFrame, dict[str, int]]:
-    """The notes that disagree with accounting (dq.failure rows), and how many were read and compared."""
+) -> tuple[pd.DataFrame, dict[str, int], pd.DataFrame]:
+    """The notes that disagree with accounting (dq.failure rows), how many were read and compared, and the
+    comparison's dq.metric rows."""
     if note_field is None:
-        return pd.DataFrame(), {}
+        return pd.DataFrame(), {}, pd.DataFrame()
     rows = note_rows(con, "contacts", note_field, extracts)
     if not len(rows):
-        return pd.DataFrame(), {}
+        return pd.DataFrame(), {}, pd.DataFrame()
     if not linked:
         log.info("reliability notes not compared: no customer links in this run")
-        return pd.DataFrame(), {"notes": len(rows), "notes_compared": 0}
+        return pd.DataFrame(), {"notes": len(rows), "notes_compared": 0}, pd.DataFrame()
     con.register("note_rows", rows[["record_id"]])
     owners = con.sql("select n.record_id, l.customer_id from note_rows n left join links l using (record_id)").df()
     con.unregister("note_rows")
