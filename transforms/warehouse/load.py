@@ -16,12 +16,13 @@ from sqlalchemy import Connection, text
 _COPY_BATCH = 100_000
 
 
-def table_columns(conn: Connection, schema: str, table: str) -> list[str]:
-    """The table's column names, in order."""
+def table_columns(conn: Connection, schema: str, table: str, *, required_only: bool = False) -> list[str]:
+    """The table's column names, in order (only those that may not be null, with ``required_only``)."""
+    required = " and is_nullable = 'NO'" if required_only else ""
     rows = conn.execute(
         text(
             "select column_name from information_schema.columns "
-            "where table_schema = :s and table_name = :t order by ordinal_position"
+            f"where table_schema = :s and table_name = :t{required} order by ordinal_position"
         ),
         {"s": schema, "t": table},
     )
@@ -29,14 +30,7 @@ def table_columns(conn: Connection, schema: str, table: str) -> list[str]:
 
 
 def _required_columns(conn: Connection, schema: str, table: str) -> list[str]:
-    rows = conn.execute(
-        text(
-            "select column_name from information_schema.columns "
-            "where table_schema = :s and table_name = :t and is_nullable = 'NO'"
-        ),
-        {"s": schema, "t": table},
-    )
-    return [r[0] for r in rows]
+    return table_columns(conn, schema, table, required_only=True)
 
 
 def replace_table(conn: Connection, schema: str, table: str, parquet: Path | None) -> int:
