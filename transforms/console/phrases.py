@@ -33,23 +33,23 @@ def noun(comparison: str) -> str:
     return NOUNS.get(comparison, comparison.replace("_", " "))
 
 
+#: Levels whose words follow from the label alone.
+_TEMPLATES = {
+    "missing": "{what} missing on one side",
+    "equal": "same {what}",
+    "different": "different {what}",
+    "nickname": "{what} a nickname of the other",
+    "initial agrees": "{what}: an initial agrees with the other",
+    "one digit off": "{what} one digit off",
+    "day and month swapped": "{what} with day and month swapped",
+}
+
+
 def level_phrase(comparison: str, label: str) -> str:
     """A comparison's level as a steward reads it."""
     what = noun(comparison)
-    if label == "missing":
-        return f"{what} missing on one side"
-    if label == "equal":
-        return f"same {what}"
-    if label == "different":
-        return f"different {what}"
-    if label == "nickname":
-        return f"{what} a nickname of the other"
-    if label == "initial agrees":
-        return f"{what}: an initial agrees with the other"
-    if label == "one digit off":
-        return f"{what} one digit off"
-    if label == "day and month swapped":
-        return f"{what} with day and month swapped"
+    if label in _TEMPLATES:
+        return _TEMPLATES[label].format(what=what)
     if m := _DISTANCE.fullmatch(label):
         n = int(m.group(1))
         unit = "digit" if comparison in _DIGITS else "character"
