@@ -18,11 +18,8 @@ import pytest
 import uvicorn
 
 from tests.support import PipelineRun
-from tests.warehouse.conftest import as_role, fresh_database
+from tests.warehouse.conftest import as_role, night_loaded_as_loader
 from transforms.console.app import ConsoleConfig, create_app
-from transforms.pipeline import tasks
-from transforms.warehouse.access import apply_roles
-from transforms.warehouse.engine import make_engine
 
 CHROMIUM = os.environ.get("CRM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,20 +66,8 @@ def duckdb_night(pipeline_run: PipelineRun, tmp_path: Path) -> Warehouse:
 @pytest.fixture(scope="module")
 def postgres_night(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Warehouse]:
     """Roles first, then a night loaded as crm_loader; the console connects as crm_steward."""
-    with fresh_database() as url:
-        engine = make_engine(url)
-        try:
-            apply_roles(engine)
-        finally:
-            engine.dispose()
-        data = tmp_path_factory.mktemp("console_pg")
-        tasks.run_all(
-            sources=str(sample_dir / "sources.yml"),
-            warehouse_url=as_role(url, "crm_loader"),
-            as_of="2026-11-20",
-            run_id="console_pg_1",
-            data_dir=str(data),
-        )
+    data = tmp_path_factory.mktemp("console_pg")
+    with night_loaded_as_loader(sample_dir / "sources.yml", data, "console_pg_1") as url:
         yield Warehouse(
             "postgres", url, url, as_role(url, "crm_loader"), data, sample_dir / "sources.yml", "crm_steward"
         )

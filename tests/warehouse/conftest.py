@@ -68,9 +68,10 @@ class PostgresWarehouse:
     run_id: str
 
 
-@pytest.fixture(scope="session")
-def postgres_warehouse(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresWarehouse]:
-    """Roles first (on an empty database), then a night loaded by crm_loader, as in production."""
+@contextmanager
+def night_loaded_as_loader(sources: Path, data_dir: Path, run_id: str) -> Iterator[str]:
+    """A fresh database with the roles applied first, then one night loaded by crm_loader, as in production;
+    yields the database's admin URL."""
     with fresh_database() as url:
         engine = make_engine(url)
         try:
@@ -78,12 +79,19 @@ def postgres_warehouse(sample_dir: Path, tmp_path_factory: pytest.TempPathFactor
         finally:
             engine.dispose()
         tasks.run_all(
-            sources=str(sample_dir / "sources.yml"),
+            sources=str(sources),
             warehouse_url=as_role(url, "crm_loader"),
             as_of="2026-11-20",
-            run_id="pg_loader_run",
-            data_dir=str(tmp_path_factory.mktemp("pg_data")),
+            run_id=run_id,
+            data_dir=str(data_dir),
         )
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_warehouse(sample_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresWarehouse]:
+    """Roles first (on an empty database), then a night loaded by crm_loader, as in production."""
+    with night_loaded_as_loader(sample_dir / "sources.yml", tmp_path_factory.mktemp("pg_data"), "pg_loader_run") as url:
         yield PostgresWarehouse(url, "pg_loader_run")
 
 
