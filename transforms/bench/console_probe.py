@@ -243,7 +243,7 @@ def render(result: dict[str, Any], records: int, copies: int, base_customers: in
         f"{result['first_queue_ms']:.0f} ms, not counted above. Load average of the machine during the run "
         f"(5 minutes): {result['load']:.1f} on {os.cpu_count()} cores. The CPU columns are the page's own work "
         "(the console runs in the probe's process, the client waiting): about what a page would take on an idle "
-        "machine, which these figures were not measured on.",
+        "machine; with a load average near the number of cores the times above are that too.",
     ]
     return "\n".join(lines)
 
