@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from transforms.pipeline import tasks
 
@@ -63,3 +64,29 @@ def table_checksums(db: Path) -> dict[str, str]:
             rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
             out[t] = hashlib.sha256("\n".join(rows).encode()).hexdigest()
     return out
+
+
+def staged_rows(
+    source_name: str,
+    kind: str,
+    source_file: str,
+    *,
+    responsible: str = "Anna",
+    first_physical_row: int = 2,
+    **columns: list[object],
+) -> pd.DataFrame:
+    """Extracted rows of one file as the standardize stage reads them: the lineage columns, then ``columns``."""
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame(
+        {
+            "source_name": [source_name] * n,
+            "source_kind": [kind] * n,
+            "source_file": [source_file] * n,
+            "sheet": [""] * n,
+            "row_number": list(range(1, n + 1)),
+            "physical_row": list(range(first_physical_row, first_physical_row + n)),
+            "file_sha256": ["0" * 64] * n,
+            "responsible": [responsible] * n,
+            **columns,
+        }
+    )

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pandas as pd
 
+from tests.support import staged_rows
 from transforms.standardize.emails import email_in_text
 from transforms.standardize.records import ReadingRules, standardize_contacts
 from transforms.standardize.sentinels import load_sentinels
@@ -19,22 +20,7 @@ def test_email_in_text() -> None:
 
 
 def _raw(kind: str, emails: list[str | None], notes: list[str | None]) -> pd.DataFrame:
-    n = len(emails)
-    return pd.DataFrame(
-        {
-            "source_name": ["journal"] * n,
-            "source_kind": [kind] * n,
-            "source_file": ["calls.csv"] * n,
-            "sheet": [""] * n,
-            "row_number": list(range(1, n + 1)),
-            "physical_row": list(range(2, n + 2)),
-            "file_sha256": ["0" * 64] * n,
-            "responsible": ["Anna"] * n,
-            "full_name": ["Jan Nowak"] * n,
-            "email": emails,
-            "notes": notes,
-        }
-    )
+    return staged_rows("journal", kind, "calls.csv", full_name=["Jan Nowak"] * len(emails), email=emails, notes=notes)
 
 
 def test_a_journal_entry_takes_the_email_of_its_comment_when_it_has_none() -> None:

@@ -6,24 +6,18 @@ import datetime as dt
 
 import pandas as pd
 
+from tests.support import staged_rows
 from transforms.standardize.records import ReadingRules, standardize_interactions
 
 
 def test_impossible_visit_date_and_unreadable_score_are_reported() -> None:
-    n = 4
-    raw = pd.DataFrame(
-        {
-            "source_name": ["visits"] * n,
-            "source_kind": ["journal"] * n,
-            "source_file": ["visits.jsonl"] * n,
-            "sheet": [""] * n,
-            "row_number": [1, 2, 3, 4],
-            "physical_row": [1, 2, 3, 4],
-            "file_sha256": ["0" * 64] * n,
-            "responsible": ["Anna"] * n,
-            "interaction_at": ["2026-02-30", "2026-01-05T10:00:00", "05.01.2026", None],
-            "survey_score": ["4", "x", None, "3,5"],
-        }
+    raw = staged_rows(
+        "visits",
+        "journal",
+        "visits.jsonl",
+        first_physical_row=1,
+        interaction_at=["2026-02-30", "2026-01-05T10:00:00", "05.01.2026", None],
+        survey_score=["4", "x", None, "3,5"],
     )
     rules = ReadingRules(phone_region="PL", date_order="DMY", as_of=dt.date(2026, 11, 20))
     out, issues = standardize_interactions(raw, rules=rules)

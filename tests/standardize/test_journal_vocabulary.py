@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from tests.support import staged_rows
 from transforms.settings.errors import SettingsError
 from transforms.standardize.records import ReadingRules, standardize_contacts, standardize_interactions
 from transforms.standardize.sentinels import load_sentinels
@@ -23,20 +24,7 @@ RULES = ReadingRules(phone_region="PL", date_order="DMY", as_of=dt.date(2026, 11
 
 def _journal(source_name: str, **columns: list[object]) -> pd.DataFrame:
     n = len(next(iter(columns.values())))
-    return pd.DataFrame(
-        {
-            "source_name": [source_name] * n,
-            "source_kind": ["journal"] * n,
-            "source_file": [f"{source_name}.csv"] * n,
-            "sheet": [""] * n,
-            "row_number": list(range(1, n + 1)),
-            "physical_row": list(range(2, n + 2)),
-            "file_sha256": ["0" * 64] * n,
-            "responsible": ["Anna"] * n,
-            "interaction_at": ["2026-01-05"] * n,
-            **columns,
-        }
-    )
+    return staged_rows(source_name, "journal", f"{source_name}.csv", interaction_at=["2026-01-05"] * n, **columns)
 
 
 def test_complaint_as_the_topic_of_an_entry_in_any_language() -> None:

@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from tests.support import staged_rows
 from transforms.standardize.phones import PhoneResult, standardize_phone, standardize_phones
 from transforms.standardize.records import ReadingRules, standardize_contacts
 from transforms.standardize.sentinels import load_sentinels
@@ -73,21 +74,14 @@ def test_as_written_and_in_the_plans_groups_beats_a_lost_trunk_zero() -> None:
 
 
 def test_contacts_read_phones_in_the_rows_country_and_the_companys() -> None:
-    n = 3
-    raw = pd.DataFrame(
-        {
-            "source_name": ["accounting"] * n,
-            "source_kind": ["accounting_customers"] * n,
-            "source_file": ["customers.csv"] * n,
-            "sheet": [""] * n,
-            "row_number": [1, 2, 3],
-            "physical_row": [2, 3, 4],
-            "file_sha256": ["0" * 64] * n,
-            "responsible": ["accounting"] * n,
-            "surname": ["Smirnov", "Nowak", "Miller"],
-            "country": ["RU", None, None],
-            "phone": ["8 919 019 38 35", "880 891 321", "(617) 480-6072"],
-        }
+    raw = staged_rows(
+        "accounting",
+        "accounting_customers",
+        "customers.csv",
+        responsible="accounting",
+        surname=["Smirnov", "Nowak", "Miller"],
+        country=["RU", None, None],
+        phone=["8 919 019 38 35", "880 891 321", "(617) 480-6072"],
     )
     rules = ReadingRules(phone_region="PL", date_order="YMD", as_of=dt.date(2026, 11, 20), other_regions=("US",))
     out, issues = standardize_contacts(raw, rules=rules, sentinels=load_sentinels(None))
