@@ -58,9 +58,9 @@ screenshots: setup
 	CRM_SCREENSHOTS_DIR=docs $(UV) run pytest -p no:cacheprovider tests/console/test_console.py -k duckdb -q
 
 lint: setup
-	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms
+	$(UV) run ruff check . && $(UV) run ruff format --check . && $(UV) run mypy transforms devkit
 
 bench: setup
 	@# Splink is compared with in the linkage benchmark only: it is in the `bench` group, not a runtime dependency.
 	@$(UV) sync --frozen --quiet --group bench
-	$(UV) run --group bench python -m transforms.bench
+	$(UV) run --group bench python -m devkit.bench

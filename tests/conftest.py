@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.generator import generate_sample
 from tests.support import PipelineRun, run_pipeline
 from transforms.pipeline import tasks
-from transforms.sample_data import generate_sample
 
 
 @pytest.fixture(scope="session")

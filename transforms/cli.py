@@ -43,7 +43,18 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 42,
 ) -> None:
     """Write a small company's messy files (journals, managers' workbooks, accounting) with the truth behind them."""
-    from transforms.sample_data import generate_sample
+    try:
+        # The generator is a development tool (devkit/, beside transforms/ in the repository), not in the package.
+        from devkit.generator import generate_sample  # noqa: TID251
+    except ModuleNotFoundError as exc:
+        if exc.name not in {"devkit", "devkit.generator"}:
+            raise
+        err.print(
+            "crm-etl generate: the sample generator is a development tool, available in a clone of the repository "
+            "(make setup), not in an installed package.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
 
     with console.status(f"Generating {customers} customers into {out} ..."):
         summary = generate_sample(out, customers=customers, seed=seed)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from transforms.bench.blocks import write_block
-from transforms.bench.receivables_probe import replicate_file
+from devkit.bench.blocks import write_block
+from devkit.bench.receivables_probe import replicate_file
 
 
 def test_replicated_copies_have_distinct_codes_numbers_and_ids(tmp_path: Path) -> None:

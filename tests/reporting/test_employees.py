@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from devkit.generator.staff import EMPLOYEES
 from tests.support import PipelineRun
 from transforms.reporting.staff import StaffFile, StaffMember, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
-from transforms.sample_data.staff import EMPLOYEES
 from transforms.settings import SettingsError
 
 SAMPLE_FORMS = [

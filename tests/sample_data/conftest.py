@@ -22,7 +22,7 @@ import pandas as pd
 import phonenumbers
 import pytest
 
-from transforms.sample_data import GenerationSummary, generate_sample
+from devkit.generator import GenerationSummary, generate_sample
 from transforms.settings import SourcesFile, load_sources
 
 SAMPLE_CUSTOMERS = 400

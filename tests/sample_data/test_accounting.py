@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from transforms.sample_data.taxids import inn_valid, nip_valid
+from devkit.generator.taxids import inn_valid, nip_valid
 
 Sample = Any
 CANONICAL = re.compile(r"^F[VK]/\d{4}/\d{6}$")

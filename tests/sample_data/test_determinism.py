@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from transforms.sample_data import generate_sample
+from devkit.generator import generate_sample
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -46,7 +46,7 @@ def test_default_as_of_is_fixed_not_today(tmp_path: Path) -> None:
 def test_same_bytes_across_processes_with_different_hash_seeds(tmp_path: Path) -> None:
     """Set and dict iteration must not leak into the data: Python salts str hashes per process."""
     script = (
-        "import sys; from transforms.sample_data import generate_sample; "
+        "import sys; from devkit.generator import generate_sample; "
         "generate_sample(sys.argv[1], customers=150, seed=3)"
     )
     digests = []

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from transforms.sample_data import GenerationSettings, generate_sample
+from devkit.generator import GenerationSettings, generate_sample
 
 Sample = Any
 

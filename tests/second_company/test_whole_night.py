@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from transforms.bench.company_truth import score_night
+from devkit.bench.company_truth import score_night
 from transforms.cli import app
 
 PROJECT = Path(__file__).resolve().parents[2]

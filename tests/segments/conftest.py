@@ -11,13 +11,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from devkit.generator import generate_sample
 from tests.segments.standin import write_standin
 from tests.support import PipelineRun, run_pipeline
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.outputs import read_outputs, read_views
 from transforms.pipeline.publish_stage import load_outputs
 from transforms.pipeline.segment_stage import read_input, run_segments
-from transforms.sample_data import generate_sample
 from transforms.segments.features import build_features
 from transforms.segments.settings import load_segments_file
 from transforms.warehouse.ddl import ensure_schema

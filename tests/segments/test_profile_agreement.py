@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from devkit.bench.segments_probe import profile_agreement
 from tests.support import PipelineRun
-from transforms.bench.segments_probe import profile_agreement
 
 
 def test_profile_agreement_scores_the_published_segments(segmented_run: PipelineRun, tmp_path: Path) -> None:

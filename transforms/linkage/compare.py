@@ -6,7 +6,7 @@ scores a million candidate pairs in a batch and one new record against its few c
 
 String similarities are the bottleneck of a Fellegi-Sunter linkage; they are computed with rapidfuzz on each
 distinct pair of values only once (names and dates repeat a lot), which is what makes this several times
-faster than recordlinkage.Compare on the same pairs (see transforms/bench/linkage_probe.py).
+faster than recordlinkage.Compare on the same pairs (see devkit/bench/linkage_probe.py).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The linkage diagnostics page: one self-contained HTML file a steward or analyst can open anywhere.
 
 It shows what the model learned (m and u of every comparison level, as match weights), how the scored pairs
-are spread (the match-weight histogram, with the thresholds), what each blocking pass found, and, when the truth
-is known (tests, benchmarks), precision and recall against the match threshold. Charts are embedded as base64
-PNG, so the page needs no network and no other file. No personal data is shown: counts, levels, weights only.
+are spread (the match-weight histogram, with the thresholds) and what each blocking pass found. Where the truth
+is known (tests, benchmarks), devkit.scoring.diagnostics adds precision and recall against the match threshold.
+Charts are embedded as base64 PNG, so the page needs no network and no other file. No personal data is shown:
+counts, levels, weights only.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,8 +22,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-
-from transforms.linkage.evaluate import pair_keys, threshold_curve
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -81,26 +81,13 @@ def _blocking_chart(passes: list[dict[str, Any]]) -> str:
     return _png(fig)
 
 
-def _curve_chart(curve: pd.DataFrame, match: float | None) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3.5))
-    ax.plot(curve["threshold"], curve["precision"], label="precision")
-    ax.plot(curve["threshold"], curve["recall"], label="recall")
-    if match is not None:
-        ax.axvline(match, color="black", ls="--", lw=0.8)
-    ax.set_xlabel("match probability threshold")
-    ax.set_ylim(0, 1.02)
-    ax.legend()
-    ax.set_title("Pairs against the truth")
-    return _png(fig)
-
-
 def _table(frame: pd.DataFrame) -> str:
     return frame.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, classes="t")
 
 
-def write_diagnostics(result: LinkResult, path: Path | str, truth_pairs: pd.DataFrame | None = None) -> Path:
-    """Write the diagnostics page to ``path``; ``truth_pairs`` (record_id_l, record_id_r of true matches) adds
-    precision and recall against the threshold and the blocking recall."""
+def write_diagnostics(result: LinkResult, path: Path | str, extra: Sequence[str] = ()) -> Path:
+    """Write the diagnostics page to ``path``; ``extra`` (HTML fragments) is placed before the timings, so a
+    benchmark can add what only it knows (the truth) to the same page."""
     path = Path(path)
     stats = result.stats
     parts = [
@@ -118,16 +105,7 @@ def write_diagnostics(result: LinkResult, path: Path | str, truth_pairs: pd.Data
         _blocking_chart(stats.get("blocking", [])),
         _table(pd.DataFrame(stats.get("blocking", []))),
     ]
-    if truth_pairs is not None:
-        truth = pair_keys(truth_pairs["record_id_l"], truth_pairs["record_id_r"])
-        found = pair_keys(result.pairs["record_id_l"], result.pairs["record_id_r"])
-        recall = float(found.isin(truth).sum() / len(truth)) if len(truth) else 1.0
-        match = result.settings.thresholds.match if result.settings is not None else None
-        parts += [
-            "<h2>Against the truth</h2>",
-            f"<p>Blocking recall (true pairs among the candidates): {recall:.4f} of {len(truth):,} true pairs.</p>",
-            _curve_chart(threshold_curve(result.pairs, truth), match),
-        ]
+    parts += extra
     seconds = stats.get("seconds", {})
     parts += ["<h2>Time per step (s)</h2>", _table(pd.DataFrame([seconds])) if seconds else ""]
     style = (
