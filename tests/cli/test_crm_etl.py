@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from tests.support import PipelineRun
@@ -60,3 +62,16 @@ def test_generate_writes_a_sources_file_and_truth(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--out", str(tmp_path / "s"), "--customers", "30", "--seed", "1"])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "s" / "sources.yml").is_file() and (tmp_path / "s" / "truth" / "rows.parquet").is_file()
+
+
+def test_generate_without_the_development_package_says_where_the_generator_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An installed wheel holds transforms/ only: devkit (the generator) cannot be imported there.
+    monkeypatch.setitem(sys.modules, "devkit", None)
+    monkeypatch.setitem(sys.modules, "devkit.generator", None)
+    result = runner.invoke(app, ["generate", "--out", str(tmp_path / "s"), "--customers", "30"])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "development tool" in lines[0] and "clone of the repository" in lines[0], lines
+    assert not (tmp_path / "s").exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from devkit.scoring.diagnostics import write_diagnostics_with_truth
 from devkit.scoring.linkage import cluster_pairs, cluster_scores, pair_keys
 from transforms.linkage import FittedModel, LinkResult, link_records, load_linkage_settings, write_diagnostics
 
@@ -59,6 +60,21 @@ def test_result_shapes_and_model_round_trip(linked: LinkResult, tmp_path: Path) 
     page = write_diagnostics(linked, tmp_path / "diag.html")
     text = page.read_text("utf-8")
     assert "data:image/png;base64," in text and "http" not in text.replace("http-equiv", "")
+    assert "Against the truth" not in text
+
+
+def test_diagnostics_page_with_the_truth(
+    generated: tuple[pd.DataFrame, pd.DataFrame], linked: LinkResult, tmp_path: Path
+) -> None:
+    _, truth = generated
+    true = cluster_pairs(truth["record_id"], truth["entity"])
+    true_pairs = pd.DataFrame({"record_id_l": true["id_l"], "record_id_r": true["id_r"]})
+    text = write_diagnostics_with_truth(linked, tmp_path / "diag.html", true_pairs).read_text("utf-8")
+    keys = pair_keys(true["id_l"], true["id_r"])
+    blocked = pair_keys(linked.pairs["record_id_l"], linked.pairs["record_id_r"]).isin(keys).sum() / len(keys)
+    assert f"Blocking recall (true pairs among the candidates): {blocked:.4f} of {len(keys):,} true pairs." in text
+    assert text.index("Against the truth") < text.index("Time per step")
+    assert text.count("data:image/png;base64,") == 4  # weights, histogram, blocking, and the threshold curve
 
 
 def test_decisions_are_obeyed(generated: tuple[pd.DataFrame, pd.DataFrame], linked: LinkResult) -> None:
