@@ -45,7 +45,7 @@ def generate(
     """Write a small company's messy files (journals, managers' workbooks, accounting) with the truth behind them."""
     try:
         # The generator is a development tool (devkit/, beside transforms/ in the repository), not in the package.
-        from devkit.generator import generate_sample  # noqa: TID251
+        from devkit.generator import generate_sample
     except ModuleNotFoundError as exc:
         if exc.name not in {"devkit", "devkit.generator"}:
             raise
