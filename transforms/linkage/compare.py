@@ -22,7 +22,13 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
-from transforms.linkage.nicknames import lookup_key, nickname_label, nickname_table
+from transforms.linkage.nicknames import (
+    lookup_key,
+    nickname_label,
+    nickname_table,
+    surname_variant_table,
+    variants_agree,
+)
 from transforms.linkage.settings import Comparison, LinkageSettings
 from transforms.standardize.names import abjad_skeleton, is_known_given_name
 from transforms.standardize.vectorize import map_unique
@@ -178,8 +184,24 @@ def _sim_where(
     return out
 
 
+def _variants_where(
+    left: np.ndarray, right: np.ndarray, where: np.ndarray, table: Mapping[str, frozenset[str]]
+) -> np.ndarray:
+    """Where the two surname keys are forms of one surname in ``table`` (looked up once per distinct pair)."""
+    out = np.zeros(len(left), dtype=bool)
+    if where.any() and table:
+        ul, ur, inverse = distinct_pairs(left[where], right[where])
+        hit = np.fromiter((variants_agree(a, b, table) for a, b in zip(ul, ur, strict=True)), bool, count=len(ul))
+        out[where] = hit[inverse]
+    return out
+
+
 def _person_name_levels(
-    cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame, similarity: SimilarityFn
+    cmp: Comparison,
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    similarity: SimilarityFn,
+    surnames: Mapping[str, frozenset[str]] | None = None,
 ) -> np.ndarray:
     """Levels of the whole name (see settings.PERSON_NAME_LEVELS); -1 when the surnames cannot be compared."""
     assert cmp.surname_column is not None
@@ -194,6 +216,9 @@ def _person_name_levels(
     se[s_both] = sl[s_both] == sr[s_both]
     gs = _sim_where(similarity, gl, gr, g_both & ~ge, floor) | ge
     ss = _sim_where(similarity, sl, sr, s_both & ~se, floor) | se
+    if cmp.surname_variants and surnames:
+        # Wang / Wong, Li / Lee: another romanization of one surname is as good as a similar spelling.
+        ss |= _variants_where(sl, sr, s_both & ~ss, surnames)
     gi = _initials(gl, gr, g_both, *_first_letters(cmp, left, right)) if cmp.initials else np.zeros(len(gl), bool)
     gn = np.zeros(len(gl), dtype=bool)
     if cmp.nickname_column:
@@ -256,11 +281,17 @@ def compare_values(
     left: pd.DataFrame,
     right: pd.DataFrame,
     similarity: SimilarityFn = rapidfuzz_similarity,
+    *,
+    surnames: Mapping[str, frozenset[str]] | None = None,
 ) -> np.ndarray:
-    """The level of every aligned pair for one comparison (-1 where a value is missing)."""
+    """The level of every aligned pair for one comparison (-1 where a value is missing). A combined comparison is
+    made from its parts' levels (``combined_levels``), not here. ``surnames``: the romanization groups of surnames
+    (``surname_variant_table``) for person_name comparisons that use them."""
+    if cmp.kind == "combined":
+        raise ValueError(f"comparison {cmp.name!r} is combined: its level comes from its parts' levels")
     left, right = across_abjad(cmp, left, right)
     if cmp.kind == "person_name":
-        return _person_name_levels(cmp, left, right, similarity)
+        return _person_name_levels(cmp, left, right, similarity, surnames)
     lv = _values(left, cmp.column, cmp.fallback_column)
     rv = _values(right, cmp.column, cmp.fallback_column)
     present = pd.notna(lv) & pd.notna(rv)
@@ -408,6 +439,15 @@ def swap_names(
     return sides[0], sides[1]
 
 
+def combined_levels(cmp: Comparison, levels: Mapping[str, np.ndarray]) -> np.ndarray:
+    """A combined comparison's level from its parts' levels (``cmp_<part>`` in ``levels``): how many parts agree
+    at any level above "different"; -1 where no part could be compared."""
+    parts = [np.asarray(levels[f"cmp_{p}"]) for p in cmp.parts]
+    present = np.logical_or.reduce([p >= 0 for p in parts])
+    agree = np.sum([p >= 1 for p in parts], axis=0)
+    return np.where(present, agree, -1).astype(np.int8)
+
+
 def compare_frames(
     settings: LinkageSettings,
     left: pd.DataFrame,
@@ -422,14 +462,26 @@ def compare_frames(
         right = right.reset_index(drop=True)
     left, right = swap_names(settings, left, right, similarity)
     out: dict[str, np.ndarray] = {}
+    surnames = surname_variant_table(tuple(tuple(g) for g in settings.surname_variants))
     for cmp in settings.comparisons:
-        level = compare_values(cmp, left, right, similarity)
+        if cmp.kind == "combined":
+            continue
+        level = compare_values(cmp, left, right, similarity, surnames=surnames)
         out[f"cmp_{cmp.name}"] = level
         if cmp.term_frequency:
             values = tf_values(cmp, left).copy()
             values[level != cmp.top_level] = None
             out[f"tf_{cmp.name}"] = values
-    return pd.DataFrame(out)
+    return pd.DataFrame(_with_combined(settings, out))
+
+
+def _with_combined(settings: LinkageSettings, out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The levels with those of the combined comparisons added, in the order of the settings."""
+    for cmp in settings.comparisons:
+        if cmp.kind == "combined":
+            out[f"cmp_{cmp.name}"] = combined_levels(cmp, out)
+    order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in out]
+    return {f: out[f] for f in order}
 
 
 def compared_columns(settings: LinkageSettings) -> tuple[str, ...]:
@@ -441,14 +493,14 @@ def compared_columns(settings: LinkageSettings) -> tuple[str, ...]:
 
 def comparison_groups(settings: LinkageSettings) -> list[LinkageSettings]:
     """The comparisons split into groups whose levels depend on nothing but the group's own columns of the two
-    records: those that read a column which swaps go together, with the swap; every other comparison alone."""
+    records: those that read a column which swaps go together, with the swap; every other comparison alone.
+    Combined comparisons are in no group: they are made from their parts' levels afterwards."""
     swapped = {c for pair in settings.swap for c in pair}
-    turning = [c for c in settings.comparisons if swapped & set(c.columns)]
+    own = [c for c in settings.comparisons if c.kind != "combined"]
+    turning = [c for c in own if swapped & set(c.columns)]
     groups = [settings.model_copy(update={"comparisons": turning})] if turning else []
     groups += [
-        settings.model_copy(update={"comparisons": [c], "swap": []})
-        for c in settings.comparisons
-        if not swapped & set(c.columns)
+        settings.model_copy(update={"comparisons": [c], "swap": []}) for c in own if not swapped & set(c.columns)
     ]
     return groups
 
@@ -553,5 +605,4 @@ def compare_pairs(
     out: dict[str, np.ndarray] = {}
     for levels in found:
         out |= levels
-    order = [f for cmp in settings.comparisons for f in (f"cmp_{cmp.name}", f"tf_{cmp.name}") if f in out]
-    return pd.DataFrame({f: out[f] for f in order})
+    return pd.DataFrame(_with_combined(settings, out))

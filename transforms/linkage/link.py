@@ -74,7 +74,7 @@ def conflict_rules(
     names = sorted({n for c in settings.conflicts for n in (*c.disagree, *c.unless_agree)})
     if not names:
         return lambda left, right: np.full(len(left), -1, dtype=np.int64)
-    subset = settings.model_copy(update={"comparisons": [settings.comparison(n) for n in names]})
+    subset = settings.model_copy(update={"comparisons": settings.with_parts(names)})
 
     def rules(left: np.ndarray, right: np.ndarray) -> np.ndarray:
         rule_of = np.full(len(left), -1, dtype=np.int64)

@@ -313,7 +313,7 @@ def fit_model(
         free = [
             k
             for k, c in enumerate(settings.comparisons)
-            if c.in_model and not (base_columns(settings, c.columns) & keys)
+            if c.in_model and not (base_columns(settings, settings.columns_of(c)) & keys)
         ]
         if not free:
             continue

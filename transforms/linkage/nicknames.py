@@ -61,3 +61,26 @@ def nickname_label(values: Iterable[str | None], table: Mapping[str, frozenset[s
         if words:
             labels |= table.get(lookup_key(words[0]), frozenset())
     return "|".join(sorted(labels)) if labels else None
+
+
+@cache
+def surname_variant_table(extra: tuple[tuple[str, ...], ...] = ()) -> Mapping[str, frozenset[str]]:
+    """Latin match key of every listed surname -> the labels of its romanization groups (``data/surname_variants.yml``
+    plus ``extra``, a company's own groups). Keys are ``name_key``s, those of the records' ``surname_key``."""
+    found: dict[str, set[str]] = {}
+    bundled = [list(g) for g in load_table("surname_variants.yml")["groups"]]
+    for group in [*bundled, *(list(g) for g in extra)]:
+        names = string_list(group, "surname_variants: groups")
+        label = name_key(names[0])
+        for name in names:
+            key = name_key(name)
+            if key:
+                found.setdefault(key, set()).add(label)
+    return {key: frozenset(labels) for key, labels in found.items()}
+
+
+def variants_agree(left: object, right: object, table: Mapping[str, frozenset[str]]) -> bool:
+    """Whether two surname keys are forms of one surname in ``table`` (share a group)."""
+    if not isinstance(left, str) or not isinstance(right, str):
+        return False
+    return bool(table.get(left, frozenset()) & table.get(right, frozenset()))

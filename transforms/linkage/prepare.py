@@ -28,6 +28,13 @@ ID, SOURCE, LINKABLE = "_id", "_source", "_linkable"
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _NON_LETTER = re.compile(r"[^a-z]+")
 _NON_DIGIT = re.compile(r"\D+")
+_NUMBER = re.compile(r"\d+")
+
+
+def _numbers(s: str) -> str:
+    """The numbers written in a text, in order, in ASCII digits: "Flat 21, 174 Mill Lane" and "Apartment 21, 174
+    Mill Lane" -> "21 174"; "ulica Lenina, d. 40, kv. 22", "Lenina Straße 40-22" and Persian "۴۰" alike."""
+    return " ".join(str(int(n)) for n in _NUMBER.findall(s))
 
 
 def _alnum(s: str) -> str:
@@ -44,6 +51,7 @@ _STEPS: dict[str, Callable[[str], str]] = {
     "alnum": _alnum,
     "letters": lambda s: _NON_LETTER.sub("", anyascii(s).lower()),
     "digits": lambda s: _NON_DIGIT.sub("", s),
+    "numbers": _numbers,
     "first_word": lambda s: _words(s)[0] if _words(s) else "",
     "last_word": lambda s: _words(s)[-1] if _words(s) else "",
     "name_key": name_key,

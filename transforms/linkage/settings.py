@@ -23,7 +23,7 @@ DEFAULT_FILE = Path(__file__).parent / "data" / "linkage.yml"
 COMPANY_FILE_NAME = "linkage.yml"
 
 LinkType = Literal["dedupe_only", "link_only", "dedupe_and_link"]
-ComparisonKind = Literal["exact", "string", "name", "date", "person_name"]
+ComparisonKind = Literal["exact", "string", "name", "date", "person_name", "combined"]
 Metric = Literal["jaro_winkler", "levenshtein", "ratio", "token_set", "token_sort"]
 
 #: Steps a derived column may apply, in order, to its source value (see transforms.linkage.prepare).
@@ -32,6 +32,7 @@ STEP_NAMES: tuple[str, ...] = (
     "alnum",
     "letters",
     "digits",
+    "numbers",
     "first_word",
     "last_word",
     "name_key",
@@ -132,7 +133,13 @@ class Comparison(_Frozen):
 
     name: str
     kind: ComparisonKind
-    column: str
+    #: The compared column (every kind but ``combined``).
+    column: str = ""
+    #: combined kind: the comparisons it is made of. Its level is how many of them agree (at any level above
+    #: "different"), -1 where none can be compared. The parts of one fact (an address's postcode, city and street)
+    #: are far from independent: counted one by one, a customer who moved would pay for one change three times and
+    #: two people at one address would gain three times. The parts are best kept out of the model (in_model: false).
+    parts: list[str] = Field(default_factory=list)
     metric: Metric = "jaro_winkler"
     #: For string and name kinds: similarity floors (0..1, best first) or, for levenshtein, maximum distances.
     thresholds: list[float] = Field(default_factory=list)
@@ -154,6 +161,9 @@ class Comparison(_Frozen):
     #: ``abjad_script`` step). A pair where one side has it and the other not is compared on the consonant
     #: skeletons of both keys, since those scripts write no short vowels (نوری / Noori).
     abjad_column: str | None = None
+    #: person_name kind: surnames that are forms of one surname in the romanization table (Wang / Wong, Li / Lee:
+    #: ``data/surname_variants.yml`` and ``surname_variants:`` of linkage.yml) agree as similar surnames.
+    surname_variants: bool = False
     #: False: compared (for conflict rules and the steward's view) but not counted in the match weight.
     in_model: bool = True
 
@@ -166,6 +176,16 @@ class Comparison(_Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Comparison:
+        if self.kind == "combined":
+            if len(self.parts) < 2:
+                raise ValueError("parts: a comparison of kind 'combined' names at least two comparisons")
+            if self.column or self.thresholds or self.term_frequency or self.surname_column or self.fallback_column:
+                raise ValueError("a comparison of kind 'combined' reads its parts' levels: give parts only")
+            return self
+        if self.parts:
+            raise ValueError("parts: only a comparison of kind 'combined' has parts")
+        if not self.column:
+            raise ValueError(f"column: required by kind {self.kind!r}")
         if self.kind in ("exact", "date") and self.thresholds:
             raise ValueError(f"thresholds: a comparison of kind {self.kind!r} takes none")
         if self.metric == "levenshtein":
@@ -184,6 +204,8 @@ class Comparison(_Frozen):
             )
         if self.initial_column and not self.initials:
             raise ValueError("initial_column: applies with initials: true")
+        if self.surname_variants and self.kind != "person_name":
+            raise ValueError("surname_variants: applies to comparisons of kind 'person_name'")
         if (self.kind == "person_name") != (self.surname_column is not None):
             raise ValueError("surname_column: required by kind 'person_name', and only by it")
         if self.kind == "person_name" and len(self.thresholds) != 1:
@@ -199,6 +221,9 @@ class Comparison(_Frozen):
             return ["different", "one digit off", "day and month swapped", "equal"]
         if self.kind == "person_name":
             return list(PERSON_NAME_LEVELS)
+        if self.kind == "combined":
+            n = len(self.parts)
+            return ["different", *(f"{k} of {n} agree ({', '.join(self.parts)})" for k in range(1, n)), "equal"]
         fuzzy = [
             f"distance <= {int(t)}" if self.metric == "levenshtein" else f"{self.metric} >= {t:g}"
             for t in self.thresholds
@@ -218,7 +243,9 @@ class Comparison(_Frozen):
 
     @property
     def columns(self) -> tuple[str, ...]:
-        cols = [self.column]
+        """The prepared columns the comparison reads itself (none for a combined one: see
+        ``LinkageSettings.columns_of``)."""
+        cols = [self.column] if self.column else []
         if self.nickname_column:
             cols.append(self.nickname_column)
         if self.fallback_column:
@@ -320,16 +347,19 @@ class LinkageSettings(_Frozen):
     conflicts: list[Conflict] = Field(default_factory=list)
     #: A company's own nickname groups (first entry = the group's name), added to the bundled tables.
     nicknames: list[list[str]] = Field(default_factory=list)
+    #: A company's own groups of romanizations of one surname (first entry = the group's name), added to the bundled
+    #: table for comparisons with ``surname_variants: true``.
+    surname_variants: list[list[str]] = Field(default_factory=list)
     training: Training = Field(default_factory=Training)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     review: Review = Field(default_factory=Review)
 
-    @field_validator("nicknames")
+    @field_validator("nicknames", "surname_variants")
     @classmethod
     def _groups(cls, v: list[list[str]]) -> list[list[str]]:
         for group in v:
             if len(group) < 2:
-                raise ValueError("each nickname group lists at least two names, e.g. [Robert, Bob]")
+                raise ValueError("each group lists at least two names, e.g. [Robert, Bob] or [Wang, Wong]")
         return v
 
     @field_validator("derived")
@@ -346,6 +376,12 @@ class LinkageSettings(_Frozen):
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
             raise ValueError(f"comparisons: the name {dupes[0]!r} is used twice")
+        for cmp in self.comparisons:
+            for part in cmp.parts:
+                if part not in names:
+                    raise ValueError(f"comparisons.{cmp.name}.parts: unknown comparison {part!r}")
+                if self.comparison(part).kind == "combined":
+                    raise ValueError(f"comparisons.{cmp.name}.parts: {part!r} is itself combined")
         for conflict in self.conflicts:
             for key in ("disagree", "unless_agree"):
                 for name in getattr(conflict, key):
@@ -357,6 +393,21 @@ class LinkageSettings(_Frozen):
 
     def comparison(self, name: str) -> Comparison:
         return next(c for c in self.comparisons if c.name == name)
+
+    def columns_of(self, cmp: Comparison) -> tuple[str, ...]:
+        """The prepared columns a comparison's level depends on (a combined one's: its parts')."""
+        if cmp.kind != "combined":
+            return cmp.columns
+        return tuple(dict.fromkeys(c for part in cmp.parts for c in self.comparison(part).columns))
+
+    def with_parts(self, names: list[str]) -> list[Comparison]:
+        """The named comparisons and, before a combined one, the parts it is computed from."""
+        out: list[Comparison] = []
+        for name in names:
+            cmp = self.comparison(name)
+            out += [self.comparison(p) for p in cmp.parts]
+            out.append(cmp)
+        return list({c.name: c for c in out}.values())
 
     @property
     def input_columns(self) -> tuple[str, ...]:
