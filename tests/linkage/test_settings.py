@@ -185,3 +185,82 @@ def test_a_free_text_name_read_the_wrong_way_round_is_turned_on_either_side() ->
         "same surname, nickname",
         "same surname, given name initial",
     ]
+
+
+def test_another_romanization_of_a_surname_is_a_similar_surname() -> None:
+    # 王 Wang / Wong, 李 Li / Lee with the same given name: one surname in pinyin and in its Cantonese form, which
+    # spelling similarity alone calls different surnames. Wang and Lee stay apart.
+    settings = load_linkage_settings(None)
+    rows = [
+        _contact(record_id=1, given_name_latin="Xiuying", surname_key=name_key("Wang")),
+        _contact(record_id=2, given_name_latin="Xiuying", surname_key=name_key("Wong")),
+        _contact(record_id=3, given_name_latin="Wanying", surname_key=name_key("Li")),
+        _contact(record_id=4, given_name_latin="Wanying", surname_key=name_key("Lee")),
+        _contact(record_id=5, given_name_latin="Wanying", surname_key=name_key("Wang")),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 2, 3]], prepared.iloc[[1, 3, 4]])
+    labels = settings.comparison("name").level_labels
+    assert [labels[level] for level in levels["cmp_name"]] == [
+        "same given name or nickname, similar surname",
+        "same given name or nickname, similar surname",
+        "same given name, other surname",
+    ]
+
+
+def test_a_company_adds_its_own_surname_romanizations(tmp_path: Path) -> None:
+    (tmp_path / "sources.yml").write_text("sources: []\n", encoding="utf-8")
+    (tmp_path / "linkage.yml").write_text("surname_variants:\n  - [Nguyen, Nguyenn, Ng]\n", encoding="utf-8")
+    rows = [
+        _contact(record_id=1, given_name_latin="Lan", surname_key=name_key("Nguyen")),
+        _contact(record_id=2, given_name_latin="Lan", surname_key=name_key("Ng")),
+    ]
+    labels = load_linkage_settings(None).comparison("name").level_labels
+    for settings, expected in (
+        (load_linkage_settings(None), "same given name, other surname"),
+        (load_linkage_settings(tmp_path / "sources.yml"), "same given name or nickname, similar surname"),
+    ):
+        prepared = prepare_records(pd.DataFrame(rows), settings)
+        levels = compare_frames(settings, prepared.iloc[[0]], prepared.iloc[[1]])
+        assert labels[levels["cmp_name"][0]] == expected
+
+
+def test_an_address_is_one_comparison_counting_its_agreeing_parts() -> None:
+    # A customer who moved pays for one changed address once, not once per part; one address written in two
+    # scripts or styles agrees on its postcode, city and house numbers although its street compares poorly.
+    settings = load_linkage_settings(None)
+    home = {"postcode": "02-929", "city": "Warszawa", "street": "ulica Marszałkowska 82/23"}
+    rows = [
+        _contact(record_id=1, given_name_latin="anna", surname_key="piorik", **home),
+        _contact(record_id=2, given_name_latin="anna", surname_key="piorik", **home),
+        _contact(record_id=3, given_name_latin="anna", surname_key="piorik", postcode="191122", city="Москва"),
+        _contact(
+            record_id=4,
+            given_name_latin="anna",
+            surname_key="piorik",
+            postcode="02-929",
+            city="Warszawa",
+            street="Marszalkowska str. 82-23",
+        ),
+        _contact(record_id=5, given_name_latin="anna", surname_key="piorik"),
+    ]
+    prepared = prepare_records(pd.DataFrame(rows), settings)
+    levels = compare_frames(settings, prepared.iloc[[0, 0, 0, 0]], prepared.iloc[[1, 2, 3, 4]])
+    address = settings.comparison("address")
+    assert address.parts == ["postcode", "city", "street", "house"]
+    assert levels["cmp_address"].tolist() == [address.top_level, 0, 3, -1]
+    assert levels["cmp_house"].tolist()[2] == settings.comparison("house").top_level
+    # Only the combined comparison counts in the match weight: its parts are shown, not counted.
+    assert [c.name for c in settings.comparisons if c.in_model and c.name in (*address.parts, "address")] == ["address"]
+
+
+def test_a_combined_comparison_names_known_parts(tmp_path: Path) -> None:
+    (tmp_path / "sources.yml").write_text("sources: []\n", encoding="utf-8")
+    (tmp_path / "linkage.yml").write_text(
+        "comparisons:\n"
+        "  - {name: name, kind: person_name, column: given_key, surname_column: surname_key, thresholds: [0.9]}\n"
+        "  - {name: place, kind: combined, parts: [name, town]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SettingsError, match=r"(?s)linkage\.yml.*place\.parts.*town"):
+        load_linkage_settings(tmp_path / "sources.yml")
