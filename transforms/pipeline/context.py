@@ -26,6 +26,8 @@ class RunContext:
     warehouse_url: str
     data_dir: str
     run_dir: str
+    #: Publish even if the warehouse already holds a newer night (moves the ids and current tables back).
+    allow_older_night: bool = False
 
     @property
     def as_of_date(self) -> dt.date:
@@ -57,7 +59,9 @@ class RunContext:
         return cls(**data)
 
 
-def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> RunContext:
+def make_context(
+    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+) -> RunContext:
     """Build the context of a new or retried run."""
     dt.date.fromisoformat(as_of)
     data = Path(data_dir).expanduser().resolve()
@@ -69,4 +73,5 @@ def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, d
         warehouse_url=absolute_url(warehouse_url),
         data_dir=str(data),
         run_dir=str(run_dir),
+        allow_older_night=allow_older_night,
     )

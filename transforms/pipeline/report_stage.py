@@ -2,9 +2,10 @@
 
 It runs whatever happened before it (trigger rule ``all_done`` in the DAG): on a gated night nothing was
 published, so this task first loads the night's dq.failure and dq.metric into the warehouse in its own
-transaction (this run's rows are deleted first, so a retry never doubles them). Only the dq tables are
-written: staging, core and marts keep the previous night. On a published night the publish task already
-loaded them.
+transaction (the night's rows are replaced, whichever run wrote them, so a retry or a rerun never doubles
+them). Only the dq tables are written: staging, core and marts keep the previous night. On a published night
+the publish task already loaded them; a gated run never replaces the rows of a night another run published
+(they describe the tables that are there), nor those of a night older than the newest published one.
 
 Writes into ``data/runs/<run id>/report/``: ``report.html`` (self-contained), ``todo/todo_<employee>.xlsx``
 and ``todo/reminder_<employee>.txt``, and ``manifest.json``. Returns the report's path.
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
@@ -40,6 +41,7 @@ from transforms.settings import SettingsError, SourcesFile, load_sources
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import append_parquet
+from transforms.warehouse.nights import last_published_night, night_is_published, replace_night
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +71,17 @@ def night_files(ctx: RunContext, table: str) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def load_quality_rows(ctx: RunContext, engine: Engine) -> int:
-    """Put the night's dq.failure and dq.metric into the warehouse (this run's rows replaced); rows loaded."""
+def load_quality_rows(ctx: RunContext, engine: Engine) -> int | None:
+    """Put the night's dq.failure and dq.metric into the warehouse (the night's rows replaced); rows loaded, or
+    None when the night is published already or older than the newest published night (nothing written)."""
     loaded = 0
     with engine.begin() as conn:
         apply_ddl(conn)
+        newest = last_published_night(conn, other_than=ctx.run_id)
+        if newest is not None and (ctx.as_of_date < newest or night_is_published(conn, ctx.as_of_date)):
+            return None
         for table in DQ_TABLES:
-            conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
+            replace_night(conn, f"dq.{table}", as_of=ctx.as_of_date)
             for path in night_files(ctx, table):
                 loaded += append_parquet(conn, "dq", table, path)
     return loaded
@@ -201,11 +207,16 @@ def run_report(ctx: RunContext) -> StageResult:
     sources = load_sources(ctx.sources)
     violations, validated = _gate(ctx)
     engine = make_engine(ctx.warehouse_url)
+    loaded_by_report = False
     try:
         published = was_published(ctx, engine)
         if not published and validated:
             n = load_quality_rows(ctx, engine)
-            log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
+            loaded_by_report = n is not None
+            if n is None:
+                log.info("run %s was not published; the warehouse keeps the published night's dq rows", ctx.run_id)
+            else:
+                log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
         history = metric_history(engine, as_of=ctx.as_of_date)
     finally:
         engine.dispose()
@@ -272,7 +283,7 @@ def run_report(ctx: RunContext) -> StageResult:
     manifest: dict[str, Any] = {
         "report": str(report),
         "published": published,
-        "dq_loaded_by_report": not published and validated,
+        "dq_loaded_by_report": loaded_by_report,
         "failures": len(failures),
         "todo": [
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}

@@ -8,6 +8,7 @@ segment_movement as Parquet, the model's record (model.json), and the analysts' 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from importlib.metadata import version
@@ -84,8 +85,13 @@ def read_input(run_dir: Path, name: str) -> pd.DataFrame:
     return frame
 
 
-def read_previous_night(engine: Engine) -> PreviousNight | None:
-    """Last published night's segments and assignments, or None on a first night."""
+def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> PreviousNight | None:
+    """Last published night's segments and assignments, or None on a first night.
+
+    On a rerun of a published night (the segments there are of ``as_of`` already), the assignments are those
+    before that night, rebuilt by undoing the night's recorded movements: the rerun's movements are then the
+    night's movements again, and publishing them in place of the first run's loses nothing.
+    """
     insp = inspect(engine)
     if not (insp.has_table("segment_profile", schema="marts") and insp.has_table("customer_segment", schema="marts")):
         return None
@@ -100,9 +106,25 @@ def read_previous_night(engine: Engine) -> PreviousNight | None:
         assignments = pd.read_sql(
             text("select customer_id, segment_id, segment_name from marts.customer_segment"), conn
         )
+        rerun = len(profiles) > 0 and bool((pd.to_datetime(profiles["as_of"]).dt.date == as_of).all())
+        if as_of is not None and rerun and insp.has_table("segment_movement", schema="marts"):
+            moves = pd.read_sql(
+                text(
+                    "select customer_id, from_segment_id, from_segment_name from marts.segment_movement "
+                    "where as_of = :a"
+                ),
+                conn,
+                params={"a": as_of},
+            )
+            before = moves.dropna(subset=["from_segment_id"]).rename(
+                columns={"from_segment_id": "segment_id", "from_segment_name": "segment_name"}
+            )
+            before["segment_id"] = before["segment_id"].astype("int64")
+            kept = assignments[~assignments["customer_id"].isin(moves["customer_id"])]
+            assignments = pd.concat([kept, before], ignore_index=True) if len(before) else kept
     if profiles.empty:
         return None
-    return PreviousNight(profiles, assignments)
+    return PreviousNight(profiles, assignments.reset_index(drop=True))
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
@@ -134,7 +156,7 @@ def run_segments(ctx: RunContext) -> StageResult:
     )
     engine = make_engine(ctx.warehouse_url)
     try:
-        previous = read_previous_night(engine)
+        previous = read_previous_night(engine, ctx.as_of_date)
     finally:
         engine.dispose()
     out_dir = ctx.stage_dir("segments")
