@@ -21,7 +21,6 @@ from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, read_outputs, read_views, table_output
 from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
 from transforms.pipeline.tracking import StageResult
-from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
@@ -45,7 +44,7 @@ class RequiredSourceError(RuntimeError):
 
 def check_required_files(ctx: RunContext, lines: list[dict[str, Any]]) -> None:
     """Refuse to publish a night in which a required file is missing or could not be read."""
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     bad = [ln for ln in lines if ln["status"] != "ok" and sources.source(ln["source_name"]).required]
     if bad:
         detail = "; ".join(ln["error"] or ln["source_file"] for ln in bad)
@@ -245,7 +244,7 @@ def run_publish(ctx: RunContext) -> StageResult:
     status = "succeeded_with_errors" if failed else "succeeded"
     derived, views = stage_outputs(ctx)
     outputs = staging_outputs(tables) + quality_outputs(ctx) + derived
-    keep_nights = load_sources(ctx.sources).history.keep_nights
+    keep_nights = ctx.load_sources().history.keep_nights
     message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
     engine = make_engine(ctx.warehouse_url)
     try:

@@ -37,7 +37,7 @@ from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report
 from transforms.reporting.staff import Directory, StaffFile, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
-from transforms.settings import SettingsError, SourcesFile, load_sources
+from transforms.settings import SettingsError, SourcesFile
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import append_parquet
@@ -168,7 +168,8 @@ def _signals(ctx: RunContext) -> tuple[dict[str, int], list[str]]:
 
 def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
     try:
-        return settings_for_sources(ctx.sources)
+        settings, origin = settings_for_sources(ctx.settings_file)
+        return settings, ctx.shown(origin)
     except Exception as exc:  # the report must still render when the settings are what broke the night
         log.warning("quality settings unreadable (%s); the report uses the bundled defaults", type(exc).__name__)
         return load_quality_settings(), "bundled defaults (the company's quality.yml could not be read)"
@@ -185,7 +186,7 @@ def employee_directory(ctx: RunContext, *frames: pd.DataFrame) -> tuple[Director
     staff: StaffFile | None = None
     problem = ""
     try:
-        staff = load_staff(ctx.sources)
+        staff = load_staff(ctx.settings_file)
     except SettingsError as exc:
         problem = str(exc)
         log.warning("staff file unreadable, employees grouped without it: %s", exc)
@@ -204,7 +205,7 @@ def run_report(ctx: RunContext) -> StageResult:
     """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
     out_dir = ctx.stage_dir("report")
     settings, origin = _settings(ctx)
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     violations, validated = _gate(ctx)
     engine = make_engine(ctx.warehouse_url)
     loaded_by_report = False

@@ -28,7 +28,6 @@ from transforms.segments.assign import PreviousNight, data_signals, segment_cust
 from transforms.segments.features import build_features
 from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
-from transforms.settings import load_sources
 from transforms.standardize.vocabulary import load_vocabulary
 from transforms.warehouse.engine import make_engine
 
@@ -139,8 +138,9 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
 def run_segments(ctx: RunContext) -> StageResult:
     """Compute tonight's features and segments and write them for publishing."""
     run_dir = Path(ctx.run_dir)
-    settings, origin = load_segments(ctx.sources)
-    base_currency = settings.features.base_currency or load_sources(ctx.sources).defaults.currency
+    settings, origin = load_segments(ctx.settings_file)
+    origin = ctx.shown(origin)
+    base_currency = settings.features.base_currency or ctx.load_sources().defaults.currency
     inputs = {name: read_input(run_dir, name) for name in _INPUTS}
     features = build_features(
         inputs["link/customer.parquet"],
@@ -152,7 +152,7 @@ def run_segments(ctx: RunContext) -> StageResult:
         as_of=ctx.as_of_date,
         settings=settings.features,
         base_currency=base_currency,
-        vocabulary=load_vocabulary(ctx.sources)[0],
+        vocabulary=load_vocabulary(ctx.settings_file)[0],
     )
     engine = make_engine(ctx.warehouse_url)
     try:

@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from transforms.pipeline.context import RunContext, make_context
+from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
 from transforms.pipeline.tracking import StageResult, tracked
 from transforms.pipeline.unrecorded import record_in_run_folder, unrecorded_runs
-from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.engine import WarehouseLockedError, make_engine, safe_url
 from transforms.warehouse.nights import OlderNightError, check_night_order
@@ -59,7 +59,8 @@ def _check_night_order(engine: Engine, ctx: RunContext) -> None:
 def prepare_run(
     *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
 ) -> str:
-    """Validate the sources file, create the run folder and open the run in ops.run; returns the run folder.
+    """Copy and validate the settings files, create the run folder and open the run in ops.run; returns the
+    run folder.
 
     A night older than the newest published one is refused here, before any work (and again by publish):
     publishing it would move the customer ids and current tables back, unless ``allow_older_night``.
@@ -72,7 +73,8 @@ def prepare_run(
         data_dir=data_dir,
         allow_older_night=allow_older_night,
     )
-    load_sources(ctx.sources)
+    # The settings of the whole run, copied and validated once: every task reads the copies.
+    snapshot_settings(ctx.sources, ctx.run_dir)
     ctx.save()
     engine = make_engine(ctx.warehouse_url)
     try:
