@@ -12,8 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
+
+from transforms.settings import SettingsError
 
 #: The company's settings files a run may read beside its sources file (each overrides bundled defaults).
 COMPANY_FILES = (
@@ -31,23 +34,30 @@ SNAPSHOT_RECORD = "snapshot.json"
 
 def snapshot_settings(sources_file: str | Path, run_dir: str | Path) -> Path:
     """Copy the sources file and the company files beside it into ``run_dir/settings/``, validate the copies
-    (a mistake stops the run here, naming the original file and key), and return the folder."""
+    (a mistake stops the run here, naming the original file and key, before the run folder is made), and return
+    the folder."""
     original = Path(sources_file).expanduser().resolve()
-    folder = Path(run_dir) / SNAPSHOT_FOLDER
-    if folder.exists():
-        shutil.rmtree(folder)
-    folder.mkdir(parents=True)
-    files: list[dict[str, Any]] = []
-    for name, source in [("sources.yml", original)] + [(n, original.parent / n) for n in COMPANY_FILES]:
-        if name != "sources.yml" and not source.is_file():
-            continue
-        copy = folder / name
-        shutil.copyfile(source, copy)
-        digest = hashlib.sha256(copy.read_bytes()).hexdigest()
-        files.append({"name": name, "copied_from": str(source), "sha256": digest})
-    record = {"sources_file": str(original), "files": files}
-    (folder / SNAPSHOT_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False), "utf-8")
-    validate_snapshot(folder / "sources.yml", original)
+    with tempfile.TemporaryDirectory(prefix="crm-settings-") as tmp:
+        staged = Path(tmp) / SNAPSHOT_FOLDER
+        staged.mkdir()
+        files: list[dict[str, Any]] = []
+        for name, source in [("sources.yml", original)] + [(n, original.parent / n) for n in COMPANY_FILES]:
+            if name != "sources.yml" and not source.is_file():
+                continue
+            try:
+                shutil.copyfile(source, staged / name)
+            except FileNotFoundError:
+                raise SettingsError(f"{source}: settings file not found") from None
+            digest = hashlib.sha256((staged / name).read_bytes()).hexdigest()
+            files.append({"name": name, "copied_from": str(source), "sha256": digest})
+        record = {"sources_file": str(original), "files": files}
+        (staged / SNAPSHOT_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False), "utf-8")
+        validate_snapshot(staged / "sources.yml", original)
+        folder = Path(run_dir) / SNAPSHOT_FOLDER
+        if folder.exists():
+            shutil.rmtree(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(staged, folder)
     return folder
 
 
@@ -61,7 +71,7 @@ def validate_snapshot(settings_file: Path, original: Path) -> None:
     from transforms.quality.settings import settings_for_sources
     from transforms.receivables.settings import load_reliability
     from transforms.segments.settings import load_segments
-    from transforms.settings import SettingsError, load_sources
+    from transforms.settings import load_sources
     from transforms.standardize.vocabulary import load_vocabulary
 
     try:
