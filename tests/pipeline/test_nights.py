@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from tests.support import every_table_checksum
 from transforms.cli import app
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 NIGHT_1, NIGHT_2 = "2026-11-19", "2026-11-20"
 HISTORY = ("dq.failure", "dq.metric", "marts.customer_reliability_history", "marts.segment_movement")
 

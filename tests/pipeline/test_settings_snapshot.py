@@ -13,6 +13,8 @@ from transforms.pipeline.context import RunContext
 from transforms.sample_data import generate_sample
 from transforms.settings import SettingsError
 
+pytestmark = pytest.mark.slow  # runs the first stages of a night: full lane only (make test)
+
 QUALITY = "rules:\n  phone_invalid: {severity: info, tolerance: 1.0}\n"
 
 

@@ -24,6 +24,8 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.validate_stage import run_validate
 from transforms.quality import QualityGateError
 
+pytestmark = pytest.mark.slow  # runs the first stages of a 400-customer night: full lane only (make test)
+
 AS_OF = "2026-11-20"
 KEY = ["source_name", "source_file", "sheet", "row_number"]
 
