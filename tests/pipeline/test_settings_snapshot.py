@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from devkit.generator import generate_sample
 from transforms.pipeline import tasks
 from transforms.pipeline.context import RunContext
-from transforms.sample_data import generate_sample
 from transforms.settings import SettingsError
 
 pytestmark = pytest.mark.slow  # runs the first stages of a night: full lane only (make test)

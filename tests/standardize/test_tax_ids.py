@@ -115,7 +115,7 @@ def test_the_sample_generator_and_the_standardizer_agree_on_every_id() -> None:
     """Both take their check digits from python-stdnum: generated ids are valid, their planted typos are not."""
     import random
 
-    from transforms.sample_data.taxids import mistype, new_inn, new_nip
+    from devkit.generator.taxids import mistype, new_inn, new_nip
 
     rng = random.Random(3)
     for _ in range(500):
