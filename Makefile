@@ -14,12 +14,13 @@ AIRFLOW_ENV := source scripts/airflow_env.sh
 AIRFLOW_HOME_DIR := airflow_home
 MIGRATED_STAMP := $(AIRFLOW_HOME_DIR)/.db-migrated
 
-.PHONY: help setup demo ui test lint bench screenshots
+.PHONY: help setup demo ui test test-fast lint bench screenshots
 
 help:
 	@echo "make demo   set up, generate sample data, run the nightly DAG once through Airflow, print the summary"
 	@echo "make ui     set up, start the Airflow UI on http://127.0.0.1:8080 (login printed; Ctrl-C stops it)"
 	@echo "make test   set up, run the test suite"
+	@echo "make test-fast  the fast lane: no Airflow, no PostgreSQL, no whole nights (under 3 minutes)"
 	@echo "make setup  install uv if missing, sync the locked environment, prepare airflow_home/ (idempotent)"
 	@echo "make lint   ruff check, ruff format --check, mypy"
 	@echo "make bench  benchmark the transforms"
@@ -51,6 +52,15 @@ ui: setup
 test: setup
 	@bash scripts/ensure_chromium.sh
 	$(UV) run pytest -p no:cacheprovider -n 2 --dist loadgroup
+
+# The fast lane while working: every test not marked slow (whole nights, large companies, the browser),
+# airflow or postgres (markers in pyproject.toml). Needs neither Airflow's home nor PostgreSQL nor Chromium.
+FAST_LANE := not slow and not airflow and not postgres
+
+test-fast:
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || $(MAKE) --no-print-directory setup
+	@$(UV) sync --frozen --quiet
+	$(UV) run pytest -p no:cacheprovider -n 2 -m "$(FAST_LANE)"
 
 # The README's pictures of the steward's console, taken by its browser tests.
 screenshots: setup

@@ -2,7 +2,8 @@
 
 Parse-time rules (the scheduler's DAG processor imports this file every ~30 s):
 no file I/O, no database access, no pandas/duckdb/transforms imports at module
-level. Reading environment variables for parameter defaults is fine. Every task
+level (``transforms.defaults``, standard library only, gives the parameter
+defaults, the same as ``crm-etl``'s). Every task
 body imports ``transforms.pipeline.tasks`` lazily, makes exactly one call into
 it and returns a short string (a path or a summary), never a DataFrame.
 """
@@ -11,21 +12,15 @@ from __future__ import annotations
 
 import os
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import CronTriggerTimetable, Param, chain, dag, get_current_context, task
 
+from transforms.defaults import default_paths
+
 DAG_ID = "nightly_consolidation"
 
-# <project>/dags/nightly_consolidation.py -> <project>
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-
-DEFAULT_SOURCES = os.environ.get("CRM_SOURCES") or str(PROJECT_ROOT / "sample_data" / "sources.yml")
-DEFAULT_DATA_DIR = os.environ.get("CRM_DATA_DIR") or str(PROJECT_ROOT / "data")
-DEFAULT_WAREHOUSE_URL = os.environ.get("CRM_WAREHOUSE_URL") or (
-    f"duckdb:///{PROJECT_ROOT / 'data' / 'warehouse.duckdb'}"
-)
+DEFAULTS = default_paths()
 
 # Retries are on by default (a nightly batch should survive a flaky mount or a
 # locked database). `airflow dags test` honours retry_delay by sleeping in its
@@ -60,7 +55,12 @@ Re-running a run (clear + rerun) is safe: `prepare_run` is idempotent and
 **Params** (all optional; the Trigger button works without typing any): `as_of`
 (YYYY-MM-DD; empty = the run's data interval end / logical date), `sources`,
 `warehouse_url`, `data_dir` (defaults come from `CRM_SOURCES`, `CRM_WAREHOUSE_URL`,
-`CRM_DATA_DIR` or the project folder).
+`CRM_DATA_DIR` or the project folder, as for `crm-etl`), `allow_older_night` (off: a night older than the
+newest published one is refused, since publishing it would move the customer ids and current tables back).
+
+A night is published once: running it again (a rerun, or the scheduled run next to a triggered one)
+replaces its rows in the history tables (dq.*, marts.customer_reliability_history,
+marts.segment_movement, ops.reconciliation) instead of adding them twice.
 
 Schedule: 02:00 UTC every night, one run at a time. Unpausing does not start a run for a
 night already past (`run_immediately=False`, `catchup=False`): "Trigger" with "unpause" runs
@@ -136,25 +136,32 @@ def _resolve_as_of(requested: str | None, context: Any) -> str:
             description="YYYY-MM-DD. Empty: the run's data interval end (or logical date).",
         ),
         "sources": Param(
-            DEFAULT_SOURCES,
+            DEFAULTS.sources,
             type="string",
             minLength=1,
             title="Sources file",
             description="Path of the sources.yml listing the files to consolidate.",
         ),
         "warehouse_url": Param(
-            DEFAULT_WAREHOUSE_URL,
+            DEFAULTS.warehouse_url,
             type="string",
             minLength=1,
             title="Warehouse URL",
             description="SQLAlchemy URL of the warehouse (duckdb:///... or postgresql://...).",
         ),
         "data_dir": Param(
-            DEFAULT_DATA_DIR,
+            DEFAULTS.data_dir,
             type="string",
             minLength=1,
             title="Data folder",
             description="Folder that receives runs/<run id>/ with manifests and reports.",
+        ),
+        "allow_older_night": Param(
+            False,
+            type="boolean",
+            title="Allow an older night",
+            description="Publish even if the warehouse holds a newer night: the customer ids and current tables "
+            "go back to this night. Off: such a run is refused.",
         ),
     },
     tags=["crm", "consolidation", "nightly"],
@@ -173,6 +180,7 @@ def nightly_consolidation() -> None:
             as_of=_resolve_as_of(params["as_of"], context),
             run_id=context["run_id"],
             data_dir=params["data_dir"],
+            allow_older_night=bool(params.get("allow_older_night", False)),
         )
 
     @task(doc_md=TASK_DOCS["extract"])

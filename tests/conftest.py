@@ -44,3 +44,15 @@ def staged_20k(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tasks.extract(run_dir)
     tasks.standardize(run_dir)
     return sample, Path(run_dir)
+
+
+#: Session fixtures that run a whole night or build a 20,000-customer company: their tests are in the full lane
+#: only (``make test``); ``make test-fast`` leaves out every test marked slow, airflow or postgres.
+HEAVY_FIXTURES = frozenset({"pipeline_run", "staged_20k"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark slow every test that uses a heavy fixture (modules running nights of their own say so themselves)."""
+    for item in items:
+        if HEAVY_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -66,6 +66,37 @@ def table_checksums(db: Path) -> dict[str, str]:
     return out
 
 
+#: Tables that log each run and each task attempt: a second run of a night adds its rows there by design.
+RUN_LOG_TABLES = ("ops.run", "ops.task_run")
+#: Columns that differ between two runs of the same night by design: the run that wrote the row, and whether a
+#: file's earlier extract was reused (the second run reuses the first's extract of an unchanged file).
+PER_RUN_COLUMNS = ("run_id", "is_reused")
+
+
+def warehouse_tables(db: Path) -> list[str]:
+    """Every base table of the warehouse (schema.table), the run log left out."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_type = 'BASE TABLE' order by 1"
+        ).fetchall()
+    return [r[0] for r in rows if r[0] not in RUN_LOG_TABLES]
+
+
+def every_table_checksum(db: Path) -> dict[str, str]:
+    """A checksum of every warehouse table but the run log (history tables included), order-independent,
+    ``PER_RUN_COLUMNS`` left out; with each table's row count, so that a doubled night shows plainly."""
+    out = {}
+    tables = warehouse_tables(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        for t in tables:
+            df = con.sql(f"select * from {t}").df()
+            df = df.drop(columns=[c for c in PER_RUN_COLUMNS if c in df.columns])
+            rows = sorted(df.astype(str).agg("\x1f".join, axis=1)) if len(df) else []
+            out[t] = f"{len(df)} rows {hashlib.sha256(chr(10).join(rows).encode()).hexdigest()}"
+    return out
+
+
 def staged_rows(
     source_name: str,
     kind: str,

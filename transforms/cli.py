@@ -14,14 +14,18 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from transforms.defaults import default_paths
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 # Wide enough for run ids and file paths when the output is piped or logged rather than shown in a terminal.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_DIR = os.environ.get("CRM_DATA_DIR", str(PROJECT_DIR / "data"))
-DEFAULT_WAREHOUSE = os.environ.get("CRM_WAREHOUSE_URL", f"duckdb:///{Path(DEFAULT_DATA_DIR) / 'warehouse.duckdb'}")
+# The same defaults as the DAG's params (CRM_SOURCES, CRM_DATA_DIR, CRM_WAREHOUSE_URL, else the project's).
+_DEFAULTS = default_paths()
+DEFAULT_SOURCES = _DEFAULTS.sources
+DEFAULT_DATA_DIR = _DEFAULTS.data_dir
+DEFAULT_WAREHOUSE = _DEFAULTS.warehouse_url
 
 
 def _logging(verbose: bool) -> None:
@@ -65,12 +69,21 @@ def generate(
 @app.command()
 def run(
     *,
-    sources: Annotated[Path, typer.Option(help="The sources file declaring the files to read.")],
+    sources: Annotated[
+        Path, typer.Option(help="The sources file declaring the files to read (default CRM_SOURCES).")
+    ] = Path(DEFAULT_SOURCES),
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     as_of: Annotated[str | None, typer.Option(help="Business date of the run (YYYY-MM-DD); default today.")] = None,
     data_dir: Annotated[Path, typer.Option(help="Where run folders and caches are kept.")] = Path(DEFAULT_DATA_DIR),
     run_id: Annotated[str | None, typer.Option(help="Run id; default cli__<as-of>__<time>.")] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log each stage's progress.")] = False,
+    allow_older_night: Annotated[
+        bool,
+        typer.Option(
+            "--allow-older-night",
+            help="Publish even if the warehouse holds a newer night (moves customer ids and current tables back).",
+        ),
+    ] = False,
     lock_wait: Annotated[
         float | None,
         typer.Option(
@@ -85,6 +98,7 @@ def run(
     from transforms.pipeline import tasks
     from transforms.settings import SettingsError
     from transforms.warehouse.engine import LOCK_WAIT_ENV, WarehouseLockedError
+    from transforms.warehouse.nights import OlderNightError
 
     if lock_wait is not None:
         os.environ[LOCK_WAIT_ENV] = str(lock_wait)  # every stage's engine reads it
@@ -98,10 +112,18 @@ def run(
     rid = run_id or f"cli__{day}__{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
     try:
         run_dir = tasks.prepare_run(
-            sources=str(sources), warehouse_url=warehouse, as_of=day, run_id=rid, data_dir=str(data_dir)
+            sources=str(sources),
+            warehouse_url=warehouse,
+            as_of=day,
+            run_id=rid,
+            data_dir=str(data_dir),
+            allow_older_night=allow_older_night,
         )
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
+        raise typer.Exit(2) from None
+    except OlderNightError as exc:
+        err.print(f"Refused: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
         raise typer.Exit(2) from None
     except WarehouseLockedError as exc:
         err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)

@@ -21,6 +21,8 @@ from transforms.console.store import console_engine
 from transforms.pipeline import tasks
 from transforms.warehouse.engine import make_engine
 
+pytestmark = pytest.mark.slow  # drives a browser over a published night: full lane only (make test)
+
 
 def _read(url: str, sql: str, **params: Any) -> pd.DataFrame:
     engine = make_engine(url)

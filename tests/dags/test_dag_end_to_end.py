@@ -16,12 +16,15 @@ from typing import Any
 
 import pytest
 
-pytestmark = pytest.mark.airflow
+# One worker runs the whole module (make test's --dist loadgroup), so its Airflow run is made once.
+pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("dag_end_to_end")]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "nightly_consolidation"
 # Any night: the DAG has no start_date (so that unpausing it does not start a past night).
 LOGICAL_DATE = "2025-06-30"
+# Another Airflow run (another run id) of the same night: as_of is given in the run's conf.
+SECOND_LOGICAL_DATE = "2025-07-01"
 TASKS = [
     "prepare_run",
     "extract",
@@ -171,3 +174,37 @@ def test_cli_path_gives_the_same_tables_as_the_dag(dag_run: SimpleNamespace) -> 
         data_dir=str(cli_data),
     )
     assert table_checksums(cli_data / "warehouse.duckdb") == table_checksums(dag_run.warehouse)
+
+
+# Last in this module: it runs the night a second time in the module's warehouse.
+def test_a_second_dag_run_of_the_night_leaves_every_table_as_one_run(
+    dag_run: SimpleNamespace, airflow_env: Any, venv_script: Any
+) -> None:
+    """Airflow starting the scheduled run next to one triggered by hand: another Airflow run (another logical
+    date, so another run id) of the same as-of date. Every table but the run log is as the first run left it."""
+    import duckdb
+
+    from tests.support import every_table_checksum
+
+    once = every_table_checksum(dag_run.warehouse)
+    env = airflow_env(
+        dag_run.tmp / "airflow_home",
+        CRM_SOURCES=str(dag_run.sample / "sources.yml"),
+        CRM_DATA_DIR=str(dag_run.data),
+        CRM_WAREHOUSE_URL=f"duckdb:///{dag_run.warehouse}",
+        CRM_TASK_RETRIES="0",
+    )
+    conf = {"as_of": LOGICAL_DATE, "sources": str(dag_run.sample / "sources.yml"), "data_dir": str(dag_run.data)}
+    conf["warehouse_url"] = f"duckdb:///{dag_run.warehouse}"
+    again = _run(
+        [venv_script("airflow"), "dags", "test", DAG_ID, SECOND_LOGICAL_DATE, "-c", json.dumps(conf)],
+        env=env,
+        log=dag_run.tmp / "dags_test_again.log",
+        timeout=300,
+    )
+    assert again.returncode == 0, _tail(again)
+    with duckdb.connect(str(dag_run.warehouse), read_only=True) as con:
+        runs = con.execute("select count(*), count(distinct as_of) from ops.run where status = 'succeeded'").fetchone()
+    assert runs == (2, 1)  # two Airflow runs of one night
+    twice = every_table_checksum(dag_run.warehouse)
+    assert {t: (once.get(t), twice[t]) for t in twice if twice[t] != once.get(t)} == {}

@@ -101,8 +101,9 @@ def test_only_the_report_runs_after_a_failure(dag) -> None:  # type: ignore[no-u
 
 def test_params_defaults_follow_environment(dag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]
     params = dag.params
-    assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir"}
+    assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir", "allow_older_night"}
     assert params["as_of"] is None
+    assert params["allow_older_night"] is False
     assert params["sources"] == str(crm_env / "sources.yml")
     assert params["data_dir"] == str(crm_env / "data")
     assert params["warehouse_url"] == f"duckdb:///{crm_env / 'warehouse.duckdb'}"
@@ -117,6 +118,22 @@ def test_params_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) ->
     assert params["sources"] == str(PROJECT_ROOT / "sample_data" / "sources.yml")
     assert params["data_dir"] == str(PROJECT_ROOT / "data")
     assert params["warehouse_url"] == f"duckdb:///{PROJECT_ROOT / 'data' / 'warehouse.duckdb'}"
+
+
+def test_the_dag_and_the_cli_default_to_the_same_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One function gives both their defaults: a data folder set alone moves the warehouse with it, in both."""
+    monkeypatch.delenv("CRM_SOURCES", raising=False)
+    monkeypatch.delenv("CRM_WAREHOUSE_URL", raising=False)
+    monkeypatch.setenv("CRM_DATA_DIR", str(tmp_path / "elsewhere"))
+    from airflow.dag_processing.dagbag import DagBag
+
+    params = DagBag(dag_folder=str(DAGS_DIR), safe_mode=False).dags[DAG_ID].params
+    probe = "import transforms.cli as c; print(c.DEFAULT_SOURCES, c.DEFAULT_DATA_DIR, c.DEFAULT_WAREHOUSE, sep='\\n')"
+    cli = subprocess.run(
+        [sys.executable, "-c", probe], check=True, capture_output=True, text=True, env=dict(os.environ)
+    ).stdout.split("\n")[:3]
+    assert cli == [params["sources"], params["data_dir"], params["warehouse_url"]]
+    assert params["warehouse_url"] == f"duckdb:///{tmp_path / 'elsewhere' / 'warehouse.duckdb'}"
 
 
 @pytest.mark.parametrize("value", ["", "2024-06-30", None])

@@ -16,6 +16,8 @@ from devkit.scoring.linkage import cluster_pairs, cluster_scores, pair_keys, sco
 from transforms.linkage import LinkageSettings, link_records
 from transforms.settings.loader import load_settings_file
 
+pytestmark = pytest.mark.slow  # links whole public benchmark data sets: full lane only (make test)
+
 HERE = Path(__file__).parent
 DATASETS = Path("/work/shared/datasets")
 

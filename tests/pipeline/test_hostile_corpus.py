@@ -24,6 +24,8 @@ from tests.extract import test_hostile_input as hostile
 from tests.support import table_checksums
 from transforms.cli import app
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 #: Values only the hostile files hold: none may appear in the log or in ops.*.
 PERSONAL = ("Zażółćka", "699111222", "ul. Sekretna 13", "sekret@x.pl", "Kowalski", "602345678", "Смирнов")
 XSS = "<img src=x onerror=alert(1)>"

@@ -12,6 +12,8 @@ from tests.support import run_pipeline
 from transforms.pipeline import tasks
 from transforms.pipeline.publish_stage import ReconciliationError
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 
 def test_a_lost_row_stops_publishing_and_keeps_the_previous_night(sample_dir: Path, tmp_path: Path) -> None:
     first = run_pipeline(sample_dir, tmp_path, run_id="night_1", as_of="2026-11-19")

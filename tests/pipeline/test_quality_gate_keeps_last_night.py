@@ -12,6 +12,8 @@ from tests.support import run_pipeline, table_checksums
 from transforms.pipeline import tasks
 from transforms.quality import QualityGateError
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 
 def test_a_critical_failure_leaves_the_previous_night_untouched(sample_dir: Path, tmp_path: Path) -> None:
     company = tmp_path / "company"

@@ -1,14 +1,12 @@
-"""Counts reconcile against the generator's truth, and a rerun of the same night changes nothing."""
+"""Counts reconcile against the generator's truth (a rerun of the same night: tests/pipeline/test_nights.py)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from tests.support import DATA_TABLES, PipelineRun, run_pipeline, table_checksums
+from tests.support import DATA_TABLES, PipelineRun
 
 
 def test_every_file_reconciles_with_the_truth(pipeline_run: PipelineRun) -> None:
@@ -47,20 +45,6 @@ def test_quarantine_reasons_match_the_planted_non_record_rows(pipeline_run: Pipe
     for kind, expected in prefix.items():
         reasons = merged.loc[merged["row_type"] == kind, "reason"]
         assert reasons.str.startswith(expected).all(), (kind, reasons.unique())
-
-
-def test_rerun_of_the_same_night_leaves_the_same_tables(
-    sample_dir: Path, tmp_path: Path, pipeline_run: PipelineRun
-) -> None:
-    first = table_checksums(pipeline_run.warehouse_path)
-    again = run_pipeline(sample_dir, pipeline_run.data_dir.parent / f"{pipeline_run.data_dir.name}_copy", run_id="r1")
-    again = run_pipeline(sample_dir, again.data_dir, run_id="r2")  # the second run reuses unchanged extracts
-    assert table_checksums(again.warehouse_path) == first
-    with duckdb.connect(str(again.warehouse_path), read_only=True) as con:
-        reused = con.execute("select bool_and(is_reused) from ops.reconciliation where run_id = 'r2'").fetchone()
-        runs = con.execute("select count(*) from ops.run").fetchone()
-    assert reused == (True,)
-    assert runs == (2,)
 
 
 @pytest.mark.parametrize("table", DATA_TABLES)

@@ -12,6 +12,8 @@ import yaml
 from tests.support import run_pipeline, table_checksums
 from transforms.pipeline.publish_stage import RequiredSourceError
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 
 def test_a_vanished_required_file_keeps_the_previous_night(sample_dir: Path, tmp_path: Path) -> None:
     company = tmp_path / "company"

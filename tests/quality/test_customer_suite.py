@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.customer_suite import customer_frame, customer_suite_failures
@@ -88,6 +89,7 @@ def test_great_expectations_does_not_fill_the_task_log(caplog: Any, tmp_path: An
     assert not noise, [r.getMessage() for r in noise[:5]]
 
 
+@pytest.mark.slow  # imports Great Expectations in a fresh interpreter
 def test_importing_great_expectations_as_the_validate_task_does_logs_nothing() -> None:
     import subprocess
     import sys

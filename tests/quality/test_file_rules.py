@@ -133,6 +133,10 @@ def test_previous_counts_come_from_the_last_published_run(tmp_path: Path) -> Non
                 {"r": run_id, "a": as_of, "n": {"n1": 7, "n2": 1, "n3": 2}[run_id]},
             )
     assert previous_row_counts(engine, run_id="n3", as_of=AS_OF) == {("payments", "payments.csv"): 7}
+    # A rerun of a published night compares itself with the night before, as its first run did.
+    with engine.begin() as conn:
+        conn.execute(text("update ops.run set status = 'succeeded' where run_id = 'n3'"))
+    assert previous_row_counts(engine, run_id="n3b", as_of=AS_OF) == {("payments", "payments.csv"): 7}
     engine.dispose()
 
 

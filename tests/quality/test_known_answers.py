@@ -24,6 +24,8 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.validate_stage import run_validate
 from transforms.quality import QualityGateError
 
+pytestmark = pytest.mark.slow  # runs the first stages of a 400-customer night: full lane only (make test)
+
 AS_OF = "2026-11-20"
 KEY = ["source_name", "source_file", "sheet", "row_number"]
 
@@ -221,8 +223,8 @@ def test_manifest_and_data_docs(scored: dict[str, object]) -> None:
 
 
 def test_gate_writes_everything_then_names_rule_file_and_rows(scored: dict[str, object]) -> None:
-    sample = Path(scored["sample"])  # type: ignore[arg-type]
-    company = sample / "quality.yml"
+    # The run reads its own copy of the company's quality.yml (made by prepare_run): edit that copy.
+    company = Path(str(scored["run_dir"])) / "settings" / "quality.yml"
     before = company.read_text("utf-8")
     company.write_text(before + "rules:\n  stale_record: {severity: critical, tolerance: 0.0}\n", "utf-8")
     validate = Path(scored["validate_dir"])  # type: ignore[arg-type]

@@ -19,6 +19,8 @@ from transforms.pipeline.report_stage import run_report
 from transforms.quality import QualityGateError
 from transforms.reporting.staff import resolve_employees
 
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
 
 @dataclass
 class Page:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import hashlib
 import os
 import subprocess
@@ -9,6 +10,8 @@ import sys
 from pathlib import Path
 
 from devkit.generator import generate_sample
+
+pytestmark = pytest.mark.slow  # generates companies in fresh interpreters: full lane only (make test)
 
 
 def _digests(root: Path) -> dict[str, str]:

@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 from devkit.bench.company_truth import score_night
 from transforms.cli import app
 
+pytestmark = pytest.mark.slow  # runs a whole night of the second company: full lane only (make test)
+
 PROJECT = Path(__file__).resolve().parents[2]
 COMPANY = PROJECT.parent / "shared" / "datasets" / "second_company"
 SOURCES = PROJECT / "tests" / "data" / "second_company" / "sources.yml"

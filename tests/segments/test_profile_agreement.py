@@ -6,9 +6,12 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from devkit.bench.segments_probe import profile_agreement
 from tests.support import PipelineRun
+
+pytestmark = pytest.mark.slow  # runs a whole night: full lane only (make test)
 
 
 def test_profile_agreement_scores_the_published_segments(segmented_run: PipelineRun, tmp_path: Path) -> None:

@@ -20,6 +20,8 @@ from transforms.segments.export import export_segment_command
 from transforms.segments.settings import load_segments_file
 from transforms.warehouse.engine import make_engine
 
+pytestmark = pytest.mark.slow  # runs nights and a notebook: full lane only (make test)
+
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "segments.ipynb"
 
 

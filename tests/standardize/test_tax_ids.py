@@ -31,6 +31,8 @@ INN_LEADING_ZERO = "0105000103"  # a ten-digit INN of region 01, valid check dig
         ("1111111111", False),
         ("526025027", False),  # nine digits
         ("526025027A", False),
+        ("526.025.02.74", True),  # dotted
+        ("NIP 526-025-02-74", False),  # a label is standardize_tax_id's business, not the checksum's
         ("", False),
     ],
 )
@@ -50,6 +52,9 @@ def test_validate_nip(written: str, valid: bool) -> None:
         ("500100732269", False),  # first check digit wrong
         ("0000000000", False),
         ("77070838", False),
+        ("7707083830", True),  # a check value of 10 counts as 0
+        ("7707083831", False),
+        ("770708389", False),  # nine digits: only standardize_tax_id puts a lost leading zero back
         ("", False),
     ],
 )
@@ -98,3 +103,27 @@ def test_standardize_tax_ids_column() -> None:
     assert frame["tax_id"].tolist() == [NIP, None, INN_10, "5260250275"]
     assert frame["tax_id_kind"].tolist() == ["NIP", None, "INN", "NIP"]
     assert frame["tax_id_is_valid"].tolist() == [True, None, True, False]
+
+
+@pytest.mark.parametrize("last", "0123456789")
+def test_a_nip_whose_check_would_be_ten_is_never_valid(last: str) -> None:
+    # 123456708: the weighted sum of these nine digits leaves 10 modulo 11, a check digit that is never issued.
+    assert validate_nip("123456708" + last) is False
+
+
+def test_the_sample_generator_and_the_standardizer_agree_on_every_id() -> None:
+    """Both take their check digits from python-stdnum: generated ids are valid, their planted typos are not."""
+    import random
+
+    from devkit.generator.taxids import mistype, new_inn, new_nip
+
+    rng = random.Random(3)
+    for _ in range(500):
+        nip = new_nip(rng)
+        inn_10, inn_12 = new_inn(rng, person=False), new_inn(rng, person=True)
+        assert validate_nip(nip) and validate_inn(inn_10) and validate_inn(inn_12)
+        assert standardize_tax_id(nip, "PL") == TaxIdResult(nip, "NIP", True)
+        assert standardize_tax_id(inn_12, "RU") == TaxIdResult(inn_12, "INN", True)
+        assert not validate_nip(mistype(nip, rng))
+        assert not validate_inn(mistype(inn_10, rng))
+        assert not validate_inn(mistype(inn_12, rng))

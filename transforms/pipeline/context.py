@@ -8,6 +8,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from transforms.settings import SourcesFile, load_sources
 from transforms.warehouse.engine import absolute_url
 
 
@@ -26,6 +27,10 @@ class RunContext:
     warehouse_url: str
     data_dir: str
     run_dir: str
+    #: Publish even if the warehouse already holds a newer night (moves the ids and current tables back).
+    allow_older_night: bool = False
+    #: The run's copy of its settings files (run_settings.snapshot_settings); empty for a run made before.
+    settings_dir: str = ""
 
     @property
     def as_of_date(self) -> dt.date:
@@ -37,6 +42,22 @@ class RunContext:
         path = Path(self.run_dir) / stage
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def settings_file(self) -> str:
+        """The sources file the tasks read: the run's copy (company settings files beside it), so that a retried
+        task does not pick up an edited file."""
+        return str(Path(self.settings_dir) / "sources.yml") if self.settings_dir else self.sources
+
+    def load_sources(self) -> SourcesFile:
+        """The run's sources file (its copy), with paths resolving against the original's folder."""
+        return load_sources(self.settings_file, original=self.sources)
+
+    def shown(self, origin: str) -> str:
+        """A settings origin as a user knows it: the original file rather than the run's copy."""
+        if self.settings_dir and origin.startswith(self.settings_dir.rstrip("/") + "/"):
+            return str(Path(self.sources).parent / Path(origin).name)
+        return origin
 
     @property
     def cache_dir(self) -> Path:
@@ -57,7 +78,9 @@ class RunContext:
         return cls(**data)
 
 
-def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> RunContext:
+def make_context(
+    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+) -> RunContext:
     """Build the context of a new or retried run."""
     dt.date.fromisoformat(as_of)
     data = Path(data_dir).expanduser().resolve()
@@ -69,4 +92,6 @@ def make_context(*, sources: str, warehouse_url: str, as_of: str, run_id: str, d
         warehouse_url=absolute_url(warehouse_url),
         data_dir=str(data),
         run_dir=str(run_dir),
+        allow_older_night=allow_older_night,
+        settings_dir=str(run_dir / "settings"),
     )

@@ -10,14 +10,13 @@ from transforms.extract import extract_sources
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.tracking import StageResult
-from transforms.settings import load_sources
 
 log = logging.getLogger(__name__)
 
 
 def run_extract(ctx: RunContext) -> StageResult:
     """Extract all sources; unreadable files are reported and the others go on."""
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     out = ctx.stage_dir("extract")
     shutil.rmtree(out)
     out.mkdir(parents=True)

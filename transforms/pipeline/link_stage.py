@@ -33,7 +33,6 @@ from transforms.pipeline.tracking import StageResult
 from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import settings_for_sources
-from transforms.settings import load_sources
 from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -118,7 +117,7 @@ def run_link(ctx: RunContext) -> StageResult:
     finally:
         engine.dispose()
     decisions = decisions_for_records(stored, contacts)
-    settings = load_linkage_settings(Path(ctx.sources))
+    settings = load_linkage_settings(ctx.settings_file)
     result, clusters, ids = link_customers(
         contacts, settings, previous=previous, next_number=next_number, decisions=decisions
     )
@@ -131,14 +130,15 @@ def run_link(ctx: RunContext) -> StageResult:
     stamp: dict[str, Any] = {"as_of": ctx.as_of_date, "run_id": ctx.run_id}
     links = links.assign(**stamp)
 
-    survivorship, survivorship_from = load_survivorship(ctx.sources)
-    sources = load_sources(ctx.sources)
+    survivorship, survivorship_from = load_survivorship(ctx.settings_file)
+    survivorship_from = ctx.shown(survivorship_from)
+    sources = ctx.load_sources()
     records = contacts.merge(ids.records, on="record_id")
     records["record_date"] = record_dates(records, interactions)
     golden, provenance = build_golden(
         records,
         settings=survivorship,
-        requirements=requirements(ctx.sources),
+        requirements=requirements(ctx.settings_file),
         unassigned=[*survivorship.unassigned, sources.defaults.responsible],
     )
 
@@ -156,7 +156,7 @@ def run_link(ctx: RunContext) -> StageResult:
 
     core_interaction = _interactions(interactions, contacts, customer_of)
     # The consolidated customers get their own data-quality suite; its failures join the night's dq tables.
-    quality, _ = settings_for_sources(ctx.sources)
+    quality, _ = settings_for_sources(ctx.settings_file)
     dq_failures, dq_metrics = customer_suite_failures(golden.assign(**stamp), quality)
     golden_values = len(dq_failures)
     # A golden record's failure is fixed in the source rows behind it: the row that gave the value, or, for a

@@ -21,11 +21,11 @@ from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, read_outputs, read_views, table_output
 from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
 from transforms.pipeline.tracking import StageResult
-from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
 from transforms.warehouse.load import append_parquet, replace_table
+from transforms.warehouse.nights import check_night_order, drop_superseded_runs, replace_night
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class RequiredSourceError(RuntimeError):
 
 def check_required_files(ctx: RunContext, lines: list[dict[str, Any]]) -> None:
     """Refuse to publish a night in which a required file is missing or could not be read."""
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     bad = [ln for ln in lines if ln["status"] != "ok" and sources.source(ln["source_name"]).required]
     if bad:
         detail = "; ".join(ln["error"] or ln["source_file"] for ln in bad)
@@ -143,8 +143,11 @@ def stage_outputs(ctx: RunContext) -> tuple[list[TableOutput], list[str]]:
 def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], *, keep_nights: int) -> None:
     """Load every table inside the caller's transaction.
 
-    replace: the table is emptied and refilled. history and ledger: this run's rows are replaced (a retried run
-    never doubles them); history tables also lose nights older than ``keep_nights`` before the as-of date.
+    replace: the table is emptied and refilled. history: the night's rows are replaced whatever run wrote them
+    (a rerun of the night, or a retry, never doubles them), and nights older than ``keep_nights`` before the
+    as-of date are pruned. ledger: this run's rows are replaced (a retry never doubles them); the ledger keeps
+    every run's entries, each being a change from the state published before it (a rerun that changes nothing
+    adds nothing).
     """
     cleared: set[str] = set()
     for out in outputs:
@@ -152,10 +155,13 @@ def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], 
             replace_table(conn, out.schema, out.table, Path(out.path) if out.path else None)
             continue
         if out.name not in cleared:
-            conn.execute(text(f"delete from {out.name} where run_id = :r"), {"r": ctx.run_id})
             if out.mode == "history":
+                replace_night(conn, out.name, as_of=ctx.as_of_date)
+                drop_superseded_runs(conn, out.name)
                 cutoff = ctx.as_of_date - dt.timedelta(days=keep_nights)
                 conn.execute(text(f"delete from {out.name} where as_of < :c"), {"c": cutoff})
+            else:
+                conn.execute(text(f"delete from {out.name} where run_id = :r"), {"r": ctx.run_id})
             cleared.add(out.name)
         if out.path:
             append_parquet(conn, out.schema, out.table, Path(out.path))
@@ -238,17 +244,21 @@ def run_publish(ctx: RunContext) -> StageResult:
     status = "succeeded_with_errors" if failed else "succeeded"
     derived, views = stage_outputs(ctx)
     outputs = staging_outputs(tables) + quality_outputs(ctx) + derived
-    keep_nights = load_sources(ctx.sources).history.keep_nights
+    keep_nights = ctx.load_sources().history.keep_nights
     message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
     engine = make_engine(ctx.warehouse_url)
     try:
         with engine.begin() as conn:
             apply_ddl(conn)
+            # Checked again here (prepare_run did first): another run may have published a newer night since.
+            check_night_order(conn, as_of=ctx.as_of_date, run_id=ctx.run_id, allow_older_night=ctx.allow_older_night)
             load_outputs(conn, ctx, outputs, keep_nights=keep_nights)
             name_failing_customers(conn, ctx.run_id)
             for view in views:
                 conn.exec_driver_sql(view)
-            conn.execute(text("delete from ops.reconciliation where run_id = :r"), {"r": ctx.run_id})
+            # One set of reconciliation lines per night: those of the run that published it last.
+            replace_night(conn, "ops.reconciliation", as_of=ctx.as_of_date)
+            drop_superseded_runs(conn, "ops.reconciliation")
             if lines:
                 conn.execute(
                     text(

@@ -29,7 +29,6 @@ from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
 from transforms.receivables.settings import load_reliability
-from transforms.settings import load_sources
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +108,9 @@ def run_receivables(ctx: RunContext) -> StageResult:
     """Settle tonight's accounting export and write every customer's payment reliability."""
     run_dir = Path(ctx.run_dir)
     tables = read_manifest(run_dir / "standardize" / "manifest.json")["tables"]
-    settings, origin = load_reliability(ctx.sources)
-    base_currency = settings.base_currency or load_sources(ctx.sources).defaults.currency
+    settings, origin = load_reliability(ctx.settings_file)
+    origin = ctx.shown(origin)
+    base_currency = settings.base_currency or ctx.load_sources().defaults.currency
     out_dir = ctx.stage_dir("receivables")
 
     invoices = _staged(tables["invoice"]["path"], INVOICE_INPUT)

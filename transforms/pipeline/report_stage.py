@@ -2,9 +2,10 @@
 
 It runs whatever happened before it (trigger rule ``all_done`` in the DAG): on a gated night nothing was
 published, so this task first loads the night's dq.failure and dq.metric into the warehouse in its own
-transaction (this run's rows are deleted first, so a retry never doubles them). Only the dq tables are
-written: staging, core and marts keep the previous night. On a published night the publish task already
-loaded them.
+transaction (the night's rows are replaced, whichever run wrote them, so a retry or a rerun never doubles
+them). Only the dq tables are written: staging, core and marts keep the previous night. On a published night
+the publish task already loaded them; a gated run never replaces the rows of a night another run published
+(they describe the tables that are there), nor those of a night older than the newest published one.
 
 Writes into ``data/runs/<run id>/report/``: ``report.html`` (self-contained), ``todo/todo_<employee>.xlsx``
 and ``todo/reminder_<employee>.txt``, and ``manifest.json``. Returns the report's path.
@@ -20,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import write_manifest
@@ -36,10 +37,11 @@ from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report
 from transforms.reporting.staff import Directory, StaffFile, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
-from transforms.settings import SettingsError, SourcesFile, load_sources
+from transforms.settings import SettingsError, SourcesFile
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import append_parquet
+from transforms.warehouse.nights import last_published_night, night_is_published, replace_night
 
 log = logging.getLogger(__name__)
 
@@ -69,13 +71,17 @@ def night_files(ctx: RunContext, table: str) -> list[Path]:
     return [p for p in paths if p.exists()]
 
 
-def load_quality_rows(ctx: RunContext, engine: Engine) -> int:
-    """Put the night's dq.failure and dq.metric into the warehouse (this run's rows replaced); rows loaded."""
+def load_quality_rows(ctx: RunContext, engine: Engine) -> int | None:
+    """Put the night's dq.failure and dq.metric into the warehouse (the night's rows replaced); rows loaded, or
+    None when the night is published already or older than the newest published night (nothing written)."""
     loaded = 0
     with engine.begin() as conn:
         apply_ddl(conn)
+        newest = last_published_night(conn, other_than=ctx.run_id)
+        if newest is not None and (ctx.as_of_date < newest or night_is_published(conn, ctx.as_of_date)):
+            return None
         for table in DQ_TABLES:
-            conn.execute(text(f"delete from dq.{table} where run_id = :r"), {"r": ctx.run_id})
+            replace_night(conn, f"dq.{table}", as_of=ctx.as_of_date)
             for path in night_files(ctx, table):
                 loaded += append_parquet(conn, "dq", table, path)
     return loaded
@@ -162,7 +168,8 @@ def _signals(ctx: RunContext) -> tuple[dict[str, int], list[str]]:
 
 def _settings(ctx: RunContext) -> tuple[QualitySettings, str]:
     try:
-        return settings_for_sources(ctx.sources)
+        settings, origin = settings_for_sources(ctx.settings_file)
+        return settings, ctx.shown(origin)
     except Exception as exc:  # the report must still render when the settings are what broke the night
         log.warning("quality settings unreadable (%s); the report uses the bundled defaults", type(exc).__name__)
         return load_quality_settings(), "bundled defaults (the company's quality.yml could not be read)"
@@ -179,7 +186,7 @@ def employee_directory(ctx: RunContext, *frames: pd.DataFrame) -> tuple[Director
     staff: StaffFile | None = None
     problem = ""
     try:
-        staff = load_staff(ctx.sources)
+        staff = load_staff(ctx.settings_file)
     except SettingsError as exc:
         problem = str(exc)
         log.warning("staff file unreadable, employees grouped without it: %s", exc)
@@ -198,14 +205,19 @@ def run_report(ctx: RunContext) -> StageResult:
     """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
     out_dir = ctx.stage_dir("report")
     settings, origin = _settings(ctx)
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     violations, validated = _gate(ctx)
     engine = make_engine(ctx.warehouse_url)
+    loaded_by_report = False
     try:
         published = was_published(ctx, engine)
         if not published and validated:
             n = load_quality_rows(ctx, engine)
-            log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
+            loaded_by_report = n is not None
+            if n is None:
+                log.info("run %s was not published; the warehouse keeps the published night's dq rows", ctx.run_id)
+            else:
+                log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
         history = metric_history(engine, as_of=ctx.as_of_date)
     finally:
         engine.dispose()
@@ -272,7 +284,7 @@ def run_report(ctx: RunContext) -> StageResult:
     manifest: dict[str, Any] = {
         "report": str(report),
         "published": published,
-        "dq_loaded_by_report": not published and validated,
+        "dq_loaded_by_report": loaded_by_report,
         "failures": len(failures),
         "todo": [
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}

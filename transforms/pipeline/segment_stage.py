@@ -8,6 +8,7 @@ segment_movement as Parquet, the model's record (model.json), and the analysts' 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from importlib.metadata import version
@@ -27,7 +28,6 @@ from transforms.segments.assign import PreviousNight, data_signals, segment_cust
 from transforms.segments.features import build_features
 from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
-from transforms.settings import load_sources
 from transforms.standardize.vocabulary import load_vocabulary
 from transforms.warehouse.engine import make_engine
 
@@ -84,8 +84,13 @@ def read_input(run_dir: Path, name: str) -> pd.DataFrame:
     return frame
 
 
-def read_previous_night(engine: Engine) -> PreviousNight | None:
-    """Last published night's segments and assignments, or None on a first night."""
+def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> PreviousNight | None:
+    """Last published night's segments and assignments, or None on a first night.
+
+    On a rerun of a published night (the segments there are of ``as_of`` already), the assignments are those
+    before that night, rebuilt by undoing the night's recorded movements: the rerun's movements are then the
+    night's movements again, and publishing them in place of the first run's loses nothing.
+    """
     insp = inspect(engine)
     if not (insp.has_table("segment_profile", schema="marts") and insp.has_table("customer_segment", schema="marts")):
         return None
@@ -100,9 +105,25 @@ def read_previous_night(engine: Engine) -> PreviousNight | None:
         assignments = pd.read_sql(
             text("select customer_id, segment_id, segment_name from marts.customer_segment"), conn
         )
+        rerun = len(profiles) > 0 and bool((pd.to_datetime(profiles["as_of"]).dt.date == as_of).all())
+        if as_of is not None and rerun and insp.has_table("segment_movement", schema="marts"):
+            moves = pd.read_sql(
+                text(
+                    "select customer_id, from_segment_id, from_segment_name from marts.segment_movement "
+                    "where as_of = :a"
+                ),
+                conn,
+                params={"a": as_of},
+            )
+            before = moves.dropna(subset=["from_segment_id"]).rename(
+                columns={"from_segment_id": "segment_id", "from_segment_name": "segment_name"}
+            )
+            before["segment_id"] = before["segment_id"].astype("int64")
+            kept = assignments[~assignments["customer_id"].isin(moves["customer_id"])]
+            assignments = pd.concat([kept, before], ignore_index=True) if len(before) else kept
     if profiles.empty:
         return None
-    return PreviousNight(profiles, assignments)
+    return PreviousNight(profiles, assignments.reset_index(drop=True))
 
 
 def _write(frame: pd.DataFrame, path: Path) -> Path:
@@ -117,8 +138,9 @@ def _write(frame: pd.DataFrame, path: Path) -> Path:
 def run_segments(ctx: RunContext) -> StageResult:
     """Compute tonight's features and segments and write them for publishing."""
     run_dir = Path(ctx.run_dir)
-    settings, origin = load_segments(ctx.sources)
-    base_currency = settings.features.base_currency or load_sources(ctx.sources).defaults.currency
+    settings, origin = load_segments(ctx.settings_file)
+    origin = ctx.shown(origin)
+    base_currency = settings.features.base_currency or ctx.load_sources().defaults.currency
     inputs = {name: read_input(run_dir, name) for name in _INPUTS}
     features = build_features(
         inputs["link/customer.parquet"],
@@ -130,11 +152,11 @@ def run_segments(ctx: RunContext) -> StageResult:
         as_of=ctx.as_of_date,
         settings=settings.features,
         base_currency=base_currency,
-        vocabulary=load_vocabulary(ctx.sources)[0],
+        vocabulary=load_vocabulary(ctx.settings_file)[0],
     )
     engine = make_engine(ctx.warehouse_url)
     try:
-        previous = read_previous_night(engine)
+        previous = read_previous_night(engine, ctx.as_of_date)
     finally:
         engine.dispose()
     out_dir = ctx.stage_dir("segments")

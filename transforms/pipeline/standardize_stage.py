@@ -15,7 +15,7 @@ import pyarrow.parquet as pq
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
-from transforms.settings import SourcesFile, SourceSpec, load_sources
+from transforms.settings import SourcesFile, SourceSpec
 from transforms.standardize.records import (
     ReadingRules,
     standardize_contacts,
@@ -75,9 +75,10 @@ def _standardize_file(
 
 def run_standardize(ctx: RunContext) -> StageResult:
     """Standardize every extracted file and write one Parquet file per staged table."""
-    sources = load_sources(ctx.sources)
+    sources = ctx.load_sources()
     sentinels = load_sentinels(sources.defaults.sentinels or None)
-    vocabulary, origin = load_vocabulary(ctx.sources)
+    vocabulary, origin = load_vocabulary(ctx.settings_file)
+    origin = ctx.shown(origin)
     log.info("vocabulary of complaints, kinds and channels: %s", origin)
     manifest = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")
     out_dir = ctx.stage_dir("standardize")

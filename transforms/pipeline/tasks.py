@@ -16,12 +16,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from transforms.pipeline.context import RunContext, make_context
+from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
 from transforms.pipeline.tracking import StageResult, tracked
 from transforms.pipeline.unrecorded import record_in_run_folder, unrecorded_runs
-from transforms.settings import load_sources
 from transforms.warehouse import ops
 from transforms.warehouse.engine import WarehouseLockedError, make_engine, safe_url
+from transforms.warehouse.nights import OlderNightError, check_night_order
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,38 @@ def _record_earlier_failures(engine: Engine, data_dir: str) -> None:
         Path(row["file"]).rename(Path(row["file"]).with_suffix(".recorded"))
 
 
-def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
-    """Validate the sources file, create the run folder and open the run in ops.run; returns the run folder."""
-    ctx = make_context(sources=sources, warehouse_url=warehouse_url, as_of=as_of, run_id=run_id, data_dir=data_dir)
-    load_sources(ctx.sources)
+def _check_night_order(engine: Engine, ctx: RunContext) -> None:
+    """Refuse (and record as failed) a run of a night older than the newest published one, unless allowed."""
+    refused: OlderNightError | None = None
+    with engine.connect() as conn:
+        try:
+            check_night_order(conn, as_of=ctx.as_of_date, run_id=ctx.run_id, allow_older_night=ctx.allow_older_night)
+        except OlderNightError as exc:
+            refused = exc
+    if refused is not None:
+        ops.fail_run(engine, run_id=ctx.run_id, message=f"prepare_run: {refused}")
+        raise refused
+
+
+def prepare_run(
+    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+) -> str:
+    """Copy and validate the settings files, create the run folder and open the run in ops.run; returns the
+    run folder.
+
+    A night older than the newest published one is refused here, before any work (and again by publish):
+    publishing it would move the customer ids and current tables back, unless ``allow_older_night``.
+    """
+    ctx = make_context(
+        sources=sources,
+        warehouse_url=warehouse_url,
+        as_of=as_of,
+        run_id=run_id,
+        data_dir=data_dir,
+        allow_older_night=allow_older_night,
+    )
+    # The settings of the whole run, copied and validated once: every task reads the copies.
+    snapshot_settings(ctx.sources, ctx.run_dir)
     ctx.save()
     engine = make_engine(ctx.warehouse_url)
     try:
@@ -57,6 +86,7 @@ def prepare_run(*, sources: str, warehouse_url: str, as_of: str, run_id: str, da
             warehouse=safe_url(ctx.warehouse_url),
         )
         _record_earlier_failures(engine, ctx.data_dir)
+        _check_night_order(engine, ctx)
     except WarehouseLockedError as exc:
         where = record_in_run_folder(ctx.run_dir, run_id=run_id, as_of=as_of, message=str(exc))
         raise WarehouseLockedError(f"{exc} (not in ops.run: recorded in {where})") from None
@@ -141,9 +171,18 @@ def summarize(run_dir: str) -> str:
     return text
 
 
-def run_all(*, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str) -> str:
+def run_all(
+    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+) -> str:
     """All tasks in DAG order, without a scheduler; returns the summary text."""
-    run_dir = prepare_run(sources=sources, warehouse_url=warehouse_url, as_of=as_of, run_id=run_id, data_dir=data_dir)
+    run_dir = prepare_run(
+        sources=sources,
+        warehouse_url=warehouse_url,
+        as_of=as_of,
+        run_id=run_id,
+        data_dir=data_dir,
+        allow_older_night=allow_older_night,
+    )
     run_stages(run_dir)
     return summarize(run_dir)
 

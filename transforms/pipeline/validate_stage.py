@@ -38,7 +38,6 @@ from transforms.quality.frames import frames_for_run
 from transforms.quality.gate import QualityGateError, gate_violations
 from transforms.quality.history import previous_row_counts
 from transforms.quality.settings import DEFAULT_FILE, check_source_names, settings_for_sources
-from transforms.settings import load_sources
 from transforms.standardize.sentinels import load_sentinels
 from transforms.warehouse.engine import make_engine
 
@@ -86,8 +85,9 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     quiet_great_expectations()  # before the runner imports it: the import itself logs
     from transforms.quality.runner import run_quality
 
-    sources = load_sources(ctx.sources)
-    settings, origin = settings_for_sources(ctx.sources)
+    sources = ctx.load_sources()
+    settings, origin = settings_for_sources(ctx.settings_file)
+    origin = ctx.shown(origin)
     check_source_names(settings, [s.name for s in sources.sources], origin)
     sentinels = load_sentinels(sources.defaults.sentinels or None)
     staged = read_staged(ctx.run_dir)

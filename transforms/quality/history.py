@@ -12,45 +12,53 @@ import logging
 import pandas as pd
 from sqlalchemy import Engine, inspect, text
 
+from transforms.warehouse.nights import PUBLISHED
+
 log = logging.getLogger(__name__)
 
-#: Run statuses that mean "this night was published".
-PUBLISHED = ("succeeded", "succeeded_with_errors")
+__all__ = ["PUBLISHED", "metric_history", "previous_night", "previous_row_counts", "run_status"]
 
 
 def _has_table(engine: Engine, schema: str, table: str) -> bool:
     return bool(inspect(engine).has_table(table, schema=schema))
 
 
-def last_published_run(engine: Engine, *, run_id: str, as_of: dt.date) -> str | None:
-    """The latest published run before this one (by as-of date, then start time), or None."""
-    if not _has_table(engine, "ops", "run"):
+def previous_night(engine: Engine, *, as_of: dt.date) -> dt.date | None:
+    """The newest published night before ``as_of`` (ops.reconciliation holds one set of lines per night), or None.
+
+    Strictly before: a rerun of a night compares itself with the night before, as its first run did, so that
+    running a night twice gives the same checks as running it once.
+    """
+    if not (_has_table(engine, "ops", "reconciliation") and _has_table(engine, "ops", "run")):
         return None
     with engine.connect() as conn:
         row = conn.execute(
             text(
-                "select run_id from ops.run where status in ('succeeded', 'succeeded_with_errors') "
-                "and run_id <> :r and as_of <= :a order by as_of desc, started_at desc limit 1"
+                "select max(c.as_of) from ops.reconciliation c join ops.run r on r.run_id = c.run_id "
+                "where c.as_of < :a and r.status in ('succeeded', 'succeeded_with_errors')"
             ),
-            {"r": run_id, "a": as_of},
+            {"a": as_of},
         ).fetchone()
-    return str(row[0]) if row else None
+    if row is None or row[0] is None:
+        return None
+    return row[0] if isinstance(row[0], dt.date) else dt.date.fromisoformat(str(row[0])[:10])
 
 
 def previous_row_counts(engine: Engine, *, run_id: str, as_of: dt.date) -> dict[tuple[str, str], int]:
-    """Rows loaded per (source, file) on the last published night (ops.reconciliation); empty on a first night."""
-    previous = last_published_run(engine, run_id=run_id, as_of=as_of)
-    if previous is None or not _has_table(engine, "ops", "reconciliation"):
+    """Rows loaded per (source, file) on the last published night before ``as_of`` (ops.reconciliation); empty
+    on a first night. ``run_id`` (this run) is named in the log only."""
+    night = previous_night(engine, as_of=as_of)
+    if night is None:
         return {}
     with engine.connect() as conn:
         rows = conn.execute(
             text(
                 "select source_name, source_file, rows_loaded from ops.reconciliation "
-                "where run_id = :r and status = 'ok'"
+                "where as_of = :a and status = 'ok'"
             ),
-            {"r": previous},
+            {"a": night},
         ).fetchall()
-    log.info("row counts of %d file(s) from run %s", len(rows), previous)
+    log.info("run %s: row counts of %d file(s) from the night of %s", run_id, len(rows), night)
     return {(str(n), str(f)): int(c) for n, f, c in rows}
 
 
@@ -64,31 +72,13 @@ def run_status(engine: Engine, run_id: str) -> str | None:
 
 
 def metric_history(engine: Engine, *, as_of: dt.date, nights: int = 90) -> pd.DataFrame:
-    """dq.metric of the nights up to ``as_of`` (the last ``nights`` days), one run per as-of date.
-
-    When a date was run more than once (a retry under a new run id), the run that started last counts.
-    """
+    """dq.metric of the nights up to ``as_of`` (the last ``nights`` days): one set of rows per night, since
+    publishing (or a gated night's report) replaces the night's rows whatever run wrote them."""
     columns = ["source_name", "field", "rule", "responsible", "severity", "checked", "failed", "as_of", "run_id"]
     if not _has_table(engine, "dq", "metric"):
         return pd.DataFrame(columns=columns)
     since = as_of - dt.timedelta(days=nights)
-    order = "r.started_at" if _has_table(engine, "ops", "run") else "m.run_id"
-    join = "left join ops.run r on r.run_id = m.run_id" if _has_table(engine, "ops", "run") else ""
-    sql = f"""
-        with runs as (
-            select m.as_of, m.run_id, max({order}) as started
-            from dq.metric m {join}
-            where m.as_of > :since and m.as_of <= :a
-            group by m.as_of, m.run_id
-        ),
-        ranked as (
-            select as_of, run_id, row_number() over (partition by as_of order by started desc, run_id desc) as n
-            from runs
-        )
-        select m.source_name, m.field, m.rule, m.responsible, m.severity, m.checked, m.failed, m.as_of, m.run_id
-        from dq.metric m
-        join ranked k on k.run_id = m.run_id and k.as_of = m.as_of and k.n = 1
-    """
+    sql = f"select {', '.join(columns)} from dq.metric where as_of > :since and as_of <= :a"
     with engine.connect() as conn:
         frame = pd.read_sql(text(sql), conn, params={"since": since, "a": as_of})
     frame["as_of"] = pd.to_datetime(frame["as_of"]).dt.date

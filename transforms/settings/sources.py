@@ -313,8 +313,13 @@ class SourcesFile(_Frozen):
         }
 
 
-def load_sources(path: str | Path) -> SourcesFile:
-    """Load and validate a sources file; relative paths inside it resolve against its folder."""
+def load_sources(path: str | Path, *, original: str | Path | None = None) -> SourcesFile:
+    """Load and validate a sources file; relative paths inside it resolve against its folder.
+
+    ``original``: ``path`` is a copy of that file (a run's settings snapshot); paths resolve against the
+    original's folder, where the company's files are, and the model's ``path`` names the original.
+    """
     p = Path(path).expanduser().resolve()
-    model = load_settings_file(SourcesFile, p, context={"base_dir": str(p.parent)})
-    return model.model_copy(update={"path": str(p)})
+    named = Path(original).expanduser().resolve() if original is not None else p
+    model = load_settings_file(SourcesFile, p, context={"base_dir": str(named.parent)})
+    return model.model_copy(update={"path": str(named)})

@@ -2,8 +2,8 @@
 
 A tax id is the best link between a customer in the sales spreadsheets and the same company in accounting, but it
 is written "PL1234567890", "123-456-78-90", "NIP: 123 45 67 890" or stored as a number that lost a leading zero.
-Checksums (Polish NIP, Russian INN) separate a typo from a real number; other countries' ids are kept normalized
-with no claim about their validity.
+Checksums (Polish NIP, Russian INN, computed by python-stdnum) separate a typo from a real number; other countries'
+ids are kept normalized with no claim about their validity.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from functools import cache
 from typing import Literal
 
 import pandas as pd
+from stdnum.pl import nip
+from stdnum.ru import inn
 
 from transforms.standardize._data import load_table, string_list
 from transforms.standardize.countries import country_to_iso2
@@ -22,11 +24,6 @@ from transforms.standardize.text import normalize_text
 from transforms.standardize.vectorize import results_frame_with
 
 TaxIdKind = Literal["NIP", "INN", "VAT", "OTHER"]
-
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-_INN10_WEIGHTS = (2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_WEIGHTS_11 = (7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
-_INN12_WEIGHTS_12 = (3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +38,6 @@ class TaxIdResult:
     is_valid: bool | None
 
 
-def _weighted(digits: str, weights: tuple[int, ...]) -> int:
-    return sum(int(d) * w for d, w in zip(digits, weights, strict=False))
-
-
 def _digits_only(s: str) -> str | None:
     text = normalize_text(s)
     if text is None:
@@ -56,8 +49,8 @@ def _digits_only(s: str) -> str | None:
 def validate_nip(s: str) -> bool:
     """Whether ``s`` (separators and a PL prefix allowed) is a Polish NIP with a correct check digit.
 
-    Check digit = sum of the first nine digits times 6,5,7,2,3,4,5,6,7, modulo 11 (a remainder of 10 is never
-    issued). Ten equal digits pass the arithmetic but are placeholders, and are refused.
+    The check digit is python-stdnum's (weighted sum modulo 11). Ten equal digits pass the arithmetic but are
+    placeholders, and are refused.
     """
     text = normalize_text(s)
     if text is None:
@@ -65,26 +58,19 @@ def validate_nip(s: str) -> bool:
     digits = _digits_only(text[2:] if text.upper().startswith("PL") else text)
     if digits is None or len(digits) != 10 or len(set(digits)) == 1:
         return False
-    check = _weighted(digits, _NIP_WEIGHTS) % 11
-    return check != 10 and check == int(digits[9])
+    return bool(nip.is_valid(digits))
 
 
 def validate_inn(s: str) -> bool:
     """Whether ``s`` is a Russian INN with correct check digits: 10 digits (organisations, one check digit) or 12
-    (individuals, two), weights per the Federal Tax Service; a check value of 10 counts as 0."""
+    (individuals, two), checked by python-stdnum. Equal digits throughout are placeholders, and are refused."""
     text = normalize_text(s)
     if text is None:
         return False
     digits = _digits_only(text[2:] if text.upper().startswith("RU") else text)
     if digits is None or len(set(digits)) == 1:
         return False
-    if len(digits) == 10:
-        return _weighted(digits, _INN10_WEIGHTS) % 11 % 10 == int(digits[9])
-    if len(digits) == 12:
-        return _weighted(digits, _INN12_WEIGHTS_11) % 11 % 10 == int(digits[10]) and _weighted(
-            digits, _INN12_WEIGHTS_12
-        ) % 11 % 10 == int(digits[11])
-    return False
+    return bool(inn.is_valid(digits))
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,15 @@ def render_dictionary(tables: list[TableDoc]) -> str:
         "edit the SQL files, not this page. Views (`sql/warehouse/views/`) are what analysts query; the",
         "`crm_analyst` role reads the `marts` schema only (see `docs/access.md`).",
         "",
+        "One night, one set of rows. Current tables (staging, core, marts but the history and movement tables)",
+        "hold the last published night. History tables (`dq.failure`, `dq.metric`,",
+        "`marts.customer_reliability_history`, `marts.segment_movement`) and `ops.reconciliation` hold one set",
+        "of rows per night (as-of date): publishing a night again (a rerun, or a second Airflow run of the same",
+        "date) replaces that night's rows, whatever the run id. `ops.run` and `ops.task_run` keep every run and",
+        "task attempt; `core.customer_id_history` keeps every change of ids. A night older than the newest",
+        "published one is refused unless the run is started with `crm-etl run --allow-older-night` (DAG param",
+        "`allow_older_night`): it would move the customer ids and current tables back.",
+        "",
     ]
     for schema in _schema_order(tables):
         out += [f"## Schema `{schema}`", ""]

@@ -1,5 +1,6 @@
 -- Grain: one row per customer id event (created, merged, split, records moved, retired) per night; kept forever.
--- Key: (run_id, customer_id, event, related_customer_id).
+-- Key: (run_id, customer_id, event, related_customer_id). A ledger: each published run adds the changes from the
+-- state published before it (a night run again without changes adds nothing; a retried publish replaces its own).
 create table if not exists core.customer_id_history (
     customer_id varchar not null,
     event varchar not null,

@@ -1,7 +1,8 @@
--- Grain: one row per failing value: one rule failing on one field of one source row in one run
+-- Grain: one row per failing value: one rule failing on one field of one source row, per night (a night run
+-- again replaces its rows: one set per as-of date, from the run that loaded it last)
 -- (row_number 0: a rule judged on the whole file; found_on 'golden_record': a golden record's failure, one row
 -- per source row behind it).
--- Key: (run_id, source_name, source_file, sheet, row_number, rule, field).
+-- Key: (as_of, source_name, source_file, sheet, row_number, rule, field).
 create table if not exists dq.failure (
     source_name varchar not null,
     source_file varchar not null,
@@ -21,7 +22,7 @@ create table if not exists dq.failure (
     customer_code varchar,
     found_on varchar
 );
-comment on table dq.failure is 'Every value that failed a data-quality rule in a run (not a sample), with the row it came from and who must fix it.';
+comment on table dq.failure is 'Every value that failed a data-quality rule on a night (not a sample), with the row it came from and who must fix it; one set of rows per night.';
 comment on column dq.failure.source_name is 'The source''s name in the sources file (for a golden record''s failure, the source of the row behind it).';
 comment on column dq.failure.source_file is 'The file, as its path is given relative to the sources file.';
 comment on column dq.failure.sheet is 'The sheet of a workbook; empty for CSV and JSON-lines files.';
@@ -34,7 +35,7 @@ comment on column dq.failure.value is 'The value as written (or the sentinel wri
 comment on column dq.failure.message is 'One line for the person who fixes the record: what is wrong and what to do.';
 comment on column dq.failure.responsible is 'The employee who answers for the row.';
 comment on column dq.failure.as_of is 'The run''s as-of date.';
-comment on column dq.failure.run_id is 'The run that found it.';
+comment on column dq.failure.run_id is 'The run that found it (the night''s last run to load it).';
 comment on column dq.failure.customer_id is 'The customer the row belongs to (core.customer), once the night was linked; empty for a whole file or a night stopped before linkage.';
 comment on column dq.failure.customer_name is 'The customer''s name as the source row writes it (the accounting customer''s, for an invoice or payment). Personal data.';
 comment on column dq.failure.customer_code is 'The customer''s code in the source system (accounting), when it has one.';

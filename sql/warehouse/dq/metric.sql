@@ -1,5 +1,5 @@
--- Grain: one row per source, field, rule and responsible employee per run.
--- Key: (run_id, source_name, field, rule, responsible).
+-- Grain: one row per source, field, rule and responsible employee per night (a night run again replaces its rows).
+-- Key: (as_of, source_name, field, rule, responsible).
 create table if not exists dq.metric (
     source_name varchar not null,
     field varchar not null,
@@ -12,7 +12,7 @@ create table if not exists dq.metric (
     as_of date not null,
     run_id varchar not null
 );
-comment on table dq.metric is 'How many rows each data-quality rule checked and how many failed, per source, field and employee, per run.';
+comment on table dq.metric is 'How many rows each data-quality rule checked and how many failed, per source, field and employee, per night.';
 comment on column dq.metric.source_name is 'The source''s name in the sources file.';
 comment on column dq.metric.field is 'The logical field the rule checks (* for the whole row).';
 comment on column dq.metric.rule is 'The rule id (see dq.failure.rule).';

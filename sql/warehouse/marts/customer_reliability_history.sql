@@ -1,4 +1,4 @@
--- Grain: one row per customer per night (kept for the sources file's history.keep_nights). Key: (run_id, customer_id, else customer_codes).
+-- Grain: one row per customer per night (kept for the sources file's history.keep_nights). Key: (as_of, customer_id, else customer_codes); a night run again replaces its rows.
 create table if not exists marts.customer_reliability_history (
     customer_id varchar,
     customer_codes varchar,

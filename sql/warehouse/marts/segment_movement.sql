@@ -1,4 +1,5 @@
--- Grain: one row per customer whose segment changed, per night (kept across nights). Key: customer_id, as_of.
+-- Grain: one row per customer whose segment changed, per night (kept across nights; a night run again replaces its
+-- rows). Key: customer_id, as_of.
 -- Invariants: from_segment_id <> to_segment_id when both are set.
 create table if not exists marts.segment_movement (
     customer_id varchar not null,

@@ -1,4 +1,5 @@
--- Grain: one row per source file per run. Key: (run_id, source_name, source_file).
+-- Grain: one row per source file per published night (a night published again replaces its rows).
+-- Key: (as_of, source_name, source_file).
 -- Invariant: rows_read = rows_loaded + rows_quarantined for every file that was read.
 create table if not exists ops.reconciliation (
     run_id varchar not null,
@@ -15,8 +16,8 @@ create table if not exists ops.reconciliation (
     is_reused boolean not null,
     error varchar
 );
-comment on table ops.reconciliation is 'Per run and source file: rows read = rows loaded + rows quarantined, or the error that stopped the file.';
-comment on column ops.reconciliation.run_id is 'The run (ops.run.run_id).';
+comment on table ops.reconciliation is 'Per published night and source file: rows read = rows loaded + rows quarantined, or the error that stopped the file.';
+comment on column ops.reconciliation.run_id is 'The run that published the night (ops.run.run_id).';
 comment on column ops.reconciliation.as_of is 'The run''s as-of date.';
 comment on column ops.reconciliation.source_name is 'The source''s name in the sources file.';
 comment on column ops.reconciliation.source_kind is 'journal, spreadsheet, accounting_customers, invoices or payments.';
