@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+from transforms.faults import EXIT_BAD_INPUT, EXIT_REFUSED, as_fault
+
+# A traceback's local variables can hold customers' data: never print them.
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 # Wide enough for run ids and file paths when the output is piped or logged rather than shown in a terminal.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -22,6 +28,46 @@ err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = os.environ.get("CRM_DATA_DIR", str(PROJECT_DIR / "data"))
 DEFAULT_WAREHOUSE = os.environ.get("CRM_WAREHOUSE_URL", f"duckdb:///{Path(DEFAULT_DATA_DIR) / 'warehouse.duckdb'}")
+
+
+#: Set to 1 to let an unexpected error print its traceback (for a bug report) instead of one line.
+DEBUG_ENV = "CRM_ETL_DEBUG"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(message, markup=False, highlight=False, soft_wrap=True, style="red")
+    return typer.Exit(code)
+
+
+def guarded(fn: F) -> F:
+    """A command that ends in one line and an exit code (README, "Exit codes"), never in a traceback.
+
+    A fault of the surroundings (warehouse down, wrong login or database, no rights, a folder that cannot be
+    written) says what is wrong and what to do; any other error says what it was, and ``CRM_ETL_DEBUG=1``
+    shows its traceback.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except Exception as exc:
+            fault = as_fault(exc, kwargs.get("warehouse"))
+            if fault is not None:
+                raise _fail(str(fault), fault.exit_code) from None
+            if os.environ.get(DEBUG_ENV):
+                raise
+            first = (str(exc).splitlines() or [""])[0][:300]
+            raise _fail(
+                f"crm-etl stopped on an unexpected error: {type(exc).__name__}: {first} "
+                f"(run again with {DEBUG_ENV}=1 to see where, and report it)",
+                EXIT_REFUSED,
+            ) from None
+
+    return run  # type: ignore[return-value]
 
 
 def _logging(verbose: bool) -> None:
@@ -36,6 +82,7 @@ def _logging(verbose: bool) -> None:
 
 
 @app.command()
+@guarded
 def generate(
     *,
     out: Annotated[Path, typer.Option(help="Folder to write the sample files, sources.yml and truth/ into.")],
@@ -63,6 +110,7 @@ def generate(
 
 
 @app.command()
+@guarded
 def run(
     *,
     sources: Annotated[Path, typer.Option(help="The sources file declaring the files to read.")],
@@ -84,7 +132,7 @@ def run(
     _logging(verbose)
     from transforms.pipeline import tasks
     from transforms.settings import SettingsError
-    from transforms.warehouse.engine import LOCK_WAIT_ENV, WarehouseLockedError
+    from transforms.warehouse.engine import LOCK_WAIT_ENV
 
     if lock_wait is not None:
         os.environ[LOCK_WAIT_ENV] = str(lock_wait)  # every stage's engine reads it
@@ -94,18 +142,25 @@ def run(
         dt.date.fromisoformat(day)
     except ValueError:
         err.print(f"--as-of: {day!r} is not a date in YYYY-MM-DD form")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     rid = run_id or f"cli__{day}__{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
     try:
         run_dir = tasks.prepare_run(
-            sources=str(sources), warehouse_url=warehouse, as_of=day, run_id=rid, data_dir=str(data_dir)
+            sources=str(sources),
+            warehouse_url=warehouse,
+            as_of=day,
+            run_id=rid,
+            data_dir=str(data_dir),
+            whole_run=True,
         )
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
-        raise typer.Exit(2) from None
-    except WarehouseLockedError as exc:
-        err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except Exception as exc:
+        fault = as_fault(exc, warehouse)
+        if fault is None:
+            raise
+        raise _fail(f"The run failed: {fault}", fault.exit_code) from None
 
     def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
@@ -114,17 +169,19 @@ def run(
         try:
             tasks.run_stages(run_dir, on_stage=done)
         except Exception as exc:
-            err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
+            fault = as_fault(exc, warehouse)
+            err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)
             report = Path(run_dir) / "report"
             if report.is_dir():
                 err.print(f"The control report and to-do lists of this night are in {report}", markup=False)
-            raise typer.Exit(1) from None
+            raise typer.Exit(fault.exit_code if fault else EXIT_REFUSED) from None
     from transforms.pipeline.summary import format_summary, read_summary
 
     console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
+@guarded
 def summary(
     *,
     run_dir: Annotated[Path | None, typer.Option(help="A run folder (data/runs/<run id>).")] = None,
@@ -155,6 +212,7 @@ def summary(
 
 
 @app.command()
+@guarded
 def status(
     *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
@@ -167,10 +225,14 @@ def status(
     from transforms.pipeline.unrecorded import unrecorded_runs
     from transforms.warehouse.status import recent_failures, recent_runs
 
+    unreadable = None
     try:
         runs = recent_runs(warehouse, limit)
-    except Exception as exc:  # e.g. a notebook holds the DuckDB file for writing
-        err.print(f"Cannot read the warehouse: {str(exc).splitlines()[0]}", markup=False, highlight=False)
+    except Exception as exc:  # down, wrong login, or a notebook holds the DuckDB file for writing
+        unreadable = as_fault(exc, warehouse)
+        if unreadable is None:
+            raise
+        err.print(f"Cannot read the runs in the warehouse: {unreadable}", markup=False, highlight=False)
         runs = []
     outside = unrecorded_runs(data_dir)  # failed while the warehouse was held: their folder says why
     for r in outside:
@@ -179,6 +241,8 @@ def status(
     runs.sort(key=lambda r: str(r["started_at"]), reverse=True)
     runs = runs[:limit]
     if not runs:
+        if unreadable is not None:
+            raise typer.Exit(unreadable.exit_code)
         console.print("No runs recorded in this warehouse yet.")
         return
     table = Table(title="Recent runs")
@@ -195,10 +259,15 @@ def status(
             str(r["files_failed"] or ""),
         )
     console.print(table)
-    try:
-        problems = recent_failures(warehouse, [r["run_id"] for r in runs])
-    except Exception:
-        problems = []
+    outside_ids = {r["run_id"] for r in outside}
+    recorded = [r for r in runs if r["run_id"] not in outside_ids]
+    problems = recent_failures(warehouse, [r["run_id"] for r in recorded]) if unreadable is None else []
+    with_task = {p["run_id"] for p in problems if p["kind"] == "task"}
+    problems = [  # a run that failed outside any task: its process died, its folder could not be written
+        {"run_id": r["run_id"], "what": "run", "message": r["message"]}
+        for r in recorded
+        if r["status"] == "failed" and r.get("message") and r["run_id"] not in with_task
+    ] + problems
     problems += [
         {
             "run_id": r["run_id"],
@@ -211,9 +280,12 @@ def status(
         console.print("[bold]Failures[/bold]")
         for p in problems:
             console.print(f"  {p['run_id']} · {p['what']}: {p['message']}", markup=False, highlight=False)
+    if unreadable is not None:
+        raise typer.Exit(unreadable.exit_code)
 
 
 @app.command("check-record")
+@guarded
 def check_record(
     file: Annotated[
         Path | None, typer.Argument(help="A JSON file with one record; default: read standard input.")
@@ -243,6 +315,7 @@ def check_record(
 
 
 @app.command()
+@guarded
 def match(
     record: Annotated[Path | None, typer.Argument(help="A JSON file with one record; default: standard input.")] = None,
     *,
@@ -259,6 +332,7 @@ def match(
 
 
 @app.command("export-segment")
+@guarded
 def export_segment(
     segment: Annotated[str, typer.Argument(help="A segment's id or name, or a rule segment's name (segments.yml).")],
     *,
@@ -276,6 +350,7 @@ def export_segment(
 
 
 @app.command("console")
+@guarded
 def console_command(
     *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
@@ -293,7 +368,7 @@ def console_command(
     """The data steward's console in the browser: review queue, customer pages, data-quality queue."""
     import getpass
 
-    from transforms.console.server import ConsoleRefusedError, console_config, serve
+    from transforms.console.server import ConsoleRefusedError, check_warehouse, console_config, serve
 
     try:
         config = console_config(
@@ -301,7 +376,8 @@ def console_command(
         )
     except ConsoleRefusedError as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    check_warehouse(config)
     console.print(f"Steward's console on http://{host}:{port}/  (Ctrl+C to stop)", markup=False)
     serve(config, host=host, port=port)
 
@@ -311,6 +387,7 @@ app.add_typer(review_app, name="review")
 
 
 @review_app.command("import")
+@guarded
 def review_import(
     file: Annotated[Path, typer.Argument(help="A review workbook written by a nightly run, with decisions filled in.")],
     *,
@@ -347,6 +424,7 @@ app.add_typer(warehouse_app, name="warehouse")
 
 
 @warehouse_app.command("roles")
+@guarded
 def warehouse_roles(
     *, warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the PostgreSQL warehouse.")] = DEFAULT_WAREHOUSE
 ) -> None:
@@ -361,6 +439,7 @@ def warehouse_roles(
 
 
 @warehouse_app.command("extract")
+@guarded
 def warehouse_extract(
     *,
     out: Annotated[Path, typer.Option(help="The DuckDB file to write for analysts.")],

@@ -84,4 +84,6 @@ def read_jsonl_sheet(path: Path, *, source_file: str, encoding: str) -> RawSheet
         for n, obj, why, line in parsed
     ]
     notes = [decoded.note] if decoded.note else []
-    return RawSheet(sheet="", header=keys, header_physical_row=0, rows=rows, notes=notes, tabular=False)
+    return RawSheet(
+        sheet="", header=keys, header_physical_row=0, rows=rows, notes=notes, tabular=False, physical_rows=len(lines)
+    )

@@ -18,6 +18,7 @@ import pandas as pd
 from openpyxl import Workbook
 from sqlalchemy import Engine, inspect, text
 
+from transforms.faults import path_fault
 from transforms.reporting.todo import looks_like_formula, safe_text
 from transforms.segments.settings import SegmentSettings, load_segments_file
 from transforms.warehouse.engine import make_engine
@@ -151,13 +152,18 @@ def export_segment(
     if frame.empty and not _known(engine, segment):
         raise SegmentNotFoundError(segment)
     frame = round_money(frame)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        write_csv(frame, out)
-    elif fmt == "xlsx":
-        write_xlsx(frame, out, title=f"Segment {segment}")
-    else:
+    if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown format {fmt!r}: use csv or xlsx")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            write_csv(frame, out)
+        else:
+            write_xlsx(frame, out, title=f"Segment {segment}")
+    except OSError as exc:
+        raise path_fault(
+            exc, what=f"the export file {out}", fix="Choose --out in a folder this user can write"
+        ) from None
     return len(frame)
 
 
