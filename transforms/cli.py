@@ -189,10 +189,17 @@ def summary(
     data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
 ) -> None:
     """Print a run's summary; by default the latest published run recorded in the warehouse."""
-    from transforms.pipeline.context import safe_run_id
+    from transforms.pipeline.context import RunContext, safe_run_id
     from transforms.pipeline.summary import format_summary, read_summary
-    from transforms.warehouse.status import latest_published_run
+    from transforms.warehouse.status import latest_published_run, run_outcome
 
+    if run_dir is not None and (run_dir / "run.json").is_file():
+        # ops.run decides whether a run published, as `crm-etl status` says, whatever files its folder holds
+        ctx = RunContext.load(run_dir)
+        outcome = run_outcome(ctx.warehouse_url, ctx.run_id)
+        if outcome is not None and outcome[0] not in ("succeeded", "succeeded_with_errors"):
+            why = f": {outcome[1]}" if outcome[1] else ""
+            raise _fail(f"Run {ctx.run_id} has not published (ops.run says {outcome[0]}{why}).", EXIT_REFUSED)
     if run_dir is None:
         rid = latest_published_run(warehouse)
         if rid is None:
@@ -232,7 +239,7 @@ def status(
         unreadable = as_fault(exc, warehouse)
         if unreadable is None:
             raise
-        err.print(f"Cannot read the runs in the warehouse: {unreadable}", markup=False, highlight=False)
+        err.print(f"Cannot read the runs: {unreadable}", markup=False, highlight=False, soft_wrap=True)
         runs = []
     outside = unrecorded_runs(data_dir)  # failed while the warehouse was held: their folder says why
     for r in outside:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.load import table_columns
 
 
 def utcnow() -> dt.datetime:
@@ -83,6 +84,8 @@ def dead_runs(
 ) -> list[dict[str, Any]]:
     """Runs still "running" whose process, on this host, is gone: killed (kill -9), or the machine stopped."""
     host = host or socket.gethostname()
+    if "owner_pid" not in {c.lower() for c in table_columns(conn, "ops", "run")}:
+        return []  # a warehouse no run of this version has opened yet
     rows = conn.execute(
         text(
             "select run_id, owner_pid, owner_since from ops.run where status = 'running' "

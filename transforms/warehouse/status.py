@@ -40,7 +40,7 @@ def recent_runs(url: str, limit: int) -> list[dict[str, Any]]:
                     text("select * from ops.run order by started_at desc limit :n"), {"n": limit}
                 ).mappings()
             ]
-            dead = {d["run_id"]: d["message"] for d in ops.dead_runs(conn)} if rows and "owner_pid" in rows[0] else {}
+            dead = {d["run_id"]: d["message"] for d in ops.dead_runs(conn)}
     finally:
         engine.dispose()
     for r in rows:
@@ -97,6 +97,24 @@ def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
             return tasks + files
     finally:
         engine.dispose()
+
+
+def run_outcome(url: str, run_id: str) -> tuple[str, str | None] | None:
+    """(status, message) of one run in ops.run, or None when the warehouse has no such run."""
+    if not warehouse_exists(url):
+        return None
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            if not _has_ops(conn):
+                return None
+            row = conn.execute(text("select status, message from ops.run where run_id = :r"), {"r": run_id}).first()
+            dead = {d["run_id"]: d["message"] for d in ops.dead_runs(conn)}
+    finally:
+        engine.dispose()
+    if row is None:
+        return None
+    return ("failed", dead[run_id]) if run_id in dead else (str(row[0]), row[1])
 
 
 def latest_published_run(url: str) -> str | None:
