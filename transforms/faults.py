@@ -71,10 +71,15 @@ def _is_duckdb(url: str) -> bool:
 
 
 def _login(url: str) -> str:
+    """The login of a URL, and the role it sets when it connects (``options=-crole=...``)."""
     try:
-        return make_url(url).username or "(default login)"
+        parsed = make_url(url)
     except ArgumentError:
         return "(unknown login)"
+    login = parsed.username or "(default login)"
+    options = parsed.query.get("options", "")
+    role = re.search(r"-c\s*role=(\w+)", options if isinstance(options, str) else " ".join(options))
+    return f"{login} as {role.group(1)}" if role else login
 
 
 def _driver_text(exc: BaseException) -> str:
