@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, inspect, text
 
 from transforms.faults import path_fault
-from transforms.reporting.todo import looks_like_formula, safe_text
+from transforms.reporting.sheet_cells import csv_text, write_text_cell
 from transforms.segments.settings import SegmentSettings, load_segments_file
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.personal import is_personal
@@ -100,17 +100,12 @@ def round_money(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
 
 
-def _safe_cell(value: object) -> str:
-    textual = safe_text(value)
-    return "'" + textual if looks_like_formula(textual) else textual
-
-
 def write_csv(frame: pd.DataFrame, out: Path) -> None:
     """CSV (UTF-8 with a byte-order mark, so Excel reads any script) with formula-like text made harmless."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object:
-            safe[col] = safe[col].map(_safe_cell)
+            safe[col] = safe[col].map(csv_text)
     safe.to_csv(out, index=False, encoding="utf-8-sig")
 
 
@@ -120,18 +115,15 @@ def write_xlsx(frame: pd.DataFrame, out: Path, *, title: str) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "customers"
-    ws.append([str(c) for c in frame.columns])
+    for c, name in enumerate(frame.columns, start=1):
+        write_text_cell(ws.cell(row=1, column=c), name)
     for r, values in enumerate(frame.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value):
                 cell.value = value
                 continue
-            textual = safe_text(value)
-            cell.value = textual
-            cell.data_type = "s"
-            if looks_like_formula(textual):
-                cell.quotePrefix = True
+            write_text_cell(cell, value)
     ws.freeze_panes = "A2"
     wb.properties.title = title
     wb.properties.creator = "crm-consolidation"
