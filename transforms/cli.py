@@ -204,18 +204,18 @@ def summary(
         rid = latest_published_run(warehouse)
         if rid is None:
             err.print("No published run in the warehouse yet.")
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_REFUSED)
         run_dir = data_dir / "runs" / safe_run_id(rid)
         if not run_dir.is_dir():
             err.print(
                 f"The latest published run is {rid}, but its folder is not under {data_dir / 'runs'}: pass --data-dir."
             )
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_REFUSED)
     try:
         console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
     except FileNotFoundError as exc:
         err.print(str(exc))
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_REFUSED) from None
 
 
 @app.command()
@@ -410,7 +410,7 @@ def review_import(
         imported = read_review_workbook(file, decided_by=reviewer)
     except (OSError, ValueError) as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for problem in imported.problems:
         err.print(problem, markup=False)
     engine = make_engine(warehouse)
@@ -423,7 +423,7 @@ def review_import(
         + (f"; {len(imported.problems)} row(s) skipped (see above)." if imported.problems else ".")
     )
     if imported.problems:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_REFUSED)
 
 
 warehouse_app = typer.Typer(no_args_is_help=True, help="Access to the warehouse: roles and the analysts' extract.")
@@ -442,7 +442,7 @@ def warehouse_roles(
         console.print(apply_roles_command(warehouse), markup=False)
     except AccessError as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @warehouse_app.command("extract")
