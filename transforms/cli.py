@@ -101,7 +101,7 @@ def generate(
             "(make setup), not in an installed package.",
             soft_wrap=True,
         )
-        raise typer.Exit(code=1) from None
+        raise typer.Exit(EXIT_REFUSED) from None
 
     with console.status(f"Generating {customers} customers into {out} ..."):
         summary = generate_sample(out, customers=customers, seed=seed)
