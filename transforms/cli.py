@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
 from transforms.defaults import default_paths
+from transforms.faults import EXIT_BAD_INPUT, EXIT_REFUSED, as_fault
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+# A traceback's local variables can hold customers' data: never print them.
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
 # Wide enough for run ids and file paths when the output is piped or logged rather than shown in a terminal.
 console = Console(width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
@@ -26,6 +31,46 @@ _DEFAULTS = default_paths()
 DEFAULT_SOURCES = _DEFAULTS.sources
 DEFAULT_DATA_DIR = _DEFAULTS.data_dir
 DEFAULT_WAREHOUSE = _DEFAULTS.warehouse_url
+
+
+#: Set to 1 to let an unexpected error print its traceback (for a bug report) instead of one line.
+DEBUG_ENV = "CRM_ETL_DEBUG"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    err.print(message, markup=False, highlight=False, soft_wrap=True, style="red")
+    return typer.Exit(code)
+
+
+def guarded(fn: F) -> F:
+    """A command that ends in one line and an exit code (README, "Exit codes"), never in a traceback.
+
+    A fault of the surroundings (warehouse down, wrong login or database, no rights, a folder that cannot be
+    written) says what is wrong and what to do; any other error says what it was, and ``CRM_ETL_DEBUG=1``
+    shows its traceback.
+    """
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, click.exceptions.ClickException):
+            raise
+        except Exception as exc:
+            fault = as_fault(exc, kwargs.get("warehouse"))
+            if fault is not None:
+                raise _fail(str(fault), fault.exit_code) from None
+            if os.environ.get(DEBUG_ENV):
+                raise
+            first = (str(exc).splitlines() or [""])[0][:300]
+            raise _fail(
+                f"crm-etl stopped on an unexpected error: {type(exc).__name__}: {first} "
+                f"(run again with {DEBUG_ENV}=1 to see where, and report it)",
+                EXIT_REFUSED,
+            ) from None
+
+    return run  # type: ignore[return-value]
 
 
 def _logging(verbose: bool) -> None:
@@ -40,6 +85,7 @@ def _logging(verbose: bool) -> None:
 
 
 @app.command()
+@guarded
 def generate(
     *,
     out: Annotated[Path, typer.Option(help="Folder to write the sample files, sources.yml and truth/ into.")],
@@ -58,7 +104,7 @@ def generate(
             "(make setup), not in an installed package.",
             soft_wrap=True,
         )
-        raise typer.Exit(code=1) from None
+        raise typer.Exit(EXIT_REFUSED) from None
 
     with console.status(f"Generating {customers} customers into {out} ..."):
         summary = generate_sample(out, customers=customers, seed=seed)
@@ -67,6 +113,7 @@ def generate(
 
 
 @app.command()
+@guarded
 def run(
     *,
     sources: Annotated[
@@ -97,7 +144,7 @@ def run(
     _logging(verbose)
     from transforms.pipeline import tasks
     from transforms.settings import SettingsError
-    from transforms.warehouse.engine import LOCK_WAIT_ENV, WarehouseLockedError
+    from transforms.warehouse.engine import LOCK_WAIT_ENV
     from transforms.warehouse.nights import OlderNightError
 
     if lock_wait is not None:
@@ -108,7 +155,7 @@ def run(
         dt.date.fromisoformat(day)
     except ValueError:
         err.print(f"--as-of: {day!r} is not a date in YYYY-MM-DD form")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     rid = run_id or f"cli__{day}__{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
     try:
         run_dir = tasks.prepare_run(
@@ -118,16 +165,18 @@ def run(
             run_id=rid,
             data_dir=str(data_dir),
             allow_older_night=allow_older_night,
+            whole_run=True,
         )
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     except OlderNightError as exc:
-        err.print(f"Refused: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
-        raise typer.Exit(2) from None
-    except WarehouseLockedError as exc:
-        err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
-        raise typer.Exit(1) from None
+        raise _fail(f"Refused: {exc}", EXIT_REFUSED) from None
+    except Exception as exc:
+        fault = as_fault(exc, warehouse)
+        if fault is None:
+            raise
+        raise _fail(f"The run failed: {fault}", fault.exit_code) from None
 
     def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
@@ -136,17 +185,19 @@ def run(
         try:
             tasks.run_stages(run_dir, on_stage=done)
         except Exception as exc:
-            err.print(f"The run failed: {exc}", markup=False, highlight=False, style="red", soft_wrap=True)
+            fault = as_fault(exc, warehouse)
+            err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)
             report = Path(run_dir) / "report"
             if report.is_dir():
                 err.print(f"The control report and to-do lists of this night are in {report}", markup=False)
-            raise typer.Exit(1) from None
+            raise typer.Exit(fault.exit_code if fault else EXIT_REFUSED) from None
     from transforms.pipeline.summary import format_summary, read_summary
 
     console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()
+@guarded
 def summary(
     *,
     run_dir: Annotated[Path | None, typer.Option(help="A run folder (data/runs/<run id>).")] = None,
@@ -154,29 +205,37 @@ def summary(
     data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
 ) -> None:
     """Print a run's summary; by default the latest published run recorded in the warehouse."""
-    from transforms.pipeline.context import safe_run_id
+    from transforms.pipeline.context import RunContext, safe_run_id
     from transforms.pipeline.summary import format_summary, read_summary
-    from transforms.warehouse.status import latest_published_run
+    from transforms.warehouse.status import latest_published_run, run_outcome
 
+    if run_dir is not None and (run_dir / "run.json").is_file():
+        # ops.run decides whether a run published, as `crm-etl status` says, whatever files its folder holds
+        ctx = RunContext.load(run_dir)
+        outcome = run_outcome(ctx.warehouse_url, ctx.run_id)
+        if outcome is not None and outcome[0] not in ("succeeded", "succeeded_with_errors"):
+            why = f": {outcome[1]}" if outcome[1] else ""
+            raise _fail(f"Run {ctx.run_id} has not published (ops.run says {outcome[0]}{why}).", EXIT_REFUSED)
     if run_dir is None:
         rid = latest_published_run(warehouse)
         if rid is None:
             err.print("No published run in the warehouse yet.")
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_REFUSED)
         run_dir = data_dir / "runs" / safe_run_id(rid)
         if not run_dir.is_dir():
             err.print(
                 f"The latest published run is {rid}, but its folder is not under {data_dir / 'runs'}: pass --data-dir."
             )
-            raise typer.Exit(1)
+            raise typer.Exit(EXIT_REFUSED)
     try:
         console.print(format_summary(read_summary(run_dir)), markup=False, highlight=False, soft_wrap=True)
     except FileNotFoundError as exc:
         err.print(str(exc))
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_REFUSED) from None
 
 
 @app.command()
+@guarded
 def status(
     *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
@@ -189,10 +248,14 @@ def status(
     from transforms.pipeline.unrecorded import unrecorded_runs
     from transforms.warehouse.status import recent_failures, recent_runs
 
+    unreadable = None
     try:
         runs = recent_runs(warehouse, limit)
-    except Exception as exc:  # e.g. a notebook holds the DuckDB file for writing
-        err.print(f"Cannot read the warehouse: {str(exc).splitlines()[0]}", markup=False, highlight=False)
+    except Exception as exc:  # down, wrong login, or a notebook holds the DuckDB file for writing
+        unreadable = as_fault(exc, warehouse)
+        if unreadable is None:
+            raise
+        err.print(f"Cannot read the runs: {unreadable}", markup=False, highlight=False, soft_wrap=True)
         runs = []
     outside = unrecorded_runs(data_dir)  # failed while the warehouse was held: their folder says why
     for r in outside:
@@ -201,6 +264,8 @@ def status(
     runs.sort(key=lambda r: str(r["started_at"]), reverse=True)
     runs = runs[:limit]
     if not runs:
+        if unreadable is not None:
+            raise typer.Exit(unreadable.exit_code)
         console.print("No runs recorded in this warehouse yet.")
         return
     table = Table(title="Recent runs")
@@ -217,10 +282,15 @@ def status(
             str(r["files_failed"] or ""),
         )
     console.print(table)
-    try:
-        problems = recent_failures(warehouse, [r["run_id"] for r in runs])
-    except Exception:
-        problems = []
+    outside_ids = {r["run_id"] for r in outside}
+    recorded = [r for r in runs if r["run_id"] not in outside_ids]
+    problems = recent_failures(warehouse, [r["run_id"] for r in recorded]) if unreadable is None else []
+    with_task = {p["run_id"] for p in problems if p["kind"] == "task"}
+    problems = [  # a run that failed outside any task: its process died, its folder could not be written
+        {"run_id": r["run_id"], "what": "run", "message": r["message"]}
+        for r in recorded
+        if r["status"] == "failed" and r.get("message") and r["run_id"] not in with_task
+    ] + problems
     problems += [
         {
             "run_id": r["run_id"],
@@ -233,9 +303,12 @@ def status(
         console.print("[bold]Failures[/bold]")
         for p in problems:
             console.print(f"  {p['run_id']} · {p['what']}: {p['message']}", markup=False, highlight=False)
+    if unreadable is not None:
+        raise typer.Exit(unreadable.exit_code)
 
 
 @app.command("check-record")
+@guarded
 def check_record(
     file: Annotated[
         Path | None, typer.Argument(help="A JSON file with one record; default: read standard input.")
@@ -265,6 +338,7 @@ def check_record(
 
 
 @app.command()
+@guarded
 def match(
     record: Annotated[Path | None, typer.Argument(help="A JSON file with one record; default: standard input.")] = None,
     *,
@@ -281,6 +355,7 @@ def match(
 
 
 @app.command("export-segment")
+@guarded
 def export_segment(
     segment: Annotated[str, typer.Argument(help="A segment's id or name, or a rule segment's name (segments.yml).")],
     *,
@@ -298,6 +373,7 @@ def export_segment(
 
 
 @app.command("console")
+@guarded
 def console_command(
     *,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
@@ -315,7 +391,7 @@ def console_command(
     """The data steward's console in the browser: review queue, customer pages, data-quality queue."""
     import getpass
 
-    from transforms.console.server import ConsoleRefusedError, console_config, serve
+    from transforms.console.server import ConsoleRefusedError, check_warehouse, console_config, serve
 
     try:
         config = console_config(
@@ -323,7 +399,8 @@ def console_command(
         )
     except ConsoleRefusedError as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    check_warehouse(config)
     console.print(f"Steward's console on http://{host}:{port}/  (Ctrl+C to stop)", markup=False)
     serve(config, host=host, port=port)
 
@@ -333,6 +410,7 @@ app.add_typer(review_app, name="review")
 
 
 @review_app.command("import")
+@guarded
 def review_import(
     file: Annotated[Path, typer.Argument(help="A review workbook written by a nightly run, with decisions filled in.")],
     *,
@@ -348,7 +426,7 @@ def review_import(
         imported = read_review_workbook(file, decided_by=reviewer)
     except (OSError, ValueError) as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for problem in imported.problems:
         err.print(problem, markup=False)
     engine = make_engine(warehouse)
@@ -361,7 +439,7 @@ def review_import(
         + (f"; {len(imported.problems)} row(s) skipped (see above)." if imported.problems else ".")
     )
     if imported.problems:
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_REFUSED)
 
 
 warehouse_app = typer.Typer(no_args_is_help=True, help="Access to the warehouse: roles and the analysts' extract.")
@@ -369,6 +447,7 @@ app.add_typer(warehouse_app, name="warehouse")
 
 
 @warehouse_app.command("roles")
+@guarded
 def warehouse_roles(
     *, warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the PostgreSQL warehouse.")] = DEFAULT_WAREHOUSE
 ) -> None:
@@ -379,10 +458,11 @@ def warehouse_roles(
         console.print(apply_roles_command(warehouse), markup=False)
     except AccessError as exc:
         err.print(str(exc), markup=False)
-        raise typer.Exit(2) from None
+        raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
 @warehouse_app.command("extract")
+@guarded
 def warehouse_extract(
     *,
     out: Annotated[Path, typer.Option(help="The DuckDB file to write for analysts.")],

@@ -136,3 +136,23 @@ def test_decisions_follow_fingerprints_to_tonight_s_rows() -> None:
 )
 def test_parse_decision(text: str | None, expected: bool | None) -> None:
     assert parse_decision(text) is expected
+
+
+def test_hostile_cells_stay_text_in_the_review_workbook(tmp_path: Path) -> None:
+    """Formula-like names keep Excel's quote prefix (editing the cell does not make them formulas), and a control
+    character a workbook cannot hold does not stop the night."""
+    records = _records().assign(
+        given_name=["@SUM(A1)", "-2+3", "Jan", "Jan"],
+        surname=["Kowal\x01ski", "=1+1", "+A1", "Nowak"],
+    )
+    path = write_review_workbook(_pairs(), records, tmp_path / "review.xlsx", run_id="n", as_of=dt.date(2026, 11, 20))
+    ws = load_workbook(path)[SHEET]
+    header = [c.value for c in ws[1]]
+    cells = {
+        ws.cell(row=r, column=header.index(col) + 1).value: ws.cell(row=r, column=header.index(col) + 1)
+        for r in (2, 3)
+        for col in ("given_name (A)", "given_name (B)", "surname (A)", "surname (B)")
+    }
+    for text in ("@SUM(A1)", "-2+3", "=1+1", "+A1"):
+        assert cells[text].data_type == "s" and cells[text].quotePrefix, text
+    assert "Kowalski" in cells and not cells["Kowalski"].quotePrefix

@@ -178,13 +178,15 @@ def test_every_failing_file_is_named_with_its_place_and_the_others_are_published
 def test_physical_lines_reconcile_with_loaded_and_quarantined_rows(hostile_night: dict[str, Any]) -> None:
     with duckdb.connect(str(hostile_night["db"]), read_only=True) as con:
         lines = con.execute(
-            "select source_file, rows_read, rows_loaded, rows_quarantined from ops.reconciliation "
+            "select source_file, rows_read, rows_physical, rows_loaded, rows_quarantined from ops.reconciliation "
             "where run_id = 'night_2026-11-19' and status = 'ok'"
         ).fetchall()
-    for file, read, loaded, quarantined in lines:
+    for file, read, physical, loaded, quarantined in lines:
         assert read == loaded + quarantined, file
+        assert physical is not None, file  # ops.reconciliation says how many lines the file has, for every file read
         if file.startswith("hostile/"):
             assert physical_lines(hostile_night["company"] / file) in (None, read), file
+            assert physical_lines(hostile_night["company"] / file) in (None, physical), file
 
 
 def test_no_personal_value_in_the_log_or_ops(hostile_night: dict[str, Any]) -> None:

@@ -133,3 +133,42 @@ def test_help_lists_the_accepted_fields() -> None:
     words = set(result.output.replace(",", " ").replace(".", " ").split())
     for kind in ("spreadsheet", "journal"):
         assert set(extract_fields(kind)) <= words, set(extract_fields(kind)) - words
+
+
+def test_input_nested_100000_deep_is_unreadable_not_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Exit 2 ("could not read the input"), never 1, which a form reads as "refuse to save"."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    assert check_record_command(deep, None, None) == 2
+    assert "KiB" in json.loads(capsys.readouterr().out)["error"]
+    within_size = tmp_path / "deep_small.json"  # deep enough to overflow the parser, small enough to be read
+    within_size.write_text('{"surname": ' + "[" * 20_000 + "]" * 20_000 + "}", "utf-8")
+    assert check_record_command(within_size, None, None) == 2
+    assert "levels deep" in json.loads(capsys.readouterr().out)["error"]
+
+
+def test_oversize_input_is_refused_unread(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from transforms.record_input import MAX_FIELD_CHARS, MAX_RECORD_BYTES
+
+    huge = tmp_path / "huge.json"
+    huge.write_text(json.dumps({**COMPLETE, "surname": "A" * 50_000_000}), "utf-8")
+    assert check_record_command(huge, None, None) == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert f"{MAX_RECORD_BYTES // 1024} KiB" in error and "AAAA" not in error
+    long_field = tmp_path / "long.json"
+    long_field.write_text(json.dumps({**COMPLETE, "surname": "A" * (MAX_FIELD_CHARS + 1)}), "utf-8")
+    assert check_record_command(long_field, None, None) == 2
+    assert "'surname'" in json.loads(capsys.readouterr().out)["error"]
+    with pytest.raises(ValueError, match="surname"):
+        check_record({**COMPLETE, "surname": "A" * (MAX_FIELD_CHARS + 1)}, kind="spreadsheet", as_of=AS_OF)
+
+
+def test_the_command_line_never_shows_a_traceback_for_deep_input(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from transforms.cli import app
+
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    result = CliRunner().invoke(app, ["check-record", str(deep)])
+    assert result.exit_code == 2 and "Traceback" not in result.output

@@ -5,6 +5,8 @@ The warehouse is loaded the production way: roles applied to an empty database, 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import ProgrammingError
@@ -180,3 +182,49 @@ def test_roles_are_refused_on_duckdb(tmp_path: object) -> None:
             apply_roles(engine)
     finally:
         engine.dispose()
+
+
+def test_the_steward_role_imports_a_review_workbook(postgres_url: str, tmp_path: Path) -> None:
+    """`crm-etl review import` as crm_steward uses the steward's rights: no schema is created, the decisions land."""
+    from typer.testing import CliRunner
+
+    from tests.cli.test_review_import import _workbook
+    from transforms.cli import app
+
+    engine = make_engine(postgres_url)
+    try:
+        apply_roles(engine)
+    finally:
+        engine.dispose()
+    workbook = _workbook(tmp_path, ["match", "not a match"])
+    steward = as_role(postgres_url, "crm_steward")
+    result = CliRunner().invoke(app, ["review", "import", str(workbook), "--warehouse", steward])
+    assert result.exit_code == 0, result.output
+    assert "Stored 2 decision(s)" in result.output
+    engine = make_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("select count(*) from core.match_decision")).scalar() == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_refused_login_is_named_with_its_role(postgres_url: str, tmp_path: Path) -> None:
+    """An analyst who tries to import decisions is told, in one line, which role lacks the right."""
+    from typer.testing import CliRunner
+
+    from tests.cli.test_review_import import _workbook
+    from transforms.cli import app
+
+    engine = make_engine(postgres_url)
+    try:
+        apply_roles(engine)
+    finally:
+        engine.dispose()
+    workbook = _workbook(tmp_path, ["match", "not a match"])
+    result = CliRunner().invoke(
+        app, ["review", "import", str(workbook), "--warehouse", as_role(postgres_url, "crm_analyst")]
+    )
+    assert result.exit_code == 3, result.output
+    assert "crm_analyst" in result.output and "permission denied" in result.output
+    assert "Traceback" not in result.output

@@ -6,6 +6,10 @@ import ipaddress
 import os
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from transforms.console import store
 from transforms.console.app import ConsoleConfig, create_app
 
 PASSWORD_VARIABLE = "CRM_CONSOLE_PASSWORD"
@@ -49,6 +53,20 @@ def console_config(
         password=password,
         allowed_hosts=(*hosts, *public_names),
     )
+
+
+def check_warehouse(config: ConsoleConfig) -> None:
+    """Connect once before serving (PostgreSQL), so that a server that is down, a wrong login or database fails
+    now, in one line, rather than on every page. A DuckDB file is not opened here: the nightly run may hold it,
+    and the console answers "busy" until it lets go."""
+    if make_url(config.warehouse_url).get_backend_name() == "duckdb":
+        return
+    engine = store.console_engine(config.warehouse_url, role=config.role)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+    finally:
+        engine.dispose()
 
 
 def serve(config: ConsoleConfig, *, host: str, port: int) -> None:

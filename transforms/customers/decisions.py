@@ -12,6 +12,7 @@ from sqlalchemy import Engine, inspect, text
 
 from transforms.customers.review import ReviewImport
 from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.load import table_columns
 from transforms.warehouse.ops import utcnow
 
 COLUMNS: tuple[str, ...] = (
@@ -40,8 +41,10 @@ def _ordered(frame: pd.DataFrame) -> pd.DataFrame:
 def store_decisions(engine: Engine, imported: ReviewImport, *, create_tables: bool = True) -> int:
     """Save the imported decisions in one transaction, replacing earlier ones on the same pairs.
 
-    ``create_tables=False`` for a login that may write decisions only (PostgreSQL's crm_steward): the tables are
-    then the nightly run's to create.
+    The warehouse's tables are created here only when core.match_decision does not exist yet (a new DuckDB file),
+    and never with ``create_tables=False``: a login that may write decisions only (PostgreSQL's crm_steward) has
+    no right to create schemas, and the nightly run keeps the tables up to date. Columns the table lacks (an
+    older warehouse) are left out.
     """
     found = _ordered(imported.decisions)
     found = found[found["fingerprint_l"] != found["fingerprint_r"]].drop_duplicates(
@@ -54,8 +57,17 @@ def store_decisions(engine: Engine, imported: ReviewImport, *, create_tables: bo
         found["note"] = None
     rows = [{str(k): v for k, v in r.items()} for r in found[list(STORED_COLUMNS)].to_dict("records")]
     with engine.begin() as conn:
-        if create_tables:
+        if not inspect(conn).has_table("match_decision", schema="core"):
+            if not create_tables:
+                raise RuntimeError(
+                    "the warehouse has no core.match_decision yet: run the nightly batch (or crm-etl warehouse "
+                    "roles) once before storing decisions"
+                )
             apply_ddl(conn)
+        present = {c.lower() for c in table_columns(conn, "core", "match_decision")}
+        # a login without rights on the table sees none of its columns: the database then says what is refused
+        columns = [c for c in STORED_COLUMNS if c in present] if present else list(STORED_COLUMNS)
+        rows = [{c: r[c] for c in columns} for r in rows]
         conn.execute(
             text(
                 "delete from core.match_decision "
@@ -65,8 +77,7 @@ def store_decisions(engine: Engine, imported: ReviewImport, *, create_tables: bo
         )
         conn.execute(
             text(
-                f"insert into core.match_decision ({', '.join(STORED_COLUMNS)}) "
-                f"values ({', '.join(':' + c for c in STORED_COLUMNS)})"
+                f"insert into core.match_decision ({', '.join(columns)}) values ({', '.join(':' + c for c in columns)})"
             ),
             rows,
         )

@@ -25,6 +25,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from transforms.reporting.sheet_cells import write_cell
+
 SHEET = "Pairs to review"
 HELP_SHEET = "How to review"
 #: Fields shown side by side (staging.contact columns), in reading order.
@@ -54,20 +56,10 @@ NO_MATCH_WORDS = frozenset({"not a match", "no match", "different", "no", "n", "
 DECISION_HEADER = "decision (match / not a match)"
 
 
-def _safe(value: Any) -> Any:
-    """Cell value as written to the sheet: dates and numbers as they are, everything else as text."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, (int, float, dt.date)):
-        return value
-    return str(value)
-
-
 def _write_row(ws: Any, row: int, values: list[Any]) -> None:
+    """Dates and numbers as they are, everything else as text that is never a formula (``write_cell``)."""
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=_safe(value))
-        if isinstance(cell.value, str):
-            cell.data_type = "s"  # a name starting with '=', '+', '-' or '@' stays text, never a formula
+        write_cell(ws.cell(row=row, column=col), value)
 
 
 def review_frame(pairs: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:

@@ -88,7 +88,17 @@ def read_csv_sheet(
                 continue
             yield _row(line - header_line, line, parsed, header, delim)
 
-    return RawSheet(sheet="", header=header, header_physical_row=header_line, rows=rows(), notes=notes)
+    last = len(lines)
+    while last > header_line and not lines[last - 1].strip():
+        last -= 1
+    return RawSheet(
+        sheet="",
+        header=header,
+        header_physical_row=header_line,
+        rows=rows(),
+        notes=notes,
+        physical_rows=last - header_line,
+    )
 
 
 def _row(number: int, line: int, cells: list[str], header: list[str], delim: str) -> RawRow:

@@ -33,7 +33,7 @@ from transforms.settings.sources import KIND_FIELDS, SourcesFile, SourceSpec
 log = logging.getLogger(__name__)
 
 #: Bump when the staged layout or the reading rules change, so cached extracts are not reused.
-EXTRACT_VERSION = "1"
+EXTRACT_VERSION = "2"
 
 QUARANTINE_COLUMNS = (*LINEAGE_COLUMNS, "stage", "field", "reason", "raw_value")
 _INT_COLUMNS = {"row_number", "physical_row"}
@@ -64,6 +64,7 @@ class FileReport:
     error: str | None = None
     file_sha256: str | None = None
     rows_read: int = 0
+    rows_physical: int | None = 0  # lines or sheet rows under the header(s); None when a reader cannot tell
     rows_extracted: int = 0
     rows_quarantined: int = 0
     sheets: list[str] = field(default_factory=list)
@@ -125,6 +126,8 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
     missing_everywhere: set[str] | None = None
     for sheet in sheets:
         report.sheets.append(sheet.sheet)
+        if report.rows_physical is not None:
+            report.rows_physical = None if sheet.physical_rows is None else report.rows_physical + sheet.physical_rows
         report.notes += [f"[{sheet.sheet}] {n}" if sheet.sheet else n for n in sheet.notes]
         plan = plan_columns(sheet.header, spec)
         fatal = _fatal_missing(plan.missing_targets, spec)

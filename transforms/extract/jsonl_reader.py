@@ -16,7 +16,7 @@ MAX_DEPTH = 64
 _BRACKETS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
 
 
-def _too_deep(line: str) -> bool:
+def too_deep(line: str) -> bool:
     """Whether the line nests objects or lists more than MAX_DEPTH deep (strings skipped)."""
     if line.count("{") + line.count("[") <= MAX_DEPTH:
         return False
@@ -60,7 +60,7 @@ def read_jsonl_sheet(path: Path, *, source_file: str, encoding: str) -> RawSheet
         if not line.strip():
             parsed.append((number, {}, None, line))
             continue
-        if _too_deep(line):
+        if too_deep(line):
             parsed.append((number, None, f"nested more than {MAX_DEPTH} levels deep", line[:1000]))
             continue
         try:
@@ -84,4 +84,6 @@ def read_jsonl_sheet(path: Path, *, source_file: str, encoding: str) -> RawSheet
         for n, obj, why, line in parsed
     ]
     notes = [decoded.note] if decoded.note else []
-    return RawSheet(sheet="", header=keys, header_physical_row=0, rows=rows, notes=notes, tabular=False)
+    return RawSheet(
+        sheet="", header=keys, header_physical_row=0, rows=rows, notes=notes, tabular=False, physical_rows=len(lines)
+    )

@@ -29,3 +29,6 @@ class RawSheet:
     notes: list[str] = field(default_factory=list)
     # JSON lines are one object each: never a section title or totals row, so only blank/broken rows are set aside
     tabular: bool = True
+    # lines (rows of a sheet) physically under the header, trailing blank lines not counted: a reader of
+    # ops.reconciliation compares them with the rows read (a quoted value over several lines makes them differ)
+    physical_rows: int | None = None

@@ -171,4 +171,6 @@ def _to_raw_sheet(
             extra = [row[c] for c in sorted(row) if c > width]
             yield RawRow(offset, physical, inside + extra)
 
-    return RawSheet(sheet=name, header=header, header_physical_row=idx + 1, rows=rows(), notes=notes)
+    return RawSheet(
+        sheet=name, header=header, header_physical_row=idx + 1, rows=rows(), notes=notes, physical_rows=last - idx - 1
+    )

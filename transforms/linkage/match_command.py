@@ -15,11 +15,11 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from transforms.linkage.matcher import INDEX_FOLDER, MatchIndex, RecordInputError, record_fields
+from transforms.record_input import parse_record, read_record_text
 
 log = logging.getLogger(__name__)
 
@@ -100,13 +100,11 @@ def golden_names(origin: Path, customer_ids: list[str]) -> dict[str, str]:
 
 
 def _read_record(record_file: Path | None) -> object:
-    text = record_file.read_text("utf-8") if record_file is not None else sys.stdin.read()
+    """The record, read within the input limits (``transforms.record_input``)."""
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordInputError(
-            f"the record is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        ) from None
+        return parse_record(read_record_text(record_file))
+    except ValueError as exc:
+        raise RecordInputError(str(exc)) from None
 
 
 def match_command(

@@ -90,6 +90,7 @@ def reconcile(ctx: RunContext, files: list[dict[str, Any]], tables: dict[str, An
                 "file_sha256": f["file_sha256"],
                 "status": f["status"],
                 "rows_read": read,
+                "rows_physical": f.get("rows_physical") if f["status"] == "ok" else None,
                 "rows_loaded": n_loaded,
                 "rows_quarantined": n_quarantined,
                 "is_balanced": read == n_loaded + n_quarantined,
@@ -246,6 +247,20 @@ def run_publish(ctx: RunContext) -> StageResult:
     outputs = staging_outputs(tables) + quality_outputs(ctx) + derived
     keep_nights = ctx.load_sources().history.keep_nights
     message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
+    summary = {
+        "run_id": ctx.run_id,
+        "as_of": ctx.as_of,
+        "status": status,
+        "warehouse": safe_url(ctx.warehouse_url),
+        "run_dir": ctx.run_dir,
+        "counts": counts,
+        "files": lines,
+        "notes": file_notes(files),
+        "quality": quality_summary(ctx),
+        "stages": {stage: _headline(Path(ctx.run_dir) / stage / "manifest.json") for stage in OUTPUT_STAGES},
+    }
+    summary_path = ctx.stage_dir("publish") / "summary.json"
+    summary_path.unlink(missing_ok=True)
     engine = make_engine(ctx.warehouse_url)
     try:
         with engine.begin() as conn:
@@ -263,27 +278,22 @@ def run_publish(ctx: RunContext) -> StageResult:
                 conn.execute(
                     text(
                         "insert into ops.reconciliation (run_id, as_of, source_name, source_kind, source_file, "
-                        "file_sha256, status, rows_read, rows_loaded, rows_quarantined, is_balanced, is_reused, "
-                        "error) values (:run_id, :as_of, :source_name, :source_kind, :source_file, :file_sha256, "
-                        ":status, :rows_read, :rows_loaded, :rows_quarantined, :is_balanced, :is_reused, :error)"
+                        "file_sha256, status, rows_read, rows_physical, rows_loaded, rows_quarantined, "
+                        "is_balanced, is_reused, error) values (:run_id, :as_of, :source_name, :source_kind, "
+                        ":source_file, :file_sha256, :status, :rows_read, :rows_physical, :rows_loaded, "
+                        ":rows_quarantined, :is_balanced, :is_reused, :error)"
                     ),
                     lines,
                 )
             ops.finish_run(conn, run_id=ctx.run_id, status=status, counts=counts, message=message)
+            # Written before the commit, so that a run killed right after it still has its summary; a summary
+            # whose commit did not happen is removed below, and `crm-etl summary` trusts ops.run over the file.
+            write_manifest(summary_path, summary)
+    except BaseException:
+        summary_path.unlink(missing_ok=True)
+        raise
     finally:
         engine.dispose()
-    summary = {
-        "run_id": ctx.run_id,
-        "as_of": ctx.as_of,
-        "status": status,
-        "warehouse": safe_url(ctx.warehouse_url),
-        "run_dir": ctx.run_dir,
-        "counts": counts,
-        "files": lines,
-        "notes": file_notes(files),
-        "quality": quality_summary(ctx),
-        "stages": {stage: _headline(Path(ctx.run_dir) / stage / "manifest.json") for stage in OUTPUT_STAGES},
-    }
-    path = write_manifest(ctx.stage_dir("publish") / "summary.json", summary)
+    path = str(summary_path)
     log.info("published run %s: %s", ctx.run_id, counts)
     return StageResult(path, rows_in=counts["rows_read"], rows_out=counts["rows_loaded"])

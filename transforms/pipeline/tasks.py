@@ -14,14 +14,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
+from transforms.faults import FaultError, path_fault, warehouse_fault
 from transforms.pipeline.context import RunContext, make_context
 from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
-from transforms.pipeline.tracking import StageResult, tracked
+from transforms.pipeline.tracking import OWNED_RUNS, StageResult, tracked
 from transforms.pipeline.unrecorded import record_in_run_folder, unrecorded_runs
 from transforms.warehouse import ops
-from transforms.warehouse.engine import WarehouseLockedError, make_engine, safe_url
+from transforms.warehouse.engine import make_engine, safe_url
 from transforms.warehouse.nights import OlderNightError, check_night_order
 
 log = logging.getLogger(__name__)
@@ -57,13 +59,24 @@ def _check_night_order(engine: Engine, ctx: RunContext) -> None:
 
 
 def prepare_run(
-    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+    *,
+    sources: str,
+    warehouse_url: str,
+    as_of: str,
+    run_id: str,
+    data_dir: str,
+    allow_older_night: bool = False,
+    whole_run: bool = False,
 ) -> str:
     """Copy and validate the settings files, create the run folder and open the run in ops.run; returns the
     run folder.
 
     A night older than the newest published one is refused here, before any work (and again by publish):
     publishing it would move the customer ids and current tables back, unless ``allow_older_night``.
+    ``whole_run``: this process runs every stage too (``crm-etl run``), so the run is recorded as its own from
+    the start; under a scheduler each task records itself while it runs. Runs whose process died (kill -9)
+    are marked failed here. A run folder or warehouse that cannot be written raises a ``FaultError`` in one line;
+    the failure is recorded in ops.run, or in the run folder when the warehouse is what failed.
     """
     ctx = make_context(
         sources=sources,
@@ -73,27 +86,73 @@ def prepare_run(
         data_dir=data_dir,
         allow_older_night=allow_older_night,
     )
-    # The settings of the whole run, copied and validated once: every task reads the copies.
-    snapshot_settings(ctx.sources, ctx.run_dir)
-    ctx.save()
-    engine = make_engine(ctx.warehouse_url)
     try:
-        ops.start_run(
-            engine,
-            run_id=run_id,
-            as_of=ctx.as_of_date,
-            sources_file=ctx.sources,
-            warehouse=safe_url(ctx.warehouse_url),
+        # The settings of the whole run, copied and validated once: every task reads the copies.
+        snapshot_settings(ctx.sources, ctx.run_dir)
+        ctx.save()
+    except OSError as exc:
+        unwritable = path_fault(
+            exc,
+            what=f"the run folder {ctx.run_dir}",
+            fix="Choose a data folder this user can write (--data-dir, or CRM_DATA_DIR)",
         )
-        _record_earlier_failures(engine, ctx.data_dir)
-        _check_night_order(engine, ctx)
-    except WarehouseLockedError as exc:
-        where = record_in_run_folder(ctx.run_dir, run_id=run_id, as_of=as_of, message=str(exc))
-        raise WarehouseLockedError(f"{exc} (not in ops.run: recorded in {where})") from None
-    finally:
-        engine.dispose()
+        _record_failure_in_warehouse(ctx.warehouse_url, run_id=run_id, as_of=as_of, message=str(unwritable))
+        raise unwritable from None
+    if whole_run:
+        OWNED_RUNS.add(run_id)
+    try:
+        engine = make_engine(ctx.warehouse_url)
+        try:
+            ops.start_run(
+                engine,
+                run_id=run_id,
+                as_of=ctx.as_of_date,
+                sources_file=ctx.sources,
+                warehouse=safe_url(ctx.warehouse_url),
+                owner=ops.this_process() if whole_run else None,
+            )
+            for dead in ops.mark_dead_runs(engine):
+                log.warning("run %s had stopped without finishing: marked failed in ops.run", dead)
+            _record_earlier_failures(engine, ctx.data_dir)
+            _check_night_order(engine, ctx)
+        finally:
+            engine.dispose()
+    except OlderNightError:
+        raise
+    except Exception as exc:
+        unavailable = warehouse_fault(exc, ctx.warehouse_url)
+        if unavailable is None:
+            raise
+        where = _record_in_folder(ctx.run_dir, run_id=run_id, as_of=as_of, message=str(unavailable))
+        raise type(unavailable)(f"{unavailable} (not in ops.run: {where})") from None
     log.info("run %s as of %s: staging in %s", run_id, as_of, ctx.run_dir)
     return ctx.run_dir
+
+
+def _record_in_folder(run_dir: str, *, run_id: str, as_of: str, message: str) -> str:
+    """Keep a failure the warehouse could not take in the run folder; says where it went."""
+    try:
+        return f"recorded in {record_in_run_folder(run_dir, run_id=run_id, as_of=as_of, message=message)}"
+    except OSError:
+        return "the run folder could not be written either"
+
+
+def _record_failure_in_warehouse(url: str, *, run_id: str, as_of: str, message: str) -> None:
+    """A run that failed before it began (its folder cannot be written): one failed row in ops.run if possible."""
+    try:
+        engine = make_engine(url, lock_wait=0)
+        try:
+            ops.record_failed_run(
+                engine,
+                run_id=run_id,
+                as_of=dt.date.fromisoformat(as_of),
+                started_at=ops.utcnow(),
+                message=message,
+            )
+        finally:
+            engine.dispose()
+    except (FaultError, SQLAlchemyError, OSError) as exc:
+        log.warning("the failure could not be recorded in the warehouse either: %s", warehouse_fault(exc, url) or exc)
 
 
 # Each stage imports its heavy modules (pandas, readers) only when it runs, so that preparing a run
@@ -182,6 +241,7 @@ def run_all(
         run_id=run_id,
         data_dir=data_dir,
         allow_older_night=allow_older_night,
+        whole_run=True,
     )
     run_stages(run_dir)
     return summarize(run_dir)

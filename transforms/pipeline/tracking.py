@@ -7,16 +7,22 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from transforms.faults import as_fault, warehouse_fault
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
 from transforms.pipeline.unrecorded import record_in_run_folder
 from transforms.warehouse import ops
-from transforms.warehouse.engine import WarehouseLockedError, make_engine
+from transforms.warehouse.engine import make_engine
 from transforms.warehouse.teardown import quiet_duckdb_teardown
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+#: Runs whose every stage this process runs (``prepare_run(whole_run=True)``, as ``crm-etl run`` does): their
+#: ops.run row names this process from the start. A stage of any other run (a scheduler's task) names its own
+#: process while it runs, so a task killed with kill -9 leaves a run the next run or ``crm-etl status`` marks failed.
+OWNED_RUNS: set[str] = set()
 
 
 class StageResult:
@@ -38,13 +44,17 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
             ctx = RunContext.load(run_dir)
             started = ops.utcnow()
             status, message, result = "succeeded", None, None
+            claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, ops.this_process())
             with measure() as m:
                 try:
                     result = fn(ctx)
                 except Exception as exc:
-                    status, message = "failed", f"{type(exc).__name__}: {exc}"
+                    fault = as_fault(exc, ctx.warehouse_url)
+                    status, message = "failed", str(fault) if fault else f"{type(exc).__name__}: {exc}"
                     raise
                 finally:
+                    if claimed:
+                        _claim(ctx, None)
                     try:
                         _log_attempt(
                             ctx,
@@ -55,18 +65,38 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                             result=result,
                             peak=m.peak_rss_mb,
                         )
-                    except WarehouseLockedError as locked:  # the reason is kept where status finds it
-                        record_in_run_folder(
-                            ctx.run_dir, run_id=ctx.run_id, as_of=ctx.as_of, message=message or str(locked)
-                        )
-                        if status == "succeeded":
+                    except Exception as exc:  # the warehouse cannot take it: kept where status finds it
+                        fault = warehouse_fault(exc, ctx.warehouse_url)
+                        if fault is None:
                             raise
+                        try:
+                            record_in_run_folder(
+                                ctx.run_dir, run_id=ctx.run_id, as_of=ctx.as_of, message=message or str(fault)
+                            )
+                        except OSError:
+                            log.warning("%s: the failure could not be kept in the run folder either", task)
+                        if status == "succeeded":
+                            raise fault from None
             log.info("%s finished in %.1fs, peak memory %.0f MB", task, m.seconds, m.peak_rss_mb)
             return result.value
 
         return run
 
     return wrap
+
+
+def _claim(ctx: RunContext, owner: dict[str, object] | None) -> bool:
+    """Name the process running the run's current task in ops.run (None: no process); False when impossible."""
+    engine = make_engine(ctx.warehouse_url)
+    try:
+        ops.claim_run(engine, run_id=ctx.run_id, owner=owner)
+        return True
+    except Exception as exc:
+        if warehouse_fault(exc, ctx.warehouse_url) is None:
+            raise
+        return False  # the stage reports the warehouse itself when it needs it
+    finally:
+        engine.dispose()
 
 
 def _log_attempt(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,11 +25,13 @@ from transforms.extract.cells import cell_text
 from transforms.extract.extract import extract_fields
 from transforms.extract.rows import map_row, plan_columns
 from transforms.extract.tables import RawRow
+from transforms.faults import EXIT_BAD_INPUT
 from transforms.lineage import LINEAGE_COLUMNS
 from transforms.quality.checks import CONTACT_KINDS, checks_for
 from transforms.quality.evaluate import failing_mask
 from transforms.quality.frames import contact_frame
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
+from transforms.record_input import check_sizes, parse_record, read_record_text
 from transforms.settings import load_sources
 from transforms.settings.errors import SettingsError
 from transforms.settings.sources import ATTRIBUTE_PREFIX, Defaults, SourcesFile
@@ -123,6 +124,7 @@ def check_record(
     """
     if not isinstance(record, Mapping):
         raise RecordInputError("expected one record: a JSON object of field names and values")
+    check_sizes(dict(record))
     sources: SourcesFile | None = load_sources(sources_file) if sources_file is not None else None
     settings: QualitySettings
     if sources_file is not None:
@@ -215,14 +217,14 @@ def _missing_reason(finding: Mapping[str, Any], problems: list[dict[str, Any]]) 
 def check_record_command(file: Path | None, source: str | None, sources: Path | None, kind: str = "spreadsheet") -> int:
     """``crm-etl check-record``: read one record as JSON (a file, or stdin), print the verdict as JSON.
 
-    Exit code: 0 the record may be saved, 1 it is incomplete or breaks a rule, 2 the input is unusable.
+    Exit code: 0 the record may be saved, 1 it is incomplete or breaks a rule, 2 the input could not be read or
+    checked (not JSON, too large or too deep, an unknown field or source): a form must not read 2 as "refused".
     """
     try:
-        text = file.read_text("utf-8") if file is not None else sys.stdin.read()
-        record = json.loads(text)
+        record = parse_record(read_record_text(file))
         result = check_record(record, kind=kind, sources_file=sources, source=source)
-    except (OSError, ValueError, SettingsError) as exc:  # JSONDecodeError and RecordInputError are ValueErrors
+    except (OSError, ValueError, SettingsError) as exc:  # RecordInputError and RecordTooLargeError are ValueErrors
         print(json.dumps({"ok": False, "error": f"{type(exc).__name__}: {exc}"}, ensure_ascii=False))
-        return 2
+        return EXIT_BAD_INPUT
     print(json.dumps(result, ensure_ascii=False, indent=2))
     return 0 if result["ok"] else 1

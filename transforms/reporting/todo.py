@@ -12,7 +12,6 @@ A reminder holds only its employee's counts and file names, never another employ
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +20,13 @@ from typing import Any
 import pandas as pd
 from anyascii import anyascii
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from transforms.quality.rules import RULES, field_label
+from transforms.reporting.sheet_cells import looks_like_formula, safe_text, write_cell, write_text_cell
+
+__all__ = ["TodoList", "looks_like_formula", "safe_text", "write_todo_lists"]
 
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 SEVERITY_LABEL = {"critical": "must fix", "warning": "should fix", "info": "check"}
@@ -41,30 +42,6 @@ class TodoList:
     workbook: Path
     reminder: Path
     rows: int
-
-
-#: A signed number or phone number: "+48 600 123 456", "-12.50", "+7 (495) 123 45 67". Typed in, a spreadsheet
-#: reads it as a number or keeps it as text, never as a formula; a sign followed by anything else ("-2+3",
-#: "+48-600-123", "+A1", "-cmd|...") can be one.
-_SIGNED_NUMBER = re.compile(r"[+-]\d[\d\s().]*")
-
-
-def looks_like_formula(value: str) -> bool:
-    """Whether a spreadsheet would read this text as a formula if it were typed in: it starts with ``=``, ``@``,
-    a tab or line break, or ``+``/``-`` not followed by a plain (phone) number; full-width forms too."""
-    head = unicodedata.normalize("NFKC", value[:2])
-    if value.startswith(("\t", "\r", "\n")) or head[:1] in ("=", "@"):
-        return True
-    if head[:1] in ("+", "-"):
-        return _SIGNED_NUMBER.fullmatch(unicodedata.normalize("NFKC", value).strip()) is None
-    return False
-
-
-def safe_text(value: Any) -> str:
-    """A value as text that a workbook can hold (characters XML forbids are dropped)."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def file_slug(employee: str, taken: set[str]) -> str:
@@ -135,11 +112,7 @@ def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of:
             if HEADERS[c - 1] == "Row":
                 cell.value = int(value)
                 continue
-            text = safe_text(value)
-            cell.value = text
-            cell.data_type = "s"  # never "f": text typed as =... stays text
-            if looks_like_formula(text):
-                cell.quotePrefix = True
+            write_text_cell(cell, value)
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"
@@ -147,13 +120,9 @@ def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of:
     wb.properties.title = f"Data to fix, as of {as_of}"
     wb.properties.creator = "crm-consolidation"
     ws_info = wb.create_sheet("About")
-    ws_info.append(["Employee", safe_text(employee)])
-    ws_info.append(["As of", as_of])
-    ws_info.append(["Rows to fix", len(rows)])
-    for row in ws_info.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
+    for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of), ("Rows to fix", len(rows))), 1):
+        write_text_cell(ws_info.cell(row=r, column=1), label)
+        write_cell(ws_info.cell(row=r, column=2), value)
     wb.save(path)
 
 

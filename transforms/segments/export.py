@@ -18,7 +18,8 @@ import pandas as pd
 from openpyxl import Workbook
 from sqlalchemy import Engine, inspect, text
 
-from transforms.reporting.todo import looks_like_formula, safe_text
+from transforms.faults import path_fault
+from transforms.reporting.sheet_cells import csv_text, write_text_cell
 from transforms.segments.settings import SegmentSettings, load_segments_file
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.personal import is_personal
@@ -99,17 +100,12 @@ def round_money(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
 
 
-def _safe_cell(value: object) -> str:
-    textual = safe_text(value)
-    return "'" + textual if looks_like_formula(textual) else textual
-
-
 def write_csv(frame: pd.DataFrame, out: Path) -> None:
     """CSV (UTF-8 with a byte-order mark, so Excel reads any script) with formula-like text made harmless."""
     safe = frame.copy()
     for col in safe.columns:
         if safe[col].dtype == object:
-            safe[col] = safe[col].map(_safe_cell)
+            safe[col] = safe[col].map(csv_text)
     safe.to_csv(out, index=False, encoding="utf-8-sig")
 
 
@@ -119,18 +115,15 @@ def write_xlsx(frame: pd.DataFrame, out: Path, *, title: str) -> None:
     ws = wb.active
     assert ws is not None
     ws.title = "customers"
-    ws.append([str(c) for c in frame.columns])
+    for c, name in enumerate(frame.columns, start=1):
+        write_text_cell(ws.cell(row=1, column=c), name)
     for r, values in enumerate(frame.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             if isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value):
                 cell.value = value
                 continue
-            textual = safe_text(value)
-            cell.value = textual
-            cell.data_type = "s"
-            if looks_like_formula(textual):
-                cell.quotePrefix = True
+            write_text_cell(cell, value)
     ws.freeze_panes = "A2"
     wb.properties.title = title
     wb.properties.creator = "crm-consolidation"
@@ -151,13 +144,18 @@ def export_segment(
     if frame.empty and not _known(engine, segment):
         raise SegmentNotFoundError(segment)
     frame = round_money(frame)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        write_csv(frame, out)
-    elif fmt == "xlsx":
-        write_xlsx(frame, out, title=f"Segment {segment}")
-    else:
+    if fmt not in ("csv", "xlsx"):
         raise ValueError(f"unknown format {fmt!r}: use csv or xlsx")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            write_csv(frame, out)
+        else:
+            write_xlsx(frame, out, title=f"Segment {segment}")
+    except OSError as exc:
+        raise path_fault(
+            exc, what=f"the export file {out}", fix="Choose --out in a folder this user can write"
+        ) from None
     return len(frame)
 
 

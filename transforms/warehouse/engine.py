@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from transforms.faults import WarehouseUnavailableError, os_reason
+
 #: How long a writer waits for a DuckDB warehouse another process holds (seconds); ``--lock-wait`` sets it.
 LOCK_WAIT_ENV = "CRM_WAREHOUSE_LOCK_WAIT"
 DEFAULT_LOCK_WAIT_SECONDS = 180.0
@@ -18,7 +20,7 @@ _LOCKED = "Could not set lock"
 _HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
-class WarehouseLockedError(RuntimeError):
+class WarehouseLockedError(WarehouseUnavailableError):
     """Another process (an analyst's notebook, a second run) holds the DuckDB warehouse for writing."""
 
 
@@ -66,7 +68,13 @@ def make_engine(url: str, *, read_only: bool = False, lock_wait: float | None = 
     path = str(Path(parsed.database).expanduser())
     if read_only:
         return create_engine(url, future=True, connect_args={"read_only": True})
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WarehouseUnavailableError(
+            f"cannot create the warehouse file {path}: its folder cannot be made ({os_reason(exc)}). "
+            "Choose a folder this user can write (--warehouse)"
+        ) from None
     engine = create_engine(url, future=True)
     _wait_for_lock(engine, path, lock_wait_seconds() if lock_wait is None else lock_wait)
     return engine

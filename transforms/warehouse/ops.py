@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 
 from transforms.warehouse.ddl import apply_ddl
+from transforms.warehouse.load import table_columns
 
 
 def utcnow() -> dt.datetime:
@@ -15,18 +19,96 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def start_run(engine: Engine, *, run_id: str, as_of: dt.date, sources_file: str, warehouse: str) -> None:
-    """Insert or restart the run's row (a retried run keeps one row)."""
+def start_run(
+    engine: Engine,
+    *,
+    run_id: str,
+    as_of: dt.date,
+    sources_file: str,
+    warehouse: str,
+    owner: dict[str, Any] | None = None,
+) -> None:
+    """Insert or restart the run's row (a retried run keeps one row); ``owner``: the process that runs it all."""
+    owner = owner or {"pid": None, "host": None, "since": None}
     with engine.begin() as conn:
         apply_ddl(conn)
         conn.execute(text("delete from ops.run where run_id = :r"), {"r": run_id})
         conn.execute(
             text(
-                "insert into ops.run (run_id, as_of, status, started_at, sources_file, warehouse) "
-                "values (:r, :a, 'running', :t, :s, :w)"
+                "insert into ops.run (run_id, as_of, status, started_at, sources_file, warehouse, owner_pid, "
+                "owner_host, owner_since) values (:r, :a, 'running', :t, :s, :w, :pid, :host, :since)"
             ),
-            {"r": run_id, "a": as_of, "t": utcnow(), "s": sources_file, "w": warehouse},
+            {"r": run_id, "a": as_of, "t": utcnow(), "s": sources_file, "w": warehouse, **owner},
         )
+
+
+#: ops.run.message of a run whose process is gone while the run still said "running".
+DIED = (
+    "the process stopped without finishing (process {pid} on {host}: killed, out of memory, or the machine "
+    "stopped); nothing of this run was published after that. Run the night again"
+)
+
+
+def this_process() -> dict[str, Any]:
+    """The owner columns for the current process."""
+    return {"pid": os.getpid(), "host": socket.gethostname(), "since": utcnow()}
+
+
+def claim_run(engine: Engine, *, run_id: str, owner: dict[str, Any] | None) -> None:
+    """Record which process runs the run now (``owner`` from ``this_process()``), or that none does (None)."""
+    owner = owner or {"pid": None, "host": None, "since": None}
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "update ops.run set owner_pid = :pid, owner_host = :host, owner_since = :since "
+                "where run_id = :r and status = 'running'"
+            ),
+            {**owner, "r": run_id},
+        )
+
+
+def process_alive(pid: int, since: dt.datetime | None) -> bool:
+    """Whether process ``pid`` of this host is still the one that took the run at ``since`` (UTC)."""
+    import psutil
+
+    try:
+        created = dt.datetime.fromtimestamp(psutil.Process(pid).create_time(), dt.UTC).replace(tzinfo=None)
+    except (psutil.NoSuchProcess, psutil.AccessDenied, ValueError):
+        return psutil.pid_exists(pid) if pid > 0 else False
+    # a process created after the run was taken reuses the id: the run's own process is gone
+    return since is None or created <= since + dt.timedelta(seconds=2)
+
+
+def dead_runs(
+    conn: Connection, *, host: str | None = None, alive: Callable[[int, dt.datetime | None], bool] = process_alive
+) -> list[dict[str, Any]]:
+    """Runs still "running" whose process, on this host, is gone: killed (kill -9), or the machine stopped."""
+    host = host or socket.gethostname()
+    if "owner_pid" not in {c.lower() for c in table_columns(conn, "ops", "run")}:
+        return []  # a warehouse no run of this version has opened yet
+    rows = conn.execute(
+        text(
+            "select run_id, owner_pid, owner_since from ops.run where status = 'running' "
+            "and owner_pid is not null and owner_host = :h"
+        ),
+        {"h": host},
+    ).all()
+    return [{"run_id": r[0], "message": DIED.format(pid=r[1], host=host)} for r in rows if not alive(int(r[1]), r[2])]
+
+
+def mark_dead_runs(engine: Engine, *, alive: Callable[[int, dt.datetime | None], bool] = process_alive) -> list[str]:
+    """Mark failed every run whose process is gone (see ``dead_runs``); returns their ids."""
+    with engine.begin() as conn:
+        dead = dead_runs(conn, alive=alive)
+        for d in dead:
+            conn.execute(
+                text(
+                    "update ops.run set status = 'failed', finished_at = :t, message = :m, owner_pid = null "
+                    "where run_id = :r and status = 'running'"
+                ),
+                {"t": utcnow(), "m": d["message"], "r": d["run_id"]},
+            )
+    return [d["run_id"] for d in dead]
 
 
 def record_failed_run(engine: Engine, *, run_id: str, as_of: dt.date, started_at: dt.datetime, message: str) -> None:
@@ -48,7 +130,7 @@ def finish_run(conn: Connection, *, run_id: str, status: str, counts: dict[str, 
     conn.execute(
         text(
             "update ops.run set status = :st, finished_at = :t, rows_read = :rr, rows_loaded = :rl, "
-            "rows_quarantined = :rq, files_failed = :ff, message = :m where run_id = :r"
+            "rows_quarantined = :rq, files_failed = :ff, message = :m, owner_pid = null where run_id = :r"
         ),
         {
             "st": status,
@@ -64,10 +146,17 @@ def finish_run(conn: Connection, *, run_id: str, status: str, counts: dict[str, 
 
 
 def fail_run(engine: Engine, *, run_id: str, message: str) -> None:
-    """Mark a run failed, keeping whatever counts it had."""
+    """Mark a running run failed, keeping whatever counts it had.
+
+    A run that published stays published: a later task that fails (the report) is in ops.task_run, and ops.run
+    keeps saying what the warehouse holds, as ``crm-etl summary`` does.
+    """
     with engine.begin() as conn:
         conn.execute(
-            text("update ops.run set status = 'failed', finished_at = :t, message = :m where run_id = :r"),
+            text(
+                "update ops.run set status = 'failed', finished_at = :t, message = :m, owner_pid = null "
+                "where run_id = :r and status not in ('succeeded', 'succeeded_with_errors')"
+            ),
             {"t": utcnow(), "m": message[:4000], "r": run_id},
         )
 

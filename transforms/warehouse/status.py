@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from transforms.faults import warehouse_fault
+from transforms.warehouse import ops
 from transforms.warehouse.engine import make_engine, warehouse_exists
+
+log = logging.getLogger(__name__)
 
 
 def _has_ops(conn: Any) -> bool:
@@ -17,7 +22,11 @@ def _has_ops(conn: Any) -> bool:
 
 
 def recent_runs(url: str, limit: int) -> list[dict[str, Any]]:
-    """The latest runs, newest first."""
+    """The latest runs, newest first.
+
+    A run still "running" whose process on this host is gone (kill -9, the machine stopped) is shown failed with
+    that reason, and marked so in ops.run when this login may write it and nothing holds the warehouse.
+    """
     if not warehouse_exists(url):
         return []
     engine = make_engine(url, read_only=True)
@@ -25,12 +34,35 @@ def recent_runs(url: str, limit: int) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             if not _has_ops(conn):
                 return []
-            rows = conn.execute(
-                text("select * from ops.run order by started_at desc limit :n"), {"n": limit}
-            ).mappings()
-            return [dict(r) for r in rows]
+            rows = [
+                dict(r)
+                for r in conn.execute(
+                    text("select * from ops.run order by started_at desc limit :n"), {"n": limit}
+                ).mappings()
+            ]
+            dead = {d["run_id"]: d["message"] for d in ops.dead_runs(conn)}
     finally:
         engine.dispose()
+    for r in rows:
+        if r["run_id"] in dead:
+            r.update(status="failed", message=dead[r["run_id"]])
+    if dead:
+        _mark_dead(url)
+    return rows
+
+
+def _mark_dead(url: str) -> None:
+    """Record dead runs in ops.run; without the right or the lock, they are shown failed all the same."""
+    try:
+        engine = make_engine(url, lock_wait=0)
+        try:
+            ops.mark_dead_runs(engine)
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        if warehouse_fault(exc, url) is None:
+            raise
+        log.info("dead runs not marked in ops.run: %s", warehouse_fault(exc, url))
 
 
 def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
@@ -40,23 +72,49 @@ def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
     engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
-            tasks = conn.execute(
-                text(
-                    "select run_id, task as what, message from ops.task_run "
-                    "where status = 'failed' and run_id in :ids order by started_at desc"
-                ).bindparams(bindparam("ids", expanding=True)),
-                {"ids": run_ids},
-            ).mappings()
-            files = conn.execute(
-                text(
-                    "select run_id, source_file as what, error as message from ops.reconciliation "
-                    "where status <> 'ok' and run_id in :ids"
-                ).bindparams(bindparam("ids", expanding=True)),
-                {"ids": run_ids},
-            ).mappings()
-            return [dict(r) for r in tasks] + [dict(r) for r in files]
+            # Each result is read in full before the next query: on DuckDB a second query on the same connection
+            # discards the rows the first one has not handed over yet.
+            tasks = [
+                dict(r)
+                for r in conn.execute(
+                    text(
+                        "select run_id, task as what, message, 'task' as kind from ops.task_run "
+                        "where status = 'failed' and run_id in :ids order by started_at desc"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"ids": run_ids},
+                ).mappings()
+            ]
+            files = [
+                dict(r)
+                for r in conn.execute(
+                    text(
+                        "select run_id, source_file as what, error as message, 'file' as kind from ops.reconciliation "
+                        "where status <> 'ok' and run_id in :ids"
+                    ).bindparams(bindparam("ids", expanding=True)),
+                    {"ids": run_ids},
+                ).mappings()
+            ]
+            return tasks + files
     finally:
         engine.dispose()
+
+
+def run_outcome(url: str, run_id: str) -> tuple[str, str | None] | None:
+    """(status, message) of one run in ops.run, or None when the warehouse has no such run."""
+    if not warehouse_exists(url):
+        return None
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            if not _has_ops(conn):
+                return None
+            row = conn.execute(text("select status, message from ops.run where run_id = :r"), {"r": run_id}).first()
+            dead = {d["run_id"]: d["message"] for d in ops.dead_runs(conn)}
+    finally:
+        engine.dispose()
+    if row is None:
+        return None
+    return ("failed", dead[run_id]) if run_id in dead else (str(row[0]), row[1])
 
 
 def latest_published_run(url: str) -> str | None:

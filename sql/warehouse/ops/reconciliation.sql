@@ -10,6 +10,7 @@ create table if not exists ops.reconciliation (
     file_sha256 varchar,
     status varchar not null,
     rows_read bigint not null,
+    rows_physical bigint,
     rows_loaded bigint not null,
     rows_quarantined bigint not null,
     is_balanced boolean not null,
@@ -25,6 +26,7 @@ comment on column ops.reconciliation.source_file is 'The file, as its path is gi
 comment on column ops.reconciliation.file_sha256 is 'SHA-256 of the file''s bytes.';
 comment on column ops.reconciliation.status is 'ok, failed (unreadable) or missing (no file matched).';
 comment on column ops.reconciliation.rows_read is 'Rows read under the header (blank and non-record rows included).';
+comment on column ops.reconciliation.rows_physical is 'Lines (CSV, JSON lines) or sheet rows physically under the header, trailing blank lines not counted; equal to rows_read unless a quoted value runs over several lines. Empty for a file that was not read.';
 comment on column ops.reconciliation.rows_loaded is 'Rows loaded into a staging table.';
 comment on column ops.reconciliation.rows_quarantined is 'Rows in staging.quarantine.';
 comment on column ops.reconciliation.is_balanced is 'True when rows_read = rows_loaded + rows_quarantined.';

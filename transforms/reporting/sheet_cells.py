@@ -1,0 +1,65 @@
+"""Cells written into the workbooks and CSV files people open in a spreadsheet: never read as a formula.
+
+Values come from files people typed, so a value such as ``=HYPERLINK(...)``, ``@SUM(A1)``, ``+A1`` or
+``-2+3`` must stay text (formula injection). Every writer of a to-do list, review workbook or export goes
+through ``write_text_cell`` (xlsx: the cell typed as a string, never ``f``, with Excel's quote prefix, so that
+editing the cell does not turn it into a formula either) or ``csv_text`` (CSV has no types: a leading ``'``).
+"""
+
+from __future__ import annotations
+
+import numbers
+import re
+import unicodedata
+from typing import Any
+
+import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+#: A signed number or phone number: "+48 600 123 456", "-12.50", "+7 (495) 123 45 67". Typed in, a spreadsheet
+#: reads it as a number or keeps it as text, never as a formula; a sign followed by anything else ("-2+3",
+#: "+48-600-123", "+A1", "-cmd|...") can be one.
+_SIGNED_NUMBER = re.compile(r"[+-]\d[\d\s().]*")
+
+
+def looks_like_formula(value: str) -> bool:
+    """Whether a spreadsheet would read this text as a formula if it were typed in: it starts with ``=``, ``@``,
+    a tab or line break, or ``+``/``-`` not followed by a plain (phone) number; full-width forms too."""
+    head = unicodedata.normalize("NFKC", value[:2])
+    if value.startswith(("\t", "\r", "\n")) or head[:1] in ("=", "@"):
+        return True
+    if head[:1] in ("+", "-"):
+        return _SIGNED_NUMBER.fullmatch(unicodedata.normalize("NFKC", value).strip()) is None
+    return False
+
+
+def safe_text(value: Any) -> str:
+    """A value as text that a workbook can hold (characters XML forbids are dropped)."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return str(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
+
+
+def write_text_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell as text: typed a string, never a formula, quote-prefixed when it looks
+    like one."""
+    text = safe_text(value)
+    cell.value = text
+    cell.data_type = "s"  # never "f": text typed as =... stays text
+    cell.quotePrefix = looks_like_formula(text)
+
+
+def write_cell(cell: Any, value: Any) -> None:
+    """Numbers, dates and booleans as they are; empty as empty; anything else through ``write_text_cell``."""
+    if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        cell.value = None
+    elif isinstance(value, numbers.Real) or hasattr(value, "isoformat"):
+        cell.value = value
+    else:
+        write_text_cell(cell, value)
+
+
+def csv_text(value: Any) -> str:
+    """A value for a CSV file a spreadsheet will open: formula-like text gets a leading ``'``."""
+    text = safe_text(value)
+    return "'" + text if looks_like_formula(text) else text
