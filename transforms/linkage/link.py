@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ from transforms.linkage.blocking import Candidates, block_codes, candidate_pairs
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
+from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, prepare_records
 from transforms.linkage.review import review_list
 from transforms.linkage.settings import LinkageSettings
@@ -186,6 +187,14 @@ def link_records(
         conflict=lambda left, right: rules(left, right) >= 0,
         cannot=(cannot["l"].to_numpy() * n + cannot["r"].to_numpy()),
     )
+    joins = name_only_joins(prepared, clustering.labels, model, settings)
+    if len(joins.records):
+        # A record left a customer of its own takes the one whose name it carries; labels stay 0..k-1.
+        joined = clustering.labels.copy()
+        joined[joins.records] = joins.labels
+        strength = clustering.strength.copy()
+        strength[joins.records] = joins.probability
+        clustering = replace(clustering, labels=pd.factorize(joined)[0].astype(np.int64), strength=strength)
     timer.lap("cluster")
 
     ids = prepared[ID].to_numpy()
@@ -229,6 +238,8 @@ def link_records(
         "review_pairs": len(review),
         "review_pairs_found": review_found,
         "kept_apart_pairs": int((apart & ~is_decided).sum()),
+        "name_only_records": joins.name_only_records,
+        "name_only_joined": len(joins.records),
         "decisions": len(decided),
         "clustering": clustering.stats,
         "seconds": timer.seconds,

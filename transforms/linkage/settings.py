@@ -266,6 +266,22 @@ class Identifiable(_Frozen):
     evidence: list[str] = Field(default_factory=list)
 
 
+class NameOnly(_Frozen):
+    """Records whose only identifying value is a person's name (a call journal's or visit log's row with no phone,
+    e-mail or address): whether and how they may join a customer after the night's linking (see
+    ``transforms.linkage.name_only``). Such a record joins the one customer that carries its full name (given name
+    and surname, either order) when the name is rare enough that its match probability reaches
+    ``thresholds.match``; a name two customers carry, or a common one, leaves it a customer of its own."""
+
+    #: Whether name-only records may join a customer at all.
+    link: bool = True
+    #: The person_name comparison whose exact agreement is the evidence (its given-name and surname columns).
+    comparison: str = "name"
+    #: Names this common or commoner never link a name-only record, whatever the probability: the expected share
+    #: of people carrying the name (the larger of its own share and its given name's times its surname's share).
+    max_name_share: float = Field(default=0.001, gt=0, le=1)
+
+
 class Training(_Frozen):
     """How m and u are estimated."""
 
@@ -353,6 +369,7 @@ class LinkageSettings(_Frozen):
     training: Training = Field(default_factory=Training)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     review: Review = Field(default_factory=Review)
+    name_only: NameOnly = Field(default_factory=NameOnly)
 
     @field_validator("nicknames", "surname_variants")
     @classmethod
@@ -389,6 +406,10 @@ class LinkageSettings(_Frozen):
                         raise ValueError(f"conflicts.{conflict.name}.{key}: unknown comparison {name!r}")
         if self.link_type != "dedupe_only" and self.source_column is None:
             raise ValueError(f"link_type {self.link_type!r} needs source_column")
+        if self.name_only.link:
+            wanted = self.name_only.comparison
+            if wanted not in names or self.comparison(wanted).kind != "person_name":
+                raise ValueError(f"name_only.comparison: {wanted!r} is not a comparison of kind 'person_name'")
         return self
 
     def comparison(self, name: str) -> Comparison:
