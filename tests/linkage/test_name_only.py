@@ -76,3 +76,10 @@ def test_the_name_comparison_must_be_a_person_name(tmp_path: Path) -> None:
     (tmp_path / "linkage.yml").write_text("name_only: {comparison: phone}\n")
     with pytest.raises(SettingsError, match=r"name_only\.comparison"):
         load_linkage_settings(tmp_path / "sources.yml")
+
+
+def test_settings_without_a_whole_name_comparison_leave_name_only_records_alone() -> None:
+    settings = load_linkage_settings(None)
+    phone_only = settings.model_copy(update={"comparisons": [settings.comparison("phone")], "conflicts": []})
+    assert not phone_only.joins_name_only
+    assert _joined([("given7", "surname7", False, 1000)], phone_only) == {}

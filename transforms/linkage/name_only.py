@@ -78,10 +78,12 @@ def name_only_joins(
     """The name-only records (a full name, nothing else a record must have to be linked) that join a customer."""
     empty = np.empty(0, dtype=np.int64)
     rule = settings.name_only
+    if not settings.joins_name_only:
+        return NameOnlyJoins(empty, empty, np.empty(0), 0)
     names = full_names(prepared, settings)
     linkable = prepared[LINKABLE].to_numpy(dtype=bool)
     alone = np.flatnonzero(~linkable & pd.notna(names))
-    if not rule.link or not len(alone) or settings.link_type != "dedupe_and_link":
+    if not len(alone) or settings.link_type != "dedupe_and_link":
         return NameOnlyJoins(empty, empty, np.empty(0), len(alone))
     named = np.flatnonzero(linkable & pd.notna(names))
     sizes = np.bincount(labels[linkable])

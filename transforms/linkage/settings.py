@@ -275,7 +275,8 @@ class NameOnly(_Frozen):
 
     #: Whether name-only records may join a customer at all.
     link: bool = True
-    #: The person_name comparison whose exact agreement is the evidence (its given-name and surname columns).
+    #: The person_name comparison whose exact agreement is the evidence (its given-name and surname columns); when
+    #: the settings have none of that name and do not set this key, name-only records stay alone.
     comparison: str = "name"
     #: Names this common or commoner never link a name-only record, whatever the probability: the expected share
     #: of people carrying the name (the larger of its own share and its given name's times its surname's share).
@@ -406,11 +407,18 @@ class LinkageSettings(_Frozen):
                         raise ValueError(f"conflicts.{conflict.name}.{key}: unknown comparison {name!r}")
         if self.link_type != "dedupe_only" and self.source_column is None:
             raise ValueError(f"link_type {self.link_type!r} needs source_column")
-        if self.name_only.link:
+        if "comparison" in self.name_only.model_fields_set and not self.joins_name_only:
             wanted = self.name_only.comparison
-            if wanted not in names or self.comparison(wanted).kind != "person_name":
-                raise ValueError(f"name_only.comparison: {wanted!r} is not a comparison of kind 'person_name'")
+            raise ValueError(f"name_only.comparison: {wanted!r} is not a comparison of kind 'person_name'")
         return self
+
+    @property
+    def joins_name_only(self) -> bool:
+        """Whether name-only records may join a customer: allowed, and the evidence comparison is a whole name (with
+        settings of their own and no such comparison, as for a list of organisations, they never do)."""
+        wanted = self.name_only.comparison
+        found = [c for c in self.comparisons if c.name == wanted]
+        return self.name_only.link and bool(found) and found[0].kind == "person_name"
 
     def comparison(self, name: str) -> Comparison:
         return next(c for c in self.comparisons if c.name == name)
