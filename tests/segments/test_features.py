@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from transforms.segments.features import build_features
+from transforms.segments.features import build_features, classify_interactions, normalize_channels
 from transforms.segments.settings import load_segments_file
 
 AS_OF = dt.date(2026, 11, 20)
@@ -123,3 +123,12 @@ def test_preferences_and_reliability(features: pd.DataFrame) -> None:
     assert features.loc["A", "reliability_class"] == "slight_delay"
     assert features.loc["B", "reliability_class"] == "no_history"
     assert features.loc["A", "tenure_days"] == 365
+
+
+def test_segment_labels_fold_like_every_other_label() -> None:
+    # segments.yml's own channel and interaction words are compared as the standardizer compares labels
+    # (transforms.standardize.text.fold_label): full-width forms, zero-width characters, case and spacing ignored.
+    written = pd.Series(["ＲＡＤＩＯ", "ra\u200bdio  ", None, "", "billboard"])
+    assert normalize_channels(written, {"radio": []}).tolist() == ["radio", "radio", "unknown", "unknown", "other"]
+    types = pd.Series(["ＶＩＳＩＴ  log", "Phone CALL", None])
+    assert classify_interactions(types, {"visit": ["Visit"], "call": ["call"]}).tolist() == ["visit", "call", "other"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import unicodedata
 from typing import Any
+
+from transforms.standardize.text import fold_label
 
 
 def cell_text(value: Any) -> str | None:
@@ -44,4 +45,4 @@ def cell_text(value: Any) -> str | None:
 def normalize_header(value: Any) -> str:
     """A header as compared with the sources file: case, width and spacing do not matter."""
     text = cell_text(value) or ""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return fold_label(text)

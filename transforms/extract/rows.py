@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -22,6 +21,7 @@ import yaml
 from transforms.extract.cells import cell_text, normalize_header
 from transforms.extract.tables import RawRow
 from transforms.settings.sources import ATTRIBUTE_PREFIX, SourceSpec
+from transforms.standardize.text import fold_label
 
 #: A row that fills one of these is a record even if nothing else is filled.
 IDENTIFYING_FIELDS = frozenset({"phone", "email", "tax_id", "customer_code", "invoice_number", "payment_id"})
@@ -201,5 +201,5 @@ def _values(texts: list[str | None], plan: ColumnPlan) -> MappedRow:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold().strip(" \t—–-*:=#|")
-    return " ".join(text.split())
+    """A marker row's first cell without its decoration ("— Total: —" is "total")."""
+    return fold_label(text, strip=" \t—–-*:=#|")

@@ -14,16 +14,10 @@ from functools import cache
 from transforms.linkage._data import load_table
 from transforms.standardize._data import load_table as load_standardize_table
 from transforms.standardize._data import string_list
-from transforms.standardize.names import name_key
-from transforms.standardize.text import fold_diacritics, normalize_text
+from transforms.standardize.names import name_key, nickname_key
 
-
-def lookup_key(name: str) -> str:
-    """The key a name is looked up by: its Latin match key, or for uncased scripts its folded written form."""
-    if any(ch.lower() != ch.upper() for ch in name):
-        return name_key(name)
-    text = normalize_text(name)
-    return fold_diacritics(text).casefold() if text else ""
+#: The key a name is looked up by: its Latin match key, or for uncased scripts its folded written form.
+lookup_key = nickname_key
 
 
 def _groups_of(tables: Iterable[list[list[str]]]) -> dict[str, frozenset[str]]:

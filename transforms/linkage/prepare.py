@@ -13,20 +13,18 @@ from collections.abc import Callable
 import jellyfish
 import numpy as np
 import pandas as pd
-from anyascii import anyascii
 
 from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.settings import LinkageSettings
 from transforms.settings.errors import SettingsError
 from transforms.standardize.names import abjad_skeleton, name_key, written_in_abjad
 from transforms.standardize.phones import national_key
+from transforms.standardize.text import ascii_fold
 from transforms.standardize.vectorize import map_unique
 
 #: Columns every prepared frame has besides the evidence: the record's id, its source and whether it is linked.
 ID, SOURCE, LINKABLE = "_id", "_source", "_linkable"
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
-_NON_LETTER = re.compile(r"[^a-z]+")
 _NON_DIGIT = re.compile(r"\D+")
 _NUMBER = re.compile(r"\d+")
 
@@ -37,10 +35,6 @@ def _numbers(s: str) -> str:
     return " ".join(str(int(n)) for n in _NUMBER.findall(s))
 
 
-def _alnum(s: str) -> str:
-    return _NON_ALNUM.sub(" ", anyascii(s).lower()).strip()
-
-
 def _words(s: str) -> list[str]:
     return s.split()
 
@@ -48,8 +42,8 @@ def _words(s: str) -> list[str]:
 _STEPS: dict[str, Callable[[str], str]] = {
     "lower": str.lower,
     "strip": str.strip,
-    "alnum": _alnum,
-    "letters": lambda s: _NON_LETTER.sub("", anyascii(s).lower()),
+    "alnum": ascii_fold,
+    "letters": lambda s: ascii_fold(s, sep="", digits=False),
     "digits": lambda s: _NON_DIGIT.sub("", s),
     "numbers": _numbers,
     "first_word": lambda s: _words(s)[0] if _words(s) else "",

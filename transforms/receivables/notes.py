@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -23,19 +22,11 @@ import pyarrow.parquet as pq
 from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import NoteSettings
+from transforms.standardize.text import fold_phrase
 
 RULE = "reliability_note_disagrees"
 _LOCATION = ["source_name", "source_file", "sheet", "row_number"]
-_NON_WORD = re.compile(r"[^\w]+")
 _WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts written without spaces
-
-
-def fold(text: str) -> str:
-    """Case, accents and punctuation removed, spaces collapsed: how notes and phrases are compared."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    bare = bare.replace("ł", "l").replace("ø", "o").replace("đ", "d").replace("ß", "ss")
-    return " ".join(_NON_WORD.sub(" ", bare).split())
 
 
 def _phrase_pattern(phrases: Mapping[str, list[str]]) -> tuple[re.Pattern[str], dict[str, str]]:
@@ -43,7 +34,7 @@ def _phrase_pattern(phrases: Mapping[str, list[str]]) -> tuple[re.Pattern[str], 
     owner: dict[str, str] = {}
     for cls, words in phrases.items():
         for w in words:
-            f = fold(w)
+            f = fold_phrase(w)
             if f and f not in owner:
                 owner[f] = cls
     parts = []
@@ -60,7 +51,7 @@ def read_notes(notes: pd.Series, phrases: Mapping[str, list[str]]) -> pd.Series:
     unique = notes.dropna().astype(str).unique()
     meaning: dict[str, str | None] = {}
     for text in unique:  # distinct notes only: a few hundred phrasings, not one per row
-        found = pattern.findall(fold(text))
+        found = pattern.findall(fold_phrase(text))
         meaning[text] = owner[max(found, key=len)] if found else None
     out = notes.map(meaning).astype("object")
     return keep_where(out, out.notna())

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from transforms.settings.layered import company_file
 from transforms.settings.loader import load_settings_file
 from transforms.standardize.names import split_full_name
-from transforms.standardize.text import fold_diacritics, normalize_text, to_latin
+from transforms.standardize.text import fold_diacritics, normalize_text, text_key, to_latin
 
 STAFF_FILE = "staff.yml"
 UNASSIGNED = "unassigned"
@@ -185,13 +185,13 @@ def resolve_employees(written: Mapping[str, float] | Iterable[str], staff: Staff
         employees.append(Employee(member.name, [], member.email, member.language, declared=True))
         members.append([f for f in (NameForm.of(n) for n in (member.name, *member.aliases)) if f is not None])
         for n in (member.name, *member.aliases):
-            declared[(normalize_text(n) or n).casefold()] = i
+            declared[text_key(n) or n.casefold()] = i
     assigned: dict[str, int] = {}
     pending: list[tuple[str, NameForm | None]] = []
     for form in sorted(weight, key=lambda f: (-weight[f], f)):
         if form == UNASSIGNED:
             continue
-        i = declared.get((normalize_text(form) or form).casefold(), -1)
+        i = declared.get(text_key(form) or form.casefold(), -1)
         if i >= 0:
             assigned[form] = i
         else:

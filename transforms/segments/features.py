@@ -8,12 +8,15 @@ never the clock, so a rerun of a night gives the same features.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
 from transforms.segments.columns import FEATURE_COLUMNS
 from transforms.segments.settings import FeatureSettings
+from transforms.standardize.text import fold_label
+from transforms.standardize.vectorize import map_unique
 from transforms.standardize.vocabulary import (
     VocabularySettings,
     interaction_kinds,
@@ -24,23 +27,21 @@ from transforms.standardize.vocabulary import (
 
 #: Invoice statuses that stand for a real sale (cancelled, duplicate and unusable rows are left out).
 SALE_STATUSES = ("paid", "overdue", "open")
-_INVISIBLE = r"[\u200b-\u200f\u2060\ufeff]"
+
+
+def _fold(value: str | None) -> str | None:
+    return None if value is None else fold_label(value, invisible=True)
 
 
 def _norm_text(values: pd.Series) -> pd.Series:
-    """Lower case, no zero-width characters, single spaces: how written labels are compared."""
-    return (
-        values.astype("string")
-        .str.replace(_INVISIBLE, "", regex=True)
-        .str.replace(r"\s+", " ", regex=True)
-        .str.strip()
-        .str.casefold()
-    )
+    """Each label folded as written labels are compared (``fold_label``: NFKC, no zero-width characters, case
+    folded, single spaces), once per distinct value; missing stays missing."""
+    return map_unique(values.astype("string"), _fold).astype("string")
 
 
 def normalize_channels(written: pd.Series, channels: dict[str, list[str]]) -> pd.Series:
     """Written acquisition channels (any language) as channel names; 'other' when unknown, 'unknown' when empty."""
-    lookup = {str(_norm_text(pd.Series([w])).iloc[0]): name for name, words in channels.items() for w in [name, *words]}
+    lookup = {_fold(str(w)): name for name, words in channels.items() for w in [name, *words]}
     norm = _norm_text(written)
     out = norm.map(lookup).astype("object")
     out[norm.notna() & (norm != "") & out.isna()] = "other"
@@ -60,9 +61,7 @@ def classify_interactions(types: pd.Series, words: Mapping[str, list[str]]) -> p
 
 
 def _escape(word: str) -> str:
-    import re
-
-    return re.escape(word.casefold())
+    return re.escape(fold_label(word, invisible=True))
 
 
 def _days_before(as_of: dt.date, dates: pd.Series) -> pd.Series:

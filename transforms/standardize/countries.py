@@ -11,11 +11,11 @@ from functools import cache
 import phonenumbers
 
 from transforms.standardize._data import load_table, string_list
-from transforms.standardize.text import fold_diacritics, normalize_text
+from transforms.standardize.text import accent_key, normalize_text
 
 
 def _key(text: str) -> str:
-    return " ".join(fold_diacritics(text).casefold().replace(".", "").split())
+    return " ".join(accent_key(text).replace(".", "").split())
 
 
 @cache

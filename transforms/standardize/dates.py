@@ -18,7 +18,7 @@ from typing import Literal
 import pandas as pd
 
 from transforms.standardize._data import load_table, string_list
-from transforms.standardize.text import fold_diacritics, normalize_text
+from transforms.standardize.text import accent_key, normalize_text
 from transforms.standardize.vectorize import results_frame
 
 DateOrder = Literal["DMY", "MDY", "YMD"]
@@ -54,11 +54,11 @@ _TOKENS = re.compile(r"[^\W\d_]+|\d+")
 
 _MONTH_TABLE = load_table("month_names.yml")
 _MONTHS = {
-    fold_diacritics(name).casefold(): int(number)
+    accent_key(name): int(number)
     for number, names in _MONTH_TABLE["months"].items()
     for name in string_list(names, f"month_names.yml: months[{number}]")
 }
-_IGNORABLE = frozenset(fold_diacritics(w).casefold() for w in string_list(_MONTH_TABLE["ignorable"], "ignorable"))
+_IGNORABLE = frozenset(accent_key(w) for w in string_list(_MONTH_TABLE["ignorable"], "ignorable"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +153,7 @@ def _from_words(text: str, reading: _Reading) -> DateResult:
     text = _TRAILING_TIME.sub("", text)
     months: list[int] = []
     numbers_: list[str] = []
-    for token in _TOKENS.findall(fold_diacritics(text).casefold()):
+    for token in _TOKENS.findall(accent_key(text)):
         if token.isdigit():
             numbers_.append(token)
         elif token in _MONTHS:

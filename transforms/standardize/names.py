@@ -22,7 +22,7 @@ from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.pinyin_dict import pinyin_dict
 
 from transforms.standardize._data import load_table, string_list
-from transforms.standardize.text import fold_diacritics, normalize_text, to_latin
+from transforms.standardize.text import accent_key, normalize_text, to_latin
 from transforms.standardize.vectorize import results_frame
 
 
@@ -133,7 +133,7 @@ def phonetic_key(s: str) -> str:
     return jellyfish.metaphone(key) if key else ""
 
 
-def _nickname_key(name: str) -> str:
+def nickname_key(name: str) -> str:
     """``name_key`` for names in cased scripts; in Arabic script the written form itself.
 
     Persian and Arabic are written without vowels, so their Latin key is a skeleton ("علی" -> "li") that would
@@ -142,7 +142,7 @@ def _nickname_key(name: str) -> str:
     if _is_cased(name):
         return name_key(name)
     text = normalize_text(name)
-    return fold_diacritics(text).casefold() if text else ""
+    return accent_key(text) if text else ""
 
 
 @cache
@@ -152,13 +152,13 @@ def load_nicknames() -> Mapping[str, frozenset[str]]:
     for group in load_table("nicknames.yml")["groups"]:
         names = string_list(group, "nicknames.yml: groups")
         for name in names:
-            groups.setdefault(_nickname_key(name), set()).add(names[0])
+            groups.setdefault(nickname_key(name), set()).add(names[0])
     return {key: frozenset(names) for key, names in groups.items()}
 
 
 def nickname_groups(given_name: str) -> frozenset[str]:
     """The nickname groups of a given name ("Саша" -> {"Aleksandr", "Aleksandra"}); empty when it is in none."""
-    return load_nicknames().get(_nickname_key(given_name), frozenset())
+    return load_nicknames().get(nickname_key(given_name), frozenset())
 
 
 # ------------------------------------------------------------------------------------------------- word properties
@@ -168,12 +168,12 @@ def nickname_groups(given_name: str) -> frozenset[str]:
 def _given_name_keys() -> frozenset[str]:
     """Keys of the names known to be given names: the nickname table and ``data/given_names.yml``."""
     listed = string_list(load_table("given_names.yml")["names"], "given_names.yml: names")
-    return frozenset(load_nicknames()) | frozenset(_nickname_key(name) for name in listed)
+    return frozenset(load_nicknames()) | frozenset(nickname_key(name) for name in listed)
 
 
 @lru_cache(maxsize=1 << 16)
 def _is_known_given(word: str) -> bool:
-    return _nickname_key(word) in _given_name_keys()
+    return nickname_key(word) in _given_name_keys()
 
 
 def is_known_given_name(word: str) -> bool:

@@ -15,17 +15,12 @@ from fnmatch import fnmatchcase
 import pandas as pd
 
 from transforms.standardize._data import load_table, string_list
-from transforms.standardize.text import normalize_text
+from transforms.standardize.text import text_key
 from transforms.standardize.vectorize import map_unique
 
 _REGEX_PREFIX = "re:"
 # Characters around a marker that do not change its meaning: "(brak)", "n/a.", "-nie podano-".
 _SURROUNDING = " .,;:!()[]{}<>\"'*_-"
-
-
-def _key(value: str) -> str | None:
-    text = normalize_text(value)
-    return None if text is None else text.casefold()
 
 
 @dataclass(frozen=True)
@@ -65,14 +60,14 @@ class SentinelRegistry:
                 for entry in values:
                     if entry.startswith(_REGEX_PREFIX):
                         patterns.append((entry, re.compile(entry[len(_REGEX_PREFIX) :])))
-                    elif (k := _key(entry)) is not None:
+                    elif (k := text_key(entry)) is not None:
                         literals.add(k)
             exempt = {
                 k
                 for key, values in self.exempt.items()
                 if fnmatchcase(name, key.casefold())
                 for v in values
-                if (k := _key(v)) is not None
+                if (k := text_key(v)) is not None
             }
             rules = _FieldRules(frozenset(literals), tuple(patterns), frozenset(exempt))
             self._cache[name] = rules
@@ -83,10 +78,9 @@ class SentinelRegistry:
 
         Numbers are read as Excel hands them over (0.0 is "0"); a missing value is not a marker (None).
         """
-        text = normalize_text(value)
+        text = text_key(value)
         if text is None:
             return None
-        text = text.casefold()
         rules = self._rules(field)
         if text in rules.exempt:
             return None

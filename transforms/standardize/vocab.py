@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import unicodedata
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
+from transforms.standardize.text import fold_label
+
 
 def _fold(value: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().strip(" .").split())
+    return fold_label(value, strip=" .")
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,6 @@ beside its sources file is merged over them (see transforms.settings.layered).
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -19,12 +18,11 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from transforms.settings.layered import load_for_sources, load_layered
+from transforms.standardize.text import fold_label
 from transforms.standardize.vocab import code_flag
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "vocabulary.yml"
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,50}$")
-_INVISIBLE = re.compile(r"[\u200b-\u200f\u2060\ufeff]")
-_SEPARATORS = re.compile(r"[\s_\-./\\]+")
 _HAN_KANA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"\w+")
 _FIRST_WORD = re.compile(r"[\s,;:()\-\u2013\u2014]+")
@@ -32,8 +30,7 @@ _FIRST_WORD = re.compile(r"[\s,;:()\-\u2013\u2014]+")
 
 def fold(value: str) -> str:
     """How written labels are compared: NFKC, case folded, no invisible characters, _ - . / read as spaces."""
-    text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", value)).casefold()
-    return " ".join(_SEPARATORS.sub(" ", text).split())
+    return fold_label(value, invisible=True, separators=True)
 
 
 def _words(where: str, words: list[str]) -> list[str]:
