@@ -10,18 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from devkit.scoring.linkage import pair_keys, threshold_curve
-from transforms.linkage.diagnostics import _png, write_diagnostics
+from transforms.inline_charts import img_tag, new_chart
+from transforms.linkage.diagnostics import write_diagnostics
 
 if TYPE_CHECKING:
     from transforms.linkage.link import LinkResult
 
 
 def _curve_chart(curve: pd.DataFrame, match: float | None) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = new_chart(8, 3.5)
     ax.plot(curve["threshold"], curve["precision"], label="precision")
     ax.plot(curve["threshold"], curve["recall"], label="recall")
     if match is not None:
@@ -30,7 +30,7 @@ def _curve_chart(curve: pd.DataFrame, match: float | None) -> str:
     ax.set_ylim(0, 1.02)
     ax.legend()
     ax.set_title("Pairs against the truth")
-    return _png(fig)
+    return img_tag(fig, "Precision and recall against the match threshold")
 
 
 def truth_section(result: LinkResult, truth_pairs: pd.DataFrame) -> list[str]:

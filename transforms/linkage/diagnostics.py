@@ -3,42 +3,29 @@
 It shows what the model learned (m and u of every comparison level, as match weights), how the scored pairs
 are spread (the match-weight histogram, with the thresholds) and what each blocking pass found. Where the truth
 is known (tests, benchmarks), devkit.scoring.diagnostics adds precision and recall against the match threshold.
-Charts are embedded as base64 PNG, so the page needs no network and no other file. No personal data is shown:
-counts, levels, weights only.
+Charts are embedded as PNG data URIs (transforms.inline_charts), so the page needs no network and no other file.
+No personal data is shown: counts, levels, weights only.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from transforms.inline_charts import img_tag, new_chart
+
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
     from transforms.linkage.link import LinkResult
-
-
-def _png(fig: Figure) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return f'<img alt="chart" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode("ascii")}">'
 
 
 def _weights_chart(result: LinkResult) -> str:
     frame = result.model.as_frame()
-    fig, ax = plt.subplots(figsize=(8, 0.28 * len(frame) + 1))
+    fig, ax = new_chart(8, 0.28 * len(frame) + 1)
     labels = frame["comparison"] + ": " + frame["label"]
     colors = np.where(frame["weight"] >= 0, "#2b8a3e", "#c92a2a")
     ax.barh(np.arange(len(frame)), frame["weight"], color=colors)
@@ -47,11 +34,11 @@ def _weights_chart(result: LinkResult) -> str:
     ax.axvline(0, color="black", lw=0.8)
     ax.set_xlabel("match weight log2(m/u)")
     ax.set_title("What each level of agreement counts for")
-    return _png(fig)
+    return img_tag(fig, "Match weight of each comparison level")
 
 
 def _histogram(result: LinkResult) -> str:
-    fig, ax = plt.subplots(figsize=(8, 3.5))
+    fig, ax = new_chart(8, 3.5)
     w = result.pairs["match_weight"].to_numpy()
     ax.hist(w, bins=80, color="#1c7ed6")
     ax.set_yscale("log")
@@ -64,12 +51,12 @@ def _histogram(result: LinkResult) -> str:
     ax.set_xlabel("match weight (log2 Bayes factor)")
     ax.set_ylabel("candidate pairs")
     ax.set_title("Scored candidate pairs")
-    return _png(fig)
+    return img_tag(fig, "Match weights of the scored candidate pairs")
 
 
 def _blocking_chart(passes: list[dict[str, Any]]) -> str:
     frame = pd.DataFrame(passes)
-    fig, ax = plt.subplots(figsize=(8, 0.35 * len(frame) + 1))
+    fig, ax = new_chart(8, 0.35 * len(frame) + 1)
     y = np.arange(len(frame))
     ax.barh(y, frame["pairs"], color="#adb5bd", label="pairs found")
     ax.barh(y, frame["new_pairs"], color="#1c7ed6", label="not found by an earlier pass")
@@ -78,7 +65,7 @@ def _blocking_chart(passes: list[dict[str, Any]]) -> str:
     ax.set_xlabel("candidate pairs")
     ax.legend(fontsize=8)
     ax.set_title("Blocking passes")
-    return _png(fig)
+    return img_tag(fig, "Candidate pairs found by each blocking pass")
 
 
 def _table(frame: pd.DataFrame) -> str:

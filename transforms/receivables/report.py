@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -15,15 +13,12 @@ import pandas as pd
 from transforms.receivables.model import FEATURES, LateModel
 
 
-def calibration_png(model: LateModel, bins: int = 10) -> bytes:
-    """Predicted against observed late share on the held-back invoices, for the model and for the rule."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def calibration_chart(model: LateModel, bins: int = 10) -> str:
+    """Predicted against observed late share on the held-back invoices, for the model and for the rule (``<img>``)."""
+    from transforms.inline_charts import img_tag, new_chart  # matplotlib only when a page is written
 
     scores = pd.concat([b.scores for b in model.backtests], ignore_index=True) if model.backtests else None
-    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=100)
+    fig, ax = new_chart(5.5, 4.5)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="perfect")
     if scores is not None and len(scores):
         for name, style in (("model", "o-"), ("rule", "s--")):
@@ -44,11 +39,7 @@ def calibration_png(model: LateModel, bins: int = 10) -> bytes:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    plt.close(fig)
-    return buf.getvalue()
+    return img_tag(fig, "Calibration chart: predicted against observed late share, model and rule")
 
 
 def _fmt(v: Any) -> str:
@@ -62,7 +53,7 @@ def _fmt(v: Any) -> str:
 def write_report(model: LateModel, path: Path, *, run_id: str, as_of: str, versions: dict[str, str]) -> Path:
     """Write the page (and model.json beside it with the same figures)."""
     s = model.summary()
-    png = base64.b64encode(calibration_png(model)).decode("ascii")
+    chart = calibration_chart(model)
     rows = "".join(
         "<tr>"
         + "".join(
@@ -106,7 +97,7 @@ model Brier {_fmt(s["model_brier"])}, rule Brier {_fmt(s["rule_brier"])} (lower 
 <table><tr><th>from</th><th>to</th><th>trained on</th><th>scored</th><th>late share</th><th>model AUC</th>
 <th>rule AUC</th><th>model Brier</th><th>rule Brier</th></tr>{rows}</table>
 <h2>Calibration</h2>
-<img alt="calibration chart" src="data:image/png;base64,{png}">
+{chart}
 <h2>What the model knows</h2>
 <p>Features (known on the invoice's issue date): {", ".join(FEATURES)}.
 Trained on {s["train_invoices"]:,} invoices whose outcome is known. Late rate of each class (the rule's

@@ -50,9 +50,14 @@ def write_text_cell(cell: Any, value: Any) -> None:
 
 
 def write_cell(cell: Any, value: Any) -> None:
-    """Numbers, dates and booleans as they are; empty as empty; anything else through ``write_text_cell``."""
+    """Numbers, dates and booleans as they are; empty as empty; anything else through ``write_text_cell``.
+
+    A time with a time zone (PostgreSQL ``timestamptz``) is written as its ISO text: Excel has no zone to keep.
+    """
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
         cell.value = None
+    elif getattr(value, "tzinfo", None) is not None:
+        write_text_cell(cell, value.isoformat())
     elif isinstance(value, numbers.Real) or hasattr(value, "isoformat"):
         cell.value = value
     else:

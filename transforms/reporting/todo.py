@@ -11,20 +11,19 @@ A reminder holds only its employee's counts and file names, never another employ
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from anyascii import anyascii
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from transforms.quality.rules import RULES, field_label
 from transforms.reporting.sheet_cells import looks_like_formula, safe_text, write_cell, write_text_cell
+from transforms.standardize.text import ascii_fold
 
 __all__ = ["TodoList", "looks_like_formula", "safe_text", "write_todo_lists"]
 
@@ -46,7 +45,7 @@ class TodoList:
 
 def file_slug(employee: str, taken: set[str]) -> str:
     """A file-name-safe, unique name for an employee (any script, transliterated)."""
-    base = re.sub(r"[^A-Za-z0-9]+", "_", anyascii(employee or "unassigned")).strip("_").lower() or "employee"
+    base = ascii_fold(employee or "unassigned", sep="_") or "employee"
     base = base[:60]
     slug, n = base, 2
     while slug in taken:
@@ -101,7 +100,8 @@ def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of:
     ws = wb.active
     assert ws is not None
     ws.title = "To do"
-    ws.append(list(HEADERS))
+    for c, header in enumerate(HEADERS, start=1):
+        write_text_cell(ws.cell(row=1, column=c), header)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     for cell in ws[1]:
@@ -110,9 +110,9 @@ def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of:
         for c, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=c)
             if HEADERS[c - 1] == "Row":
-                cell.value = int(value)
-                continue
-            write_text_cell(cell, value)
+                write_cell(cell, int(value))
+            else:
+                write_text_cell(cell, value)
     for i, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "A2"

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from sqlalchemy import Engine, inspect, text
 
 from transforms.faults import path_fault
-from transforms.reporting.sheet_cells import csv_text, write_text_cell
+from transforms.reporting.sheet_cells import csv_text, write_cell, write_text_cell
 from transforms.segments.settings import SegmentSettings, load_segments_file
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.personal import is_personal
@@ -100,17 +100,24 @@ def round_money(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(**{c: frame[c].round(2) for c in money}) if money else frame
 
 
+def _holds_text(column: pd.Series) -> bool:
+    """Whether a column may hold typed text (object, string or categorical): anything but numbers, flags, times."""
+    kinds = pd.api.types
+    return not (kinds.is_numeric_dtype(column) or kinds.is_bool_dtype(column) or kinds.is_datetime64_any_dtype(column))
+
+
 def write_csv(frame: pd.DataFrame, out: Path) -> None:
     """CSV (UTF-8 with a byte-order mark, so Excel reads any script) with formula-like text made harmless."""
     safe = frame.copy()
     for col in safe.columns:
-        if safe[col].dtype == object:
+        if _holds_text(safe[col]):
             safe[col] = safe[col].map(csv_text)
     safe.to_csv(out, index=False, encoding="utf-8-sig")
 
 
 def write_xlsx(frame: pd.DataFrame, out: Path, *, title: str) -> None:
-    """xlsx with every text cell typed as text (never a formula)."""
+    """xlsx with numbers, dates and flags as values and every text cell typed as text, never a formula
+    (``write_cell``)."""
     wb = Workbook()
     ws = wb.active
     assert ws is not None
@@ -119,11 +126,7 @@ def write_xlsx(frame: pd.DataFrame, out: Path, *, title: str) -> None:
         write_text_cell(ws.cell(row=1, column=c), name)
     for r, values in enumerate(frame.itertuples(index=False), start=2):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and not pd.isna(value):
-                cell.value = value
-                continue
-            write_text_cell(cell, value)
+            write_cell(ws.cell(row=r, column=c), value)
     ws.freeze_panes = "A2"
     wb.properties.title = title
     wb.properties.creator = "crm-consolidation"
