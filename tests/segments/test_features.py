@@ -99,11 +99,51 @@ def test_invoices_frequency_and_spend(features: pd.DataFrame) -> None:
     assert a["avg_invoice_amount"] == pytest.approx(200.0)
     assert a["invoices_per_year"] == pytest.approx(2 / (365 / 365.25))
     assert a["days_since_last_invoice"] == (AS_OF - dt.date(2026, 6, 1)).days
-    assert b["invoices_per_year"] == pytest.approx(1 / (90 / 365.25))  # tenure under 90 days counts as 90
+    assert b["invoices_per_year"] == pytest.approx(1 / (365 / 365.25))  # a first year counts as a whole year
     assert c["invoices"] == 1  # 2020 is outside the window
     assert c["spend_currency"] == "USD"  # never added to PLN
     assert c["avg_invoice_index"] == pytest.approx(1.0)  # the only USD customer is the typical one
     assert a["avg_invoice_index"] == pytest.approx(200 / 125)  # median of PLN customers: 200 and 50
+
+
+def test_recent_activity_tells_a_quiet_customer_from_an_active_one(features: pd.DataFrame) -> None:
+    a, b, c = features.loc["A"], features.loc["B"], features.loc["C"]
+    assert (a["invoices_recent"], a["interactions_recent"], a["activity_recent"]) == (2, 2, 4)  # 2025-01-01 is older
+    assert (b["invoices_recent"], b["interactions_recent"], b["activity_recent"]) == (1, 1, 2)
+    assert (c["invoices_recent"], c["interactions_recent"], c["activity_recent"]) == (1, 0, 1)
+    assert a["days_since_last_activity"] == 19  # the call of 2026-11-01, later than the last invoice
+    assert c["days_since_last_activity"] == (AS_OF - dt.date(2026, 2, 1)).days
+
+
+def test_a_customer_gone_quiet_has_no_recent_activity() -> None:
+    customers = pd.DataFrame({"customer_id": ["Q"], "channel": ["radio"], "first_seen_on": [dt.date(2023, 1, 1)]})
+    invoices = pd.DataFrame(
+        {
+            "customer_id": ["Q", "Q"],
+            "issued_on": [dt.date(2024, 3, 1), dt.date(2025, 6, 1)],
+            "amount_due": [100.0, 100.0],
+            "currency": ["PLN", "PLN"],
+            "status": ["paid", "paid"],
+            "document_type": ["invoice", "invoice"],
+        }
+    )
+    empty = pd.DataFrame({"record_id": pd.Series(dtype=str), "customer_id": pd.Series(dtype=str)})
+    journal = pd.DataFrame({c: pd.Series(dtype=object) for c in ("record_id", "interaction_at", "interaction_type")})
+    journal = journal.assign(survey_score=pd.Series(dtype=float))
+    row = build_features(
+        customers,
+        empty,
+        journal,
+        pd.DataFrame({"record_id": pd.Series(dtype=str), "attributes": pd.Series(dtype=str)}),
+        invoices,
+        pd.DataFrame({"customer_id": pd.Series(dtype=str)}),
+        as_of=AS_OF,
+        settings=load_segments_file().features,
+        base_currency="PLN",
+    ).iloc[0]
+    assert row["invoices"] == 2 and row["invoices_per_year"] > 0
+    assert (row["invoices_recent"], row["activity_recent"]) == (0, 0)
+    assert row["days_since_last_activity"] == (AS_OF - dt.date(2025, 6, 1)).days
 
 
 def test_interactions_complaints_scores(features: pd.DataFrame) -> None:

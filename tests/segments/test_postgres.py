@@ -53,7 +53,8 @@ def _rows() -> pd.DataFrame:
         },
     ]
     frame = pd.DataFrame(rows)
-    for col in ("invoices", "invoices_per_year", "spend", "interactions", "calls", "visits", "complaints", "surveys"):
+    counts = ("invoices", "invoices_recent", "interactions", "interactions_recent", "activity_recent")
+    for col in (*counts, "calls", "visits", "invoices_per_year", "spend", "complaints", "surveys"):
         frame[col] = 0
     return frame.assign(as_of=pd.Timestamp("2026-11-20").date(), run_id="pg")
 

@@ -124,10 +124,13 @@ def invoice_features(
     rate = written.map(rates)
     inv["money"] = written.where(rate.isna(), base_currency)
     inv["amount"] = pd.to_numeric(inv["amount_due"], errors="coerce") * rate.fillna(1.0)
+    recent = pd.Timestamp(as_of) - pd.Timedelta(days=settings.recent_days)
+    inv["is_recent"] = inv["issued_on"] > recent
     grouped = inv.groupby("customer_id")
     out = pd.DataFrame(
         {
             "invoices": grouped.size(),
+            "invoices_recent": grouped["is_recent"].sum(),
             "first_invoice_on": grouped["issued_on"].min(),
             "last_invoice_on": grouped["issued_on"].max(),
         }
@@ -183,6 +186,7 @@ def interaction_features(
     ints["complaint_at"] = ints["at"].where(complaint)
     ints["call_at"] = ints["at"].where(ints["kind"] == "call")
     ints["visit_at"] = ints["at"].where(ints["kind"] == "visit")
+    ints["is_recent"] = ints["at"] > pd.Timestamp(as_of) - pd.Timedelta(days=settings.recent_days)
     ints["score"] = pd.to_numeric(ints["survey_score"], errors="coerce")
     ints["is_call"] = ints["kind"] == "call"
     ints["is_visit"] = ints["kind"] == "visit"
@@ -190,6 +194,7 @@ def interaction_features(
     return pd.DataFrame(
         {
             "interactions": g.size(),
+            "interactions_recent": g["is_recent"].sum(),
             "calls": g["is_call"].sum(),
             "visits": g["is_visit"].sum(),
             "last_interaction_on": g["at"].max(),
@@ -292,13 +297,18 @@ def build_features(  # noqa: PLR0917 (one frame per input table reads best at th
     ).min(axis=1)
     out["first_seen_on"] = first.dt.date
     out["tenure_days"] = _days_before(as_of, first).clip(lower=0)
-    years = (out["tenure_days"].clip(lower=90, upper=settings.window_days) / 365.25).astype(float)
-    for col in ("invoices", "interactions", "calls", "visits", "complaints", "complaints_recent", "surveys"):
+    # counted over at least frequency_min_days: two invoices in a new customer's first month are two a year, not 24
+    counted = out["tenure_days"].clip(lower=min(settings.frequency_min_days, settings.window_days))
+    years = (counted.clip(upper=settings.window_days) / 365.25).astype(float)
+    counts = ("invoices", "invoices_recent", "interactions", "interactions_recent", "calls", "visits", "complaints")
+    for col in (*counts, "complaints_recent", "surveys"):
         out[col] = out[col].fillna(0).astype("int64")
     out["invoices_per_year"] = out["invoices"] / years.fillna(settings.window_days / 365.25)
+    out["activity_recent"] = out["invoices_recent"] + out["interactions_recent"]
     out["spend"] = out["spend"].fillna(0.0)
     out["days_since_last_invoice"] = _days_before(as_of, out["last_invoice_on"])
     out["days_since_last_interaction"] = _days_before(as_of, out["last_interaction_on"])
+    out["days_since_last_activity"] = out[["days_since_last_invoice", "days_since_last_interaction"]].min(axis=1)
     out["days_since_last_call"] = _days_before(as_of, out["last_call_on"])
     out["days_since_last_visit"] = _days_before(as_of, out["last_visit_on"])
     out["reliability_class"] = out["reliability_class"].fillna("no_history")

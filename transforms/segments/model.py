@@ -12,13 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import MissingIndicator, SimpleImputer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
@@ -166,28 +167,59 @@ class FittedSegments:
     notes: list[str] = field(default_factory=list)
 
 
+def _estimator(k: int, settings: ModelSettings, init: np.ndarray | None, *, seed: int, n_init: int) -> Any:
+    """The clustering estimator of the settings (k-means, or a Gaussian mixture with diagonal covariances)."""
+    if settings.algorithm == "gaussian_mixture":
+        return GaussianMixture(
+            n_components=k,
+            covariance_type="diag",
+            random_state=seed,
+            n_init=1 if init is not None else n_init,
+            means_init=init,
+            reg_covar=1e-4,
+        )
+    if init is not None:
+        return KMeans(n_clusters=k, init=init, n_init=1, random_state=seed)
+    return KMeans(n_clusters=k, n_init=n_init, random_state=seed)
+
+
 def _fit(
     z: np.ndarray, k: int, settings: ModelSettings, init: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray, float]:
     """(labels, centres in model space, criterion value) of one k; larger is better for every criterion here."""
-    if settings.algorithm == "gaussian_mixture":
-        gm = GaussianMixture(
-            n_components=k,
-            covariance_type="diag",
-            random_state=settings.seed,
-            n_init=1 if init is not None else 3,
-            means_init=init,
-            reg_covar=1e-4,
-        )
-        labels = gm.fit_predict(z)
-        score = -float(gm.bic(z)) if settings.criterion == "bic" else _silhouette(z, labels, settings)
-        return labels, gm.means_, score
-    if init is not None:
-        km = KMeans(n_clusters=k, init=init, n_init=1, random_state=settings.seed)
+    gaussian = settings.algorithm == "gaussian_mixture"
+    model = _estimator(k, settings, init, seed=settings.seed, n_init=3 if gaussian else 10)
+    labels = model.fit_predict(z)
+    centres = model.means_ if gaussian else model.cluster_centers_
+    if settings.criterion == "bic":
+        score = -float(model.bic(z))
+    elif settings.criterion == "stability":
+        score = _stability(z, k, settings)
     else:
-        km = KMeans(n_clusters=k, n_init=10, random_state=settings.seed)
-    labels = km.fit_predict(z)
-    return labels, km.cluster_centers_, _silhouette(z, labels, settings)
+        score = _silhouette(z, labels, settings)
+    return labels, centres, score
+
+
+def _stability(z: np.ndarray, k: int, settings: ModelSettings) -> float:
+    """How reproducible k segments are: the model fitted on two random samples of the customers, each labelling
+    every customer; the mean adjusted Rand index between the two labellings over ``stability_pairs`` pairs.
+
+    A k that matches groups really present in the data is found again from any sample (index near 1); a k that
+    cuts a group in two, or merges two, cuts it differently from sample to sample.
+    """
+    if len(z) < 2 * k:
+        return -1.0
+    rng = np.random.default_rng(settings.seed)
+    size = max(min(settings.criterion_sample, len(z) // 2), k)
+    scores = []
+    for pair in range(settings.stability_pairs):
+        labellings = []
+        for side in (0, 1):
+            rows = rng.choice(len(z), size=size, replace=False)
+            model = _estimator(k, settings, None, seed=settings.seed + 2 * pair + side, n_init=3)
+            labellings.append(model.fit(z[rows]).predict(z))
+        scores.append(adjusted_rand_score(*labellings))
+    return float(np.mean(scores))
 
 
 def _silhouette(z: np.ndarray, labels: np.ndarray, settings: ModelSettings) -> float:
@@ -198,7 +230,7 @@ def _silhouette(z: np.ndarray, labels: np.ndarray, settings: ModelSettings) -> f
 
 
 def _better_by(new: float, old: float, settings: ModelSettings) -> bool:
-    """Whether ``new`` beats ``old`` by the margin (points of silhouette, or a share of |BIC|)."""
+    """Whether ``new`` beats ``old`` by the margin (points of stability or silhouette, or a share of |BIC|)."""
     if settings.criterion == "bic":
         return new - old > settings.keep_previous_margin * abs(old)
     return new - old > settings.keep_previous_margin

@@ -19,6 +19,11 @@ def _ratio(value: float, overall: float) -> float:
     return float(value / overall)
 
 
+def _quiet(rows: pd.DataFrame) -> float:
+    """Share of customers without any invoice or journal entry lately (activity_recent 0)."""
+    return float((rows["activity_recent"].fillna(0) == 0).mean()) if len(rows) else 0.0
+
+
 def describe_segment(seg: pd.DataFrame, everyone: pd.DataFrame, settings: NamingSettings) -> str:
     """The name of one segment (its customers' feature rows) against every customer's."""
     hi, lo = settings.high_ratio, settings.low_ratio
@@ -36,6 +41,8 @@ def describe_segment(seg: pd.DataFrame, everyone: pd.DataFrame, settings: Naming
         what = "high spenders" if spend >= hi else "low spenders" if spend <= lo else "buyers"
         head = f"{how} {what}"
     tags: list[str] = []
+    if "activity_recent" in seg and _quiet(seg) >= max(0.5, hi * _quiet(everyone)):
+        tags.append("inactive")  # most have no invoice or journal entry lately (features.recent_days), unlike most
     if level("tenure_days") <= lo:
         tags.append("new")
     elif level("tenure_days") >= hi:

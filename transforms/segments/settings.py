@@ -38,6 +38,8 @@ class FeatureSettings(_Frozen):
 
     window_days: int = Field(default=1095, ge=30, le=7300)
     recent_complaint_days: int = Field(default=90, ge=1, le=3650)
+    recent_days: int = Field(default=365, ge=1, le=3650)
+    frequency_min_days: int = Field(default=365, ge=1, le=3650)
     base_currency: str | None = None
     currency_rates: dict[str, float] = Field(default_factory=dict)
     brand_attributes: list[str] = Field(default_factory=lambda: ["preferred_brands"])
@@ -87,8 +89,9 @@ class ModelSettings(_Frozen):
     algorithm: Literal["kmeans", "gaussian_mixture"] = "kmeans"
     k_min: int = Field(default=4, ge=2, le=30)
     k_max: int = Field(default=9, ge=2, le=30)
-    criterion: Literal["silhouette", "bic"] = "silhouette"
+    criterion: Literal["stability", "silhouette", "bic"] = "stability"
     criterion_sample: int = Field(default=5000, ge=200, le=100_000)
+    stability_pairs: int = Field(default=10, ge=1, le=50)
     seed: int = 20261123
     keep_previous_margin: float = Field(default=0.03, ge=0.0)
     max_match_distance: float = Field(default=1.5, gt=0.0)

@@ -1,5 +1,6 @@
 -- Grain: one row per customer (core.customer) of the last published night. Key: customer_id.
--- Invariants: invoices, calls, visits, complaints >= 0; complaints_recent <= complaints; calls + visits <= interactions.
+-- Invariants: invoices, calls, visits, complaints >= 0; complaints_recent <= complaints; calls + visits <= interactions;
+-- invoices_recent <= invoices; activity_recent = invoices_recent + interactions_recent.
 create table if not exists marts.customer_feature (
     customer_id varchar not null,
     channel varchar not null,
@@ -13,6 +14,7 @@ create table if not exists marts.customer_feature (
     source_count double precision,
     invoices bigint not null,
     invoices_per_year double precision not null,
+    invoices_recent bigint not null,
     spend double precision not null,
     avg_invoice_amount double precision,
     spend_currency varchar,
@@ -21,12 +23,15 @@ create table if not exists marts.customer_feature (
     last_invoice_on date,
     days_since_last_invoice double precision,
     interactions bigint not null,
+    interactions_recent bigint not null,
+    activity_recent bigint not null,
     calls bigint not null,
     visits bigint not null,
     last_interaction_on date,
     days_since_last_interaction double precision,
     days_since_last_call double precision,
     days_since_last_visit double precision,
+    days_since_last_activity double precision,
     complaints bigint not null,
     complaints_recent bigint not null,
     last_complaint_on date,
@@ -53,7 +58,8 @@ comment on column marts.customer_feature.completeness is 'Share (0..1) of the ma
 comment on column marts.customer_feature.record_count is 'Source records linked into the customer.';
 comment on column marts.customer_feature.source_count is 'Different sources those records come from.';
 comment on column marts.customer_feature.invoices is 'Invoices issued in the window of segments.yml (features.window_days), cancelled and duplicate rows left out.';
-comment on column marts.customer_feature.invoices_per_year is 'Invoices in the window per year of the customer''s time with the company within the window (at least 90 days): frequency.';
+comment on column marts.customer_feature.invoices_per_year is 'Invoices in the window per year of the customer''s time with the company within the window, counted over at least features.frequency_min_days (a year by default, so a new customer''s first invoices are not extrapolated): frequency.';
+comment on column marts.customer_feature.invoices_recent is 'Invoices issued within features.recent_days (365 by default) before the as-of date.';
 comment on column marts.customer_feature.spend is 'Sum due on those invoices in spend_currency: monetary value (0 without invoices).';
 comment on column marts.customer_feature.avg_invoice_amount is 'Average invoice in spend_currency.';
 comment on column marts.customer_feature.spend_currency is 'The customer''s main currency (most invoices); the base currency when the others have rates in segments.yml. Amounts are never added across currencies.';
@@ -62,12 +68,15 @@ comment on column marts.customer_feature.first_invoice_on is 'Issue date of the 
 comment on column marts.customer_feature.last_invoice_on is 'Issue date of the latest invoice in the window.';
 comment on column marts.customer_feature.days_since_last_invoice is 'Days from last_invoice_on to the as-of date: recency (empty without invoices).';
 comment on column marts.customer_feature.interactions is 'Journal entries (calls, visits and others) of the customer.';
+comment on column marts.customer_feature.interactions_recent is 'Journal entries within features.recent_days (365 by default) before the as-of date.';
+comment on column marts.customer_feature.activity_recent is 'invoices_recent + interactions_recent: how often the customer bought or was in touch lately (0 for a customer gone quiet).';
 comment on column marts.customer_feature.calls is 'Journal entries that are calls (by the journal''s type, words in segments.yml).';
 comment on column marts.customer_feature.visits is 'Journal entries that are visits.';
 comment on column marts.customer_feature.last_interaction_on is 'Date of the latest journal entry.';
 comment on column marts.customer_feature.days_since_last_interaction is 'Days from the latest journal entry to the as-of date.';
 comment on column marts.customer_feature.days_since_last_call is 'Days from the latest call to the as-of date.';
 comment on column marts.customer_feature.days_since_last_visit is 'Days from the latest visit to the as-of date.';
+comment on column marts.customer_feature.days_since_last_activity is 'Days from the latest invoice or journal entry to the as-of date (empty when the customer has neither).';
 comment on column marts.customer_feature.complaints is 'Journal entries recording a complaint (complaint column, or a complaint tag).';
 comment on column marts.customer_feature.complaints_recent is 'Complaints within features.recent_complaint_days (90 by default) before the as-of date.';
 comment on column marts.customer_feature.last_complaint_on is 'Date of the latest complaint.';
