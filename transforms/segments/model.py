@@ -205,7 +205,8 @@ def _stability(z: np.ndarray, k: int, settings: ModelSettings) -> float:
     every customer; the mean adjusted Rand index between the two labellings over ``stability_pairs`` pairs.
 
     A k that matches groups really present in the data is found again from any sample (index near 1); a k that
-    cuts a group in two, or merges two, cuts it differently from sample to sample.
+    cuts a group in two, or merges two, cuts it differently from sample to sample. Each sample's model gets three
+    starts: with one, a start stuck in a poor local optimum reads as instability and the choice of k turns random.
     """
     if len(z) < 2 * k:
         return -1.0
