@@ -42,12 +42,12 @@ def test_every_customer_record_is_scored(night: dict[str, Any]) -> None:
 def test_linkage_against_the_truth(night: dict[str, Any]) -> None:
     link = night["linkage"]
     assert link["precision"] >= 0.99, link
-    assert link["f1"] >= 0.965, link
-    assert link["recall_sharing_phone_or_email"] >= 0.985, link
+    assert link["f1"] >= 0.969, link
+    assert link["recall_sharing_phone_or_email"] >= 0.990, link
 
 
 def test_payment_classes_per_true_customer(night: dict[str, Any]) -> None:
-    assert night["payment"]["class_right"] >= 0.947, night["payment"]
+    assert night["payment"]["class_right"] >= 0.950, night["payment"]
 
 
 def test_planted_defects_are_reported_and_flags_hold_a_defect(night: dict[str, Any]) -> None:

@@ -243,6 +243,40 @@ def _person_name_levels(
     return np.where(s_both, level, -1).astype(np.int8)
 
 
+def _surname_in_business_levels(
+    cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame, similarity: SimilarityFn
+) -> np.ndarray:
+    """Whether a record named only by a business (no surname) carries the other record's surname among its
+    business name's words: a sole trader's or family firm's billing name ("FHU Kowalczyk", "Davis & Sons Ltd")
+    and its owner's own record. -1 unless exactly that: one side a business name without a surname, the other a
+    surname (two business names are the company comparison's, two surnames the name's)."""
+    assert cmp.surname_column is not None
+    bl, br = _values(left, cmp.column, None), _values(right, cmp.column, None)
+    sl, sr = _values(left, cmp.surname_column, None), _values(right, cmp.surname_column, None)
+    left_business = pd.notna(bl) & pd.isna(sl) & pd.notna(sr)
+    right_business = pd.notna(br) & pd.isna(sr) & pd.notna(sl)
+    words = np.where(left_business, bl, br)
+    surname = np.where(left_business, sr, sl)
+    present = left_business | right_business
+    level = np.full(len(bl), -1, dtype=np.int8)
+    at = np.flatnonzero(present)
+    if not len(at):
+        return level
+    split = [str(w).split(" ") for w in words[at]]
+    owner = np.repeat(at, [len(w) for w in split])
+    word = np.array([x for w in split for x in w], dtype=object)
+    name = surname[owner]
+    best = np.zeros(len(bl), dtype=np.int8)
+    best[at] = 0
+    if cmp.thresholds:
+        sim = similarity(cmp.metric, word, name)
+        close = sim <= cmp.thresholds[0] if cmp.metric == "levenshtein" else sim >= cmp.thresholds[0]
+        np.maximum.at(best, owner[close], 1)
+    np.maximum.at(best, owner[word == name], cmp.top_level)
+    level[at] = best[at]
+    return level
+
+
 def across_abjad(cmp: Comparison, left: pd.DataFrame, right: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The two sides with the compared keys replaced by their consonant skeletons on the pairs where one name was
     written in an abjad script and the other was not (see ``Comparison.abjad_column``); as given elsewhere."""
@@ -292,6 +326,8 @@ def compare_values(
     left, right = across_abjad(cmp, left, right)
     if cmp.kind == "person_name":
         return _person_name_levels(cmp, left, right, similarity, surnames)
+    if cmp.kind == "surname_in_business":
+        return _surname_in_business_levels(cmp, left, right, similarity)
     lv = _values(left, cmp.column, cmp.fallback_column)
     rv = _values(right, cmp.column, cmp.fallback_column)
     present = pd.notna(lv) & pd.notna(rv)

@@ -27,6 +27,7 @@ ID, SOURCE, LINKABLE = "_id", "_source", "_linkable"
 
 _NON_DIGIT = re.compile(r"\D+")
 _NUMBER = re.compile(r"\d+")
+_WORD_SPLIT = re.compile(r"[\s\-.,;:/&+()\"«»„“”]+")
 
 
 def _numbers(s: str) -> str:
@@ -56,6 +57,8 @@ _STEPS: dict[str, Callable[[str], str]] = {
     "soundex": lambda s: jellyfish.soundex(s) if s else "",
     "initial": lambda s: s[:1].lower(),
     "sorted_words": lambda s: " ".join(sorted(_words(s))),
+    # Each word's name key, for a business name's words to meet a surname key ("FHU Kowalczyk" -> "fhu kovalchik").
+    "word_keys": lambda s: " ".join(dict.fromkeys(k for k in map(name_key, _WORD_SPLIT.split(s)) if k)),
     "iso_date": lambda s: s[:10],
     # A phone's national number (its last nine digits) from its E.164 or, when none could be had, as written.
     "phone_national": lambda s: national_key(s) or "",

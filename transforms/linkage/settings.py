@@ -23,7 +23,7 @@ DEFAULT_FILE = Path(__file__).parent / "data" / "linkage.yml"
 COMPANY_FILE_NAME = "linkage.yml"
 
 LinkType = Literal["dedupe_only", "link_only", "dedupe_and_link"]
-ComparisonKind = Literal["exact", "string", "name", "date", "person_name", "combined"]
+ComparisonKind = Literal["exact", "string", "name", "date", "person_name", "surname_in_business", "combined"]
 Metric = Literal["jaro_winkler", "levenshtein", "ratio", "token_set", "token_sort"]
 
 #: Steps a derived column may apply, in order, to its source value (see transforms.linkage.prepare).
@@ -42,6 +42,7 @@ STEP_NAMES: tuple[str, ...] = (
     "soundex",
     "initial",
     "sorted_words",
+    "word_keys",
     "iso_date",
     "year",
     "phone_national",
@@ -155,7 +156,8 @@ class Comparison(_Frozen):
     term_frequency: bool = False
     #: A column the pair's values are compared on when the main column is missing on one side.
     fallback_column: str | None = None
-    #: person_name kind: the surname column (``column`` holds the given name).
+    #: person_name kind: the surname column (``column`` holds the given name). surname_in_business kind: the
+    #: surname column of the person's record (``column`` holds the name keys of a business name's words).
     surname_column: str | None = None
     #: name and person_name kinds: a column set where the name was written in an abjad script (an
     #: ``abjad_script`` step). A pair where one side has it and the other not is compared on the consonant
@@ -206,8 +208,10 @@ class Comparison(_Frozen):
             raise ValueError("initial_column: applies with initials: true")
         if self.surname_variants and self.kind != "person_name":
             raise ValueError("surname_variants: applies to comparisons of kind 'person_name'")
-        if (self.kind == "person_name") != (self.surname_column is not None):
-            raise ValueError("surname_column: required by kind 'person_name', and only by it")
+        if (self.kind in ("person_name", "surname_in_business")) != (self.surname_column is not None):
+            raise ValueError("surname_column: required by kinds 'person_name' and 'surname_in_business', only by them")
+        if self.kind == "surname_in_business" and len(self.thresholds) > 1:
+            raise ValueError("thresholds: kind 'surname_in_business' takes at most one similarity floor, e.g. [0.9]")
         if self.kind == "person_name" and len(self.thresholds) != 1:
             raise ValueError("thresholds: kind 'person_name' takes one similarity floor, e.g. [0.88]")
         return self
@@ -221,6 +225,9 @@ class Comparison(_Frozen):
             return ["different", "one digit off", "day and month swapped", "equal"]
         if self.kind == "person_name":
             return list(PERSON_NAME_LEVELS)
+        if self.kind == "surname_in_business":
+            close = [f"a word of the business name {self.metric} >= {t:g} to the surname" for t in self.thresholds]
+            return ["the surname is not in the business name", *close, "the surname is a word of the business name"]
         if self.kind == "combined":
             n = len(self.parts)
             return ["different", *(f"{k} of {n} agree ({', '.join(self.parts)})" for k in range(1, n)), "equal"]
