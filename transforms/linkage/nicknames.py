@@ -8,7 +8,7 @@ are looked up as written, because their Latin skeleton ("علی" -> "li") would 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
 from transforms.linkage._data import load_table
@@ -20,14 +20,17 @@ from transforms.standardize.names import name_key, nickname_key
 lookup_key = nickname_key
 
 
-def _groups_of(tables: Iterable[list[list[str]]]) -> dict[str, frozenset[str]]:
+def _groups_of(
+    tables: Iterable[list[list[str]]], key_of: Callable[[str], str] = nickname_key, what: str = "nicknames"
+) -> dict[str, frozenset[str]]:
+    """Key of every listed name -> the labels (keys of each group's first name) of the groups it is in."""
     found: dict[str, set[str]] = {}
     for table in tables:
         for group in table:
-            names = string_list(group, "nicknames: groups")
-            label = lookup_key(names[0])
+            names = string_list(group, f"{what}: groups")
+            label = key_of(names[0])
             for name in names:
-                key = lookup_key(name)
+                key = key_of(name)
                 if key:
                     found.setdefault(key, set()).add(label)
     return {key: frozenset(labels) for key, labels in found.items()}
@@ -61,16 +64,8 @@ def nickname_label(values: Iterable[str | None], table: Mapping[str, frozenset[s
 def surname_variant_table(extra: tuple[tuple[str, ...], ...] = ()) -> Mapping[str, frozenset[str]]:
     """Latin match key of every listed surname -> the labels of its romanization groups (``data/surname_variants.yml``
     plus ``extra``, a company's own groups). Keys are ``name_key``s, those of the records' ``surname_key``."""
-    found: dict[str, set[str]] = {}
     bundled = [list(g) for g in load_table("surname_variants.yml")["groups"]]
-    for group in [*bundled, *(list(g) for g in extra)]:
-        names = string_list(group, "surname_variants: groups")
-        label = name_key(names[0])
-        for name in names:
-            key = name_key(name)
-            if key:
-                found.setdefault(key, set()).add(label)
-    return {key: frozenset(labels) for key, labels in found.items()}
+    return _groups_of([bundled, [list(g) for g in extra]], key_of=name_key, what="surname_variants")
 
 
 def variants_agree(left: object, right: object, table: Mapping[str, frozenset[str]]) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import Connection, bindparam, text
 
 from transforms.faults import warehouse_fault
 from transforms.warehouse import ops
@@ -74,26 +74,18 @@ def recent_failures(url: str, run_ids: list[str]) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             # Each result is read in full before the next query: on DuckDB a second query on the same connection
             # discards the rows the first one has not handed over yet.
-            tasks = [
-                dict(r)
-                for r in conn.execute(
-                    text(
-                        "select run_id, task as what, message, 'task' as kind from ops.task_run "
-                        "where status = 'failed' and run_id in :ids order by started_at desc"
-                    ).bindparams(bindparam("ids", expanding=True)),
-                    {"ids": run_ids},
-                ).mappings()
-            ]
-            files = [
-                dict(r)
-                for r in conn.execute(
-                    text(
-                        "select run_id, source_file as what, error as message, 'file' as kind from ops.reconciliation "
-                        "where status <> 'ok' and run_id in :ids"
-                    ).bindparams(bindparam("ids", expanding=True)),
-                    {"ids": run_ids},
-                ).mappings()
-            ]
+            tasks = _read_all(
+                conn,
+                "select run_id, task as what, message, 'task' as kind from ops.task_run "
+                "where status = 'failed' and run_id in :ids order by started_at desc",
+                run_ids,
+            )
+            files = _read_all(
+                conn,
+                "select run_id, source_file as what, error as message, 'file' as kind from ops.reconciliation "
+                "where status <> 'ok' and run_id in :ids",
+                run_ids,
+            )
             return tasks + files
     finally:
         engine.dispose()
@@ -135,3 +127,9 @@ def latest_published_run(url: str) -> str | None:
             return None if row is None else str(row[0])
     finally:
         engine.dispose()
+
+
+def _read_all(conn: Connection, sql: str, run_ids: list[str]) -> list[dict[str, Any]]:
+    """Every row of ``sql`` for ``run_ids`` (bound as ``:ids``), read in full before the caller's next query."""
+    query = text(sql).bindparams(bindparam("ids", expanding=True))
+    return [dict(r) for r in conn.execute(query, {"ids": run_ids}).mappings()]
