@@ -19,6 +19,7 @@ from rich.table import Table
 
 from transforms.defaults import default_paths
 from transforms.faults import EXIT_BAD_INPUT, EXIT_REFUSED, as_fault
+from transforms.pipeline.catalog import RUNS_FOLDER
 
 # A traceback's local variables can hold customers' data: never print them.
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_show_locals=False)
@@ -143,6 +144,7 @@ def run(
     """Run the nightly tasks in the DAG's order, without Airflow."""
     _logging(verbose)
     from transforms.pipeline import tasks
+    from transforms.pipeline.catalog import RunCatalog
     from transforms.settings import SettingsError
     from transforms.warehouse.engine import LOCK_WAIT_ENV
     from transforms.warehouse.nights import OlderNightError
@@ -187,7 +189,7 @@ def run(
         except Exception as exc:
             fault = as_fault(exc, warehouse)
             err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)
-            report = Path(run_dir) / "report"
+            report = RunCatalog(run_dir).stage_path("report")
             if report.is_dir():
                 err.print(f"The control report and to-do lists of this night are in {report}", markup=False)
             raise typer.Exit(fault.exit_code if fault else EXIT_REFUSED) from None
@@ -200,16 +202,17 @@ def run(
 @guarded
 def summary(
     *,
-    run_dir: Annotated[Path | None, typer.Option(help="A run folder (data/runs/<run id>).")] = None,
+    run_dir: Annotated[Path | None, typer.Option(help=f"A run folder (data/{RUNS_FOLDER}/<run id>).")] = None,
     warehouse: Annotated[str, typer.Option(help="SQLAlchemy URL of the warehouse.")] = DEFAULT_WAREHOUSE,
     data_dir: Annotated[Path, typer.Option(help="Where run folders are kept.")] = Path(DEFAULT_DATA_DIR),
 ) -> None:
     """Print a run's summary; by default the latest published run recorded in the warehouse."""
-    from transforms.pipeline.context import RunContext, safe_run_id
+    from transforms.pipeline.catalog import RunCatalog
+    from transforms.pipeline.context import RunContext
     from transforms.pipeline.summary import format_summary, read_summary
     from transforms.warehouse.status import latest_published_run, run_outcome
 
-    if run_dir is not None and (run_dir / "run.json").is_file():
+    if run_dir is not None and RunCatalog(run_dir).exists("run"):
         # ops.run decides whether a run published, as `crm-etl status` says, whatever files its folder holds
         ctx = RunContext.load(run_dir)
         outcome = run_outcome(ctx.warehouse_url, ctx.run_id)
@@ -221,10 +224,11 @@ def summary(
         if rid is None:
             err.print("No published run in the warehouse yet.")
             raise typer.Exit(EXIT_REFUSED)
-        run_dir = data_dir / "runs" / safe_run_id(rid)
+        run_dir = RunCatalog.of_run(data_dir, rid).root
         if not run_dir.is_dir():
             err.print(
-                f"The latest published run is {rid}, but its folder is not under {data_dir / 'runs'}: pass --data-dir."
+                f"The latest published run is {rid}, but its folder is not under "
+                f"{RunCatalog.runs_folder(data_dir)}: pass --data-dir."
             )
             raise typer.Exit(EXIT_REFUSED)
     try:

@@ -70,7 +70,7 @@ def measure(
         run_id="reliability_probe",
         settings=settings,
         base_currency=base_currency,
-        ledger_dir=run_dir / "reliability_probe",
+        ledger=run_dir / "reliability_probe",
     )
     seconds = time.perf_counter() - started
     accounts = result.accounts.assign(truth=lambda f: f["customer_code"].map(truth))

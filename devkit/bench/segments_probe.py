@@ -25,7 +25,6 @@ from devkit.bench.linkage_probe import contact_truth
 from devkit.bench.samples import sample_folder, staged_sample
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
-from transforms.pipeline.outputs import read_outputs
 from transforms.pipeline.publish_stage import load_outputs
 from transforms.pipeline.segment_stage import run_segments
 from transforms.warehouse.ddl import ensure_schema
@@ -51,7 +50,7 @@ def _publish(ctx: RunContext) -> None:
     try:
         ensure_schema(engine)
         with engine.begin() as conn:
-            load_outputs(conn, ctx, read_outputs(Path(ctx.run_dir) / "segments" / "manifest.json"), keep_nights=400)
+            load_outputs(conn, ctx, ctx.catalog.warehouse_loads(stages=("segments",)), keep_nights=400)
     finally:
         engine.dispose()
 

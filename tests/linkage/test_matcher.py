@@ -16,8 +16,9 @@ import pytest
 from tests.support import PipelineRun
 from transforms.linkage import link_records
 from transforms.linkage.match_command import match_command
-from transforms.linkage.matcher import INDEX_FOLDER, MatchIndex, prepare_one, write_match_index
+from transforms.linkage.matcher import MatchIndex, prepare_one, write_match_index
 from transforms.linkage.prepare import prepare_records
+from transforms.pipeline.catalog import RunCatalog
 
 LOCATION = ["source_name", "source_file", "sheet", "row_number"]
 
@@ -172,7 +173,7 @@ def test_write_match_index_into_a_run_folder(pipeline_run: PipelineRun, tmp_path
         (run / part).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(pipeline_run.run_dir / part, run / part)
     folder = write_match_index(run)
-    assert folder == run / INDEX_FOLDER
+    assert folder == RunCatalog(run).path("link.match_index")
     assert MatchIndex.load(folder).meta["run_id"] == pipeline_run.run_dir.name
 
 

@@ -69,7 +69,7 @@ def _assess(tmp_path: Path, links: pd.DataFrame | None, **kw: object) -> tuple[p
         run_id="night",
         settings=SETTINGS,
         base_currency="PLN",
-        ledger_dir=tmp_path,
+        ledger=tmp_path,
         **kw,  # type: ignore[arg-type]
     )
     return result.customers.set_index("customer_key"), result
@@ -127,7 +127,7 @@ def test_staged_parquet_files_are_read_in_place(tmp_path: Path) -> None:
         run_id="night",
         settings=SETTINGS,
         base_currency="PLN",
-        ledger_dir=out,
+        ledger=out,
     )
     from_frames, _ = _assess(tmp_path, links)
     got = from_files.customers.set_index("customer_key")
@@ -189,7 +189,7 @@ def test_the_median_rule_alone_when_the_company_asks_for_it(tmp_path: Path) -> N
     median = SETTINGS.model_copy(update={"classes": SETTINGS.classes.model_copy(update={"method": "median"})})
     inv, pay, contacts, links = _company()
     result = assess(
-        inv, pay, contacts, links, as_of=AS_OF, run_id="n", settings=median, base_currency="PLN", ledger_dir=tmp_path
+        inv, pay, contacts, links, as_of=AS_OF, run_id="n", settings=median, base_currency="PLN", ledger=tmp_path
     )
     for frame in (result.customers, result.accounts):
         assert (frame["reliability_class"] == frame["median_rule_class"]).all()

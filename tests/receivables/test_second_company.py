@@ -60,7 +60,7 @@ def assessed(
         run_id="second_company",
         settings=load_reliability_file(CONFIG / "reliability.yml"),
         base_currency="PLN",
-        ledger_dir=tmp_path_factory.mktemp("ledger"),
+        ledger=tmp_path_factory.mktemp("ledger"),
     )
 
 

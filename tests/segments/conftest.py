@@ -14,10 +14,10 @@ import pytest
 from devkit.generator import generate_sample
 from tests.segments.standin import write_standin
 from tests.support import PipelineRun, run_pipeline
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.outputs import read_outputs, read_views
 from transforms.pipeline.publish_stage import load_outputs
-from transforms.pipeline.segment_stage import read_input, run_segments
+from transforms.pipeline.segment_stage import read_inputs, run_segments
 from transforms.segments.features import build_features
 from transforms.segments.settings import load_segments_file
 from transforms.warehouse.ddl import ensure_schema
@@ -42,7 +42,7 @@ def known_20k(staged_20k: tuple[Path, Path], tmp_path_factory: pytest.TempPathFa
     shutil.copytree(staged / "standardize", run_dir / "standardize")
     write_standin(sample, Path(run_dir))
     settings = load_segments_file()
-    inputs = {name: read_input(Path(run_dir), name) for name in _names()}
+    inputs = read_inputs(RunCatalog(run_dir))
     features = build_features(
         *inputs.values(), as_of=dt.date.fromisoformat(AS_OF), settings=settings.features, base_currency="PLN"
     )
@@ -51,26 +51,15 @@ def known_20k(staged_20k: tuple[Path, Path], tmp_path_factory: pytest.TempPathFa
     return KnownAnswers(features, profiles)
 
 
-def _names() -> list[str]:
-    return [
-        "link/customer.parquet",
-        "link/customer_source_record.parquet",
-        "standardize/interaction.parquet",
-        "standardize/contact.parquet",
-        "receivables/invoice.parquet",
-        "receivables/customer_reliability.parquet",
-    ]
-
-
 def publish_segments(ctx: RunContext) -> None:
     """Load the segment stage's tables and views the way the publish task does (one transaction)."""
-    manifest = Path(ctx.run_dir) / "segments" / "manifest.json"
+    run = ctx.catalog
     engine = make_engine(ctx.warehouse_url)
     try:
         ensure_schema(engine)
         with engine.begin() as conn:
-            load_outputs(conn, ctx, read_outputs(manifest), keep_nights=400)
-            for sql in read_views(manifest):
+            load_outputs(conn, ctx, run.warehouse_loads(stages=("segments",)), keep_nights=400)
+            for sql in run.views():
                 conn.exec_driver_sql(sql)
     finally:
         engine.dispose()

@@ -11,9 +11,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from transforms.extract.extract import extract_sources
-from transforms.pipeline.standardize_stage import reading_rules
 from transforms.settings import load_sources
 from transforms.standardize.records import standardize_interactions
+from transforms.standardize.source_files import reading_rules
 from transforms.standardize.vocabulary import load_vocabulary
 
 ROOT = Path(__file__).resolve().parents[2]

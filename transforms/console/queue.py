@@ -7,7 +7,7 @@ across customers) or split one ("not a match" inside a customer). Its stakes are
 probable pairs first.
 
 The comparison levels of each pair and the fitted model's weights come from the night's run folder
-(``<data dir>/runs/<run>/link/match_review.parquet`` and ``model.json``); without the folder the queue still
+(the run catalog's ``link.match_review`` and ``link.model``); without the folder the queue still
 shows the pairs, their probability and weight, without the waterfall.
 """
 
@@ -139,13 +139,13 @@ def load_night_model(data_dir: Path | None, run_id: str | None) -> NightModel | 
     """The night's model and pair levels from its run folder, or None when the folder is not at hand."""
     if data_dir is None or run_id is None:
         return None
-    from transforms.pipeline.context import safe_run_id
+    from transforms.pipeline.catalog import RunCatalog
 
-    link = Path(data_dir) / "runs" / safe_run_id(run_id) / "link"
-    if not (link / "model.json").is_file() or not (link / "match_review.parquet").is_file():
+    run = RunCatalog.of_run(data_dir, run_id)
+    if not run.path("link.model").is_file() or not run.path("link.match_review").is_file():
         return None
-    model = FittedModel.from_dict(json.loads((link / "model.json").read_text("utf-8")))
-    frame = pd.read_parquet(link / "match_review.parquet")
+    model = FittedModel.from_dict(json.loads(run.path("link.model").read_text("utf-8")))
+    frame = pd.read_parquet(run.path("link.match_review"))
     cmp_columns = [c for c in frame.columns if c.startswith("cmp_")]
     levels = {
         (str(r["record_id_l"]), str(r["record_id_r"])): {c.removeprefix("cmp_"): int(r[c]) for c in cmp_columns}

@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Bump when the staged layout or the reading rules change, so cached extracts are not reused.
 EXTRACT_VERSION = "2"
+
+#: Where a file's staged rows go: (the file's key, "records" or "quarantine") -> the Parquet file.
+Placement = Callable[[str, str], Path]
 
 QUARANTINE_COLUMNS = (*LINEAGE_COLUMNS, "stage", "field", "reason", "raw_value")
 _INT_COLUMNS = {"row_number", "physical_row"}
@@ -114,8 +118,13 @@ def read_sheets(sf: SourceFile, spec: SourceSpec, sources: SourcesFile) -> tuple
     ], []
 
 
-def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir: Path, sha: str) -> FileReport:
-    """Read one file and write its records and quarantine as Parquet under ``out_dir``."""
+def in_folder(folder: Path) -> Placement:
+    """Every file's staged rows side by side in one folder: ``<key>.records.parquet``, ``<key>.quarantine.parquet``."""
+    return lambda key, part: folder / f"{key}.{part}.parquet"
+
+
+def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: Placement, sha: str) -> FileReport:
+    """Read one file and write its records and quarantine as Parquet where ``place`` says."""
     report = FileReport(spec.name, spec.kind, sf.display, file_sha256=sha)
     fields = extract_fields(spec.kind)
     default_resp = (spec.responsible.employee if spec.responsible else None) or sources.defaults.responsible
@@ -164,8 +173,8 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
             report.rows_extracted += 1
     report.columns_missing = sorted(missing_everywhere or [])
     stem = _cache_key(spec, sha)
-    rec_path = out_dir / f"{stem}.records.parquet"
-    q_path = out_dir / f"{stem}.quarantine.parquet"
+    rec_path = place(stem, "records")
+    q_path = place(stem, "quarantine")
     pq.write_table(pa.Table.from_pydict(records, schema=record_schema(spec.kind)), rec_path)
     pq.write_table(pa.Table.from_pydict(quarantine, schema=QUARANTINE_SCHEMA), q_path)
     report.records_path, report.quarantine_path = str(rec_path), str(q_path)
@@ -195,9 +204,12 @@ def _missing_message(missing: dict[str, tuple[str, ...]], sheet: RawSheet) -> st
     )
 
 
-def extract_sources(sources: SourcesFile, out_dir: Path, *, cache_dir: Path | None = None) -> list[FileReport]:
-    """Extract every declared source into ``out_dir``; returns one report per file (or per missing source)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def extract_sources(sources: SourcesFile, out: Path | Placement, *, cache_dir: Path | None = None) -> list[FileReport]:
+    """Extract every declared source into the folder ``out`` (or where ``out`` places each file's rows); returns
+    one report per file (or per missing source)."""
+    if isinstance(out, Path):
+        out.mkdir(parents=True, exist_ok=True)
+    place = in_folder(out) if isinstance(out, Path) else out
     reports: list[FileReport] = []
     for spec in sources.sources:
         files = resolve_files(spec)
@@ -214,12 +226,12 @@ def extract_sources(sources: SourcesFile, out_dir: Path, *, cache_dir: Path | No
             )
             continue
         for sf in files:
-            reports.append(_extract_one(sf, spec, sources, out_dir, cache_dir))
+            reports.append(_extract_one(sf, spec, sources, place, cache_dir))
     return reports
 
 
 def _extract_one(
-    sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir: Path, cache_dir: Path | None
+    sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: Placement, cache_dir: Path | None
 ) -> FileReport:
     try:
         sha = file_sha256(sf.path)
@@ -231,14 +243,14 @@ def _extract_one(
         if (cached / "report.json").exists():
             report = FileReport(**json.loads((cached / "report.json").read_text("utf-8")))
             for name in ("records", "quarantine"):
-                shutil.copyfile(cached / f"{name}.parquet", out_dir / f"{key}.{name}.parquet")
-            report.records_path = str(out_dir / f"{key}.records.parquet")
-            report.quarantine_path = str(out_dir / f"{key}.quarantine.parquet")
+                shutil.copyfile(cached / f"{name}.parquet", place(key, name))
+            report.records_path = str(place(key, "records"))
+            report.quarantine_path = str(place(key, "quarantine"))
             report.reused = True
             log.info("%s unchanged since a previous run: staged extract reused", sf.display)
             return report
     try:
-        report = extract_file(sf, spec, sources, out_dir, sha)
+        report = extract_file(sf, spec, sources, place, sha)
     except SourceFileError as exc:
         log.error("%s", exc)
         return FileReport(spec.name, spec.kind, sf.display, status="failed", error=str(exc), file_sha256=sha)

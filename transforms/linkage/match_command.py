@@ -18,7 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from transforms.linkage.matcher import INDEX_FOLDER, MatchIndex, RecordInputError, record_fields
+from transforms.linkage.matcher import MatchIndex, RecordInputError, record_fields
+from transforms.pipeline.catalog import RunCatalog, dataset
 from transforms.record_input import parse_record, read_record_text
 
 log = logging.getLogger(__name__)
@@ -28,13 +29,12 @@ class NoIndexError(FileNotFoundError):
     """No match index and no linked run folder could be found."""
 
 
-def _has_link(run_dir: Path) -> bool:
-    return (run_dir / "link" / "model.json").is_file()
+def _has_link(run: RunCatalog) -> bool:
+    return run.path("link.model").is_file()
 
 
-def _published_run_dir(data_dir: Path, warehouse_url: str | None) -> Path | None:
-    """The folder of the latest published run the warehouse records, if it is under ``data_dir`` and linked."""
-    from transforms.pipeline.context import safe_run_id
+def _published_run(data_dir: Path, warehouse_url: str | None) -> RunCatalog | None:
+    """The latest published run the warehouse records, if its folder is under ``data_dir`` and linked."""
     from transforms.warehouse.status import latest_published_run
 
     url = warehouse_url or os.environ.get("CRM_WAREHOUSE_URL") or f"duckdb:///{data_dir / 'warehouse.duckdb'}"
@@ -47,42 +47,43 @@ def _published_run_dir(data_dir: Path, warehouse_url: str | None) -> Path | None
         return None
     if run_id is None:
         return None
-    folder = data_dir / "runs" / safe_run_id(run_id)
-    return folder if _has_link(folder) else None
+    run = RunCatalog.of_run(data_dir, run_id)
+    return run if _has_link(run) else None
 
 
-def _newest_linked_run(data_dir: Path) -> Path | None:
-    runs = data_dir / "runs"
-    found = [p.parent.parent for p in runs.glob("*/link/model.json")] if runs.is_dir() else []
-    return max(found, key=lambda p: (p / "link" / "model.json").stat().st_mtime, default=None)
+def _newest_linked_run(data_dir: Path) -> RunCatalog | None:
+    found = RunCatalog.every_run(data_dir, holding="link.model")
+    return max(found, key=lambda run: run.path("link.model").stat().st_mtime, default=None)
 
 
 def find_index(
     *, index_dir: Path | None, run_dir: Path | None, data_dir: Path, warehouse_url: str | None = None
 ) -> tuple[MatchIndex, str]:
     """The index to match against and where it came from: the index folder given, else the run folder given,
-    else the latest published run's folder under ``data_dir/runs`` (the warehouse says which), else the newest
-    run folder there with a ``link/`` folder. A run without a saved index has it built in memory (slower)."""
+    else the latest published run's folder under ``data_dir`` (the warehouse says which), else the newest run
+    folder there with a linkage model. A run without a saved index has it built in memory (slower)."""
     if index_dir is not None:
         return MatchIndex.load(index_dir), str(index_dir)
-    run = run_dir or _published_run_dir(data_dir, warehouse_url) or _newest_linked_run(data_dir)
+    given = RunCatalog(run_dir) if run_dir is not None else None
+    run = given or _published_run(data_dir, warehouse_url) or _newest_linked_run(data_dir)
     if run is None:
         raise NoIndexError(
-            f"no linked run under {data_dir / 'runs'}: run the nightly linkage first, or pass --run-dir or --index"
+            f"no linked run under {RunCatalog.runs_folder(data_dir)}: run the nightly linkage first, "
+            "or pass --run-dir or --index"
         )
-    saved = run / INDEX_FOLDER
+    saved = run.path("link.match_index")
     if saved.is_dir():
         return MatchIndex.load(saved), str(saved)
     if not _has_link(run):
-        raise NoIndexError(f"{run}: this run has no linkage results (link/model.json)")
-    log.warning("match: %s has no saved match index; building it in memory from the run's files", run)
-    return MatchIndex.build(run), str(run)
+        raise NoIndexError(f"{run.root}: this run has no linkage results ({dataset('link.model').path})")
+    log.warning("match: %s has no saved match index; building it in memory from the run's files", run.root)
+    return MatchIndex.build(run.root), str(run.root)
 
 
 def golden_names(origin: Path, customer_ids: list[str]) -> dict[str, str]:
     """The golden record's name (or company) of each customer, from the run the index was built from."""
-    folder = origin.parent if origin.name == INDEX_FOLDER.name else origin / "link"
-    path = folder / "customer.parquet"
+    run = RunCatalog.holding(origin, "link.match_index") or RunCatalog(origin)
+    path = run.path("link.customer")
     if not customer_ids or not path.exists():
         return {}
     import pyarrow.parquet as pq

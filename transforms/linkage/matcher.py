@@ -38,6 +38,7 @@ from transforms.linkage.model import FittedModel, match_weights, probability
 from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.prepare import ID, LINKABLE, SOURCE, _chain, prepare_records
 from transforms.linkage.settings import BlockingPass, LinkageSettings, load_linkage_settings
+from transforms.pipeline.catalog import RunCatalog
 from transforms.settings.errors import SettingsError
 from transforms.settings.sources import CUSTOMER_FIELDS, Defaults
 from transforms.standardize.records import ReadingRules, standardize_contacts
@@ -47,8 +48,6 @@ log = logging.getLogger(__name__)
 
 #: Version of the saved layout; an index written by another version is rebuilt, not misread.
 FORMAT_VERSION = 1
-#: Where the nightly run keeps the index, inside its run folder.
-INDEX_FOLDER = Path("link") / "match_index"
 #: Source name of a record sent for matching (it belongs to no declared source).
 FORM_SOURCE = "form"
 #: Record id of a record sent for matching (no base record has it).
@@ -642,16 +641,16 @@ def read_run_files(
     run_dir: Path,
 ) -> tuple[pd.DataFrame, pd.DataFrame, FittedModel, LinkageSettings, ReadingDefaults, str | None]:
     """A run folder's staged contacts, record links, fitted model, linkage settings and reading defaults."""
-    link = run_dir / "link"
-    needed = [run_dir / "standardize" / "contact.parquet", link / "customer_source_record.parquet", link / "model.json"]
+    run = RunCatalog(run_dir)
+    needed = [run.path("standardize.contact"), run.path("link.customer_source_record"), run.path("link.model")]
     missing = [str(p) for p in needed if not p.is_file()]
     if missing:
-        raise FileNotFoundError(f"{run_dir}: not a linked run (missing {', '.join(missing)})")
-    run: dict[str, Any] = {}
-    if (run_dir / "run.json").is_file():
-        run = json.loads((run_dir / "run.json").read_text("utf-8"))
-    sources_file = run.get("sources")
-    saved_settings = link / "linkage_settings.json"
+        raise FileNotFoundError(f"{run.root}: not a linked run (missing {', '.join(missing)})")
+    about: dict[str, Any] = {}
+    if run.path("run").is_file():
+        about = json.loads(run.path("run").read_text("utf-8"))
+    sources_file = about.get("sources")
+    saved_settings = run.path("link.linkage_settings")
     if saved_settings.is_file():
         settings = LinkageSettings.model_validate(json.loads(saved_settings.read_text("utf-8")))
     else:
@@ -660,10 +659,10 @@ def read_run_files(
     contacts = pq.read_table(needed[0], columns=[c for c in pq.read_schema(needed[0]).names if c in wanted]).to_pandas()
     links = pq.read_table(needed[1], columns=["record_id", "customer_id"]).to_pandas()
     model = FittedModel.from_dict(json.loads(needed[2].read_text("utf-8")))
-    return contacts, links, model, settings, ReadingDefaults.from_sources(sources_file), run.get("run_id")
+    return contacts, links, model, settings, ReadingDefaults.from_sources(sources_file), about.get("run_id")
 
 
 def write_match_index(run_dir: Path) -> Path:
-    """Build the match index of a linked run from its files and save it in ``<run>/link/match_index``."""
+    """Build the match index of a linked run from its files and save it in the run's ``link.match_index``."""
     index = MatchIndex.build(Path(run_dir))
-    return index.save(Path(run_dir) / INDEX_FOLDER)
+    return index.save(RunCatalog(run_dir).path("link.match_index"))

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from transforms.pipeline.catalog import RunCatalog
 from transforms.settings import SourcesFile, load_sources
 from transforms.warehouse.engine import absolute_url
-
-
-def safe_run_id(run_id: str) -> str:
-    """A run id usable as a folder name (scheduler run ids hold ':' and '+')."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", run_id).strip("-") or "run"
 
 
 @dataclass(frozen=True)
@@ -37,17 +32,20 @@ class RunContext:
         """The as-of date as a date."""
         return dt.date.fromisoformat(self.as_of)
 
+    @property
+    def catalog(self) -> RunCatalog:
+        """The run folder's datasets: where each stage's inputs and outputs are."""
+        return RunCatalog(self.run_dir)
+
     def stage_dir(self, stage: str) -> Path:
         """The run-scoped staging folder of one stage (created, emptied by the stage that owns it)."""
-        path = Path(self.run_dir) / stage
-        path.mkdir(parents=True, exist_ok=True)
-        return path
+        return self.catalog.stage_folder(stage)
 
     @property
     def settings_file(self) -> str:
         """The sources file the tasks read: the run's copy (company settings files beside it), so that a retried
         task does not pick up an edited file."""
-        return str(Path(self.settings_dir) / "sources.yml") if self.settings_dir else self.sources
+        return str(self.catalog.path("settings.sources")) if self.settings_dir else self.sources
 
     def load_sources(self) -> SourcesFile:
         """The run's sources file (its copy), with paths resolving against the original's folder."""
@@ -66,15 +64,14 @@ class RunContext:
 
     def save(self) -> Path:
         """Write run.json (idempotent for the same values)."""
-        path = Path(self.run_dir) / "run.json"
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path = self.catalog.output("run")
         path.write_text(json.dumps(asdict(self), indent=2, ensure_ascii=False), "utf-8")
         return path
 
     @classmethod
     def load(cls, run_dir: str | Path) -> RunContext:
         """Read a run's context back."""
-        data = json.loads((Path(run_dir) / "run.json").read_text("utf-8"))
+        data = json.loads(RunCatalog(run_dir).path("run").read_text("utf-8"))
         return cls(**data)
 
 
@@ -84,14 +81,14 @@ def make_context(
     """Build the context of a new or retried run."""
     dt.date.fromisoformat(as_of)
     data = Path(data_dir).expanduser().resolve()
-    run_dir = data / "runs" / safe_run_id(run_id)
+    run = RunCatalog.of_run(data, run_id)
     return RunContext(
         run_id=run_id,
         as_of=as_of,
         sources=str(Path(sources).expanduser().resolve()),
         warehouse_url=absolute_url(warehouse_url),
         data_dir=str(data),
-        run_dir=str(run_dir),
+        run_dir=str(run.root),
         allow_older_night=allow_older_night,
-        settings_dir=str(run_dir / "settings"),
+        settings_dir=str(run.path("settings")),
     )

@@ -8,7 +8,6 @@ from dataclasses import asdict
 
 from transforms.extract import extract_sources
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.tracking import StageResult
 
 log = logging.getLogger(__name__)
@@ -17,10 +16,11 @@ log = logging.getLogger(__name__)
 def run_extract(ctx: RunContext) -> StageResult:
     """Extract all sources; unreadable files are reported and the others go on."""
     sources = ctx.load_sources()
-    out = ctx.stage_dir("extract")
+    run = ctx.catalog
+    out = run.stage_folder("extract")
     shutil.rmtree(out)
     out.mkdir(parents=True)
-    reports = extract_sources(sources, out, cache_dir=ctx.cache_dir)
+    reports = extract_sources(sources, lambda key, part: run.path(f"extract.{part}", key=key), cache_dir=ctx.cache_dir)
     for r in reports:
         if r.status != "ok":
             log.error("%s", r.error)
@@ -36,7 +36,7 @@ def run_extract(ctx: RunContext) -> StageResult:
             r.rows_quarantined,
             " (unchanged, reused)" if r.reused else "",
         )
-    path = write_manifest(out / "manifest.json", {"files": [asdict(r) for r in reports]})
+    path = run.write_manifest("extract", {"files": [asdict(r) for r in reports]})
     return StageResult(
         path,
         rows_in=sum(r.rows_read for r in reports),

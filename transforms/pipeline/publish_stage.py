@@ -1,37 +1,49 @@
 """The publish task: reconcile every file's counts, then swap the night's tables in one transaction.
 
 If any read file's rows do not add up (read = loaded + quarantined), nothing is published and the
-run fails naming the file. Otherwise every staged table, the reconciliation lines and the run's
-outcome are written in a single transaction: analysts see the previous night or this one, never a
-mixture.
+run fails naming the file. Otherwise every dataset of the run catalog that fills a warehouse table, the
+reconciliation lines and the run's outcome are written in a single transaction: analysts see the previous
+night or this one, never a mixture.
+
+This module is the warehouse's one writer of a night's data. A night that stops after its data-quality checks
+(the gate refused it, or a later task failed) is not published, but its failing values and metrics still go to
+dq.failure and dq.metric on their own (``publish_stopped_night``), so that the control report's trend and the
+stewards' queries see the night.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
+from transforms.pipeline.catalog import RunCatalog, TableOutput, load_dataset
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import read_manifest, write_manifest
-from transforms.pipeline.outputs import TableOutput, read_outputs, read_views, table_output
-from transforms.pipeline.standardize_stage import LOADED_TABLE, TABLES
 from transforms.pipeline.tracking import StageResult
+from transforms.quality.history import PUBLISHED, run_status
+from transforms.quality.reconciliation import reconcile
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
-from transforms.warehouse.load import append_parquet, replace_table
-from transforms.warehouse.nights import check_night_order, drop_superseded_runs, replace_night
+from transforms.warehouse.nights import (
+    check_night_order,
+    drop_superseded_runs,
+    last_published_night,
+    night_is_published,
+    replace_night,
+)
 
 log = logging.getLogger(__name__)
 
 
-#: Stages whose manifests list warehouse tables to publish (besides standardize and validate), in load order.
-OUTPUT_STAGES: tuple[str, ...] = ("link", "receivables", "segments")
+#: Stages whose figures and paths the published summary repeats (their manifests without the tables).
+SUMMARY_STAGES: tuple[str, ...] = ("link", "receivables", "segments")
+#: The tables a night that is not published still fills.
+QUALITY_TABLES: tuple[str, ...] = ("dq.failure", "dq.metric")
 
 
 class ReconciliationError(RuntimeError):
@@ -54,53 +66,6 @@ def check_required_files(ctx: RunContext, lines: list[dict[str, Any]]) -> None:
         )
 
 
-def _counts_by_file(path: str | None, kinds: set[str] | None = None) -> dict[tuple[str, str], int]:
-    if path is None:
-        return {}
-    table = pq.read_table(path, columns=["source_name", "source_file"])
-    grouped = table.group_by(["source_name", "source_file"]).aggregate([([], "count_all")])
-    return {
-        (n, f): c
-        for n, f, c in zip(
-            grouped["source_name"].to_pylist(),
-            grouped["source_file"].to_pylist(),
-            grouped["count_all"].to_pylist(),
-            strict=True,
-        )
-    }
-
-
-def reconcile(ctx: RunContext, files: list[dict[str, Any]], tables: dict[str, Any]) -> list[dict[str, Any]]:
-    """One reconciliation line per file: read = loaded + quarantined, or the file's error."""
-    loaded = {t: _counts_by_file(tables[t]["path"]) for t in ("contact", "invoice", "payment")}
-    quarantined = _counts_by_file(tables["quarantine"]["path"])
-    lines = []
-    for f in files:
-        key = (f["source_name"], f["source_file"])
-        n_loaded = loaded[LOADED_TABLE[f["source_kind"]]].get(key, 0)
-        n_quarantined = quarantined.get(key, 0)
-        read = f["rows_read"]
-        lines.append(
-            {
-                "run_id": ctx.run_id,
-                "as_of": ctx.as_of_date,
-                "source_name": f["source_name"],
-                "source_kind": f["source_kind"],
-                "source_file": f["source_file"],
-                "file_sha256": f["file_sha256"],
-                "status": f["status"],
-                "rows_read": read,
-                "rows_physical": f.get("rows_physical") if f["status"] == "ok" else None,
-                "rows_loaded": n_loaded,
-                "rows_quarantined": n_quarantined,
-                "is_balanced": read == n_loaded + n_quarantined,
-                "is_reused": bool(f.get("reused")),
-                "error": f["error"],
-            }
-        )
-    return lines
-
-
 def file_notes(files: list[dict[str, Any]]) -> list[str]:
     """What an operator should know about files that were read: guessed encodings, skipped sheets, missing columns."""
     notes = []
@@ -114,33 +79,6 @@ def file_notes(files: list[dict[str, Any]]) -> list[str]:
     return notes
 
 
-def quality_outputs(ctx: RunContext) -> list[TableOutput]:
-    """The validate stage's failures and metrics, kept in dq.* across nights (one set per run)."""
-    manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
-    if not manifest.exists():
-        raise FileNotFoundError(f"{manifest} is missing: the validate stage has not run for this run")
-    folder = manifest.parent
-    return [table_output("dq", t, folder / f"{t}.parquet", mode="history") for t in ("failure", "metric")]
-
-
-def staging_outputs(tables: dict[str, Any]) -> list[TableOutput]:
-    """The standardize stage's tables: staging.* holds the last published night only."""
-    return [table_output("staging", t, Path(tables[t]["path"]) if tables[t]["path"] else None) for t in TABLES]
-
-
-def stage_outputs(ctx: RunContext) -> tuple[list[TableOutput], list[str]]:
-    """Tables and views the derived stages (linkage, receivables, segments) ask to publish."""
-    outputs: list[TableOutput] = []
-    views: list[str] = []
-    for stage in OUTPUT_STAGES:
-        manifest = Path(ctx.run_dir) / stage / "manifest.json"
-        if not manifest.exists():
-            raise FileNotFoundError(f"{manifest} is missing: the {stage} stage has not run for this run")
-        outputs.extend(read_outputs(manifest))
-        views.extend(read_views(manifest))
-    return outputs, views
-
-
 def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], *, keep_nights: int) -> None:
     """Load every table inside the caller's transaction.
 
@@ -152,10 +90,7 @@ def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], 
     """
     cleared: set[str] = set()
     for out in outputs:
-        if out.mode == "replace":
-            replace_table(conn, out.schema, out.table, Path(out.path) if out.path else None)
-            continue
-        if out.name not in cleared:
+        if out.mode != "replace" and out.name not in cleared:
             if out.mode == "history":
                 replace_night(conn, out.name, as_of=ctx.as_of_date)
                 drop_superseded_runs(conn, out.name)
@@ -164,32 +99,28 @@ def load_outputs(conn: Connection, ctx: RunContext, outputs: list[TableOutput], 
             else:
                 conn.execute(text(f"delete from {out.name} where run_id = :r"), {"r": ctx.run_id})
             cleared.add(out.name)
-        if out.path:
-            append_parquet(conn, out.schema, out.table, Path(out.path))
+        load_dataset(conn, out)
 
 
 #: The source name under which the golden records' own suite reports its metrics.
 GOLDEN_SOURCE = "core.customer"
 
 
-def quality_summary(ctx: RunContext) -> dict[str, Any]:
+def quality_summary(run: RunCatalog) -> dict[str, Any]:
     """The night's data-quality headline: failing values per rule and where the Data Docs are."""
-    manifest = read_manifest(Path(ctx.run_dir) / "validate" / "manifest.json")
+    manifest = run.manifest("validate")
     by_rule: dict[str, int] = {}
     golden = 0
-    derived, _ = stage_outputs(ctx)
-    paths = [Path(ctx.run_dir) / "validate" / "failure.parquet"]
-    paths += [Path(o.path) for o in derived if (o.schema, o.table) == ("dq", "failure") and o.path]
     # Failing values on golden records are counted by the golden records' own suite (its dq.metric rows): a
     # failure names source rows only where a row is asked to fix it, so the rows would undercount it.
-    for o in derived:
-        if (o.schema, o.table) == ("dq", "metric") and o.path and Path(o.path).exists():
+    for o in run.warehouse_loads(tables={"dq.metric"}):
+        if o.dataset != "validate.metric" and o.path:
             metric = pq.read_table(o.path, columns=["source_name", "failed"]).to_pandas()
             golden += int(metric.loc[metric["source_name"] == GOLDEN_SOURCE, "failed"].sum())
-    for path in paths:
-        if not path.exists():
+    for o in run.warehouse_loads(tables={"dq.failure"}):
+        if not o.path:
             continue
-        frame = pq.read_table(path).to_pandas()
+        frame = pq.read_table(o.path).to_pandas()
         if "found_on" not in frame.columns:  # a stage that does not say: its rows are source rows
             frame = frame.assign(found_on="source_row", customer_id=None)
         on_golden = frame["found_on"] == "golden_record"
@@ -202,10 +133,9 @@ def quality_summary(ctx: RunContext) -> dict[str, Any]:
     }
 
 
-def _headline(manifest: Path) -> dict[str, Any]:
+def _headline(run: RunCatalog, stage: str) -> dict[str, Any]:
     """A stage's manifest without its list of tables: the figures and paths an operator reads."""
-    data = read_manifest(manifest)
-    return {k: v for k, v in data.items() if k not in ("publish", "views")}
+    return {k: v for k, v in run.manifest(stage).items() if k not in ("publish", "views")}
 
 
 def name_failing_customers(conn: Connection, run_id: str) -> None:
@@ -221,11 +151,55 @@ def name_failing_customers(conn: Connection, run_id: str) -> None:
         )
 
 
+def was_published(ctx: RunContext, engine: Engine) -> bool:
+    """Whether the publish task loaded this run: ops.run says so, or its summary is there."""
+    if run_status(engine, ctx.run_id) in PUBLISHED:
+        return True
+    summary = ctx.catalog.path("publish.summary")
+    if summary.exists():
+        data = json.loads(summary.read_text("utf-8"))
+        return bool(data.get("run_id") == ctx.run_id and data.get("status") in PUBLISHED)
+    return False
+
+
+def publish_stopped_night(ctx: RunContext) -> int | None:
+    """Put the failing values and metrics of a night that stopped after its checks into dq.* on their own.
+
+    Loads, in one transaction, the night's datasets of dq.failure and dq.metric that its stages wrote before it
+    stopped (the night's rows replaced, whichever run wrote them, so a retry or a rerun never doubles them);
+    staging, core and marts keep the previous night. Returns the rows loaded, or None when nothing is written:
+    the checks did not run, the run was published, another run published the night (its rows describe the
+    tables that are there), or the night is older than the newest published one.
+    """
+    run = ctx.catalog
+    if not run.has_manifest("validate"):
+        return None
+    engine = make_engine(ctx.warehouse_url)
+    loaded = 0
+    try:
+        if was_published(ctx, engine):
+            return None
+        with engine.begin() as conn:
+            apply_ddl(conn)
+            newest = last_published_night(conn, other_than=ctx.run_id)
+            if newest is not None and (ctx.as_of_date < newest or night_is_published(conn, ctx.as_of_date)):
+                return None
+            outputs = run.warehouse_loads(tables=set(QUALITY_TABLES), require=False)
+            for table in QUALITY_TABLES:
+                replace_night(conn, table, as_of=ctx.as_of_date)
+                loaded += sum(load_dataset(conn, o) for o in outputs if o.name == table)
+    finally:
+        engine.dispose()
+    return loaded
+
+
 def run_publish(ctx: RunContext) -> StageResult:
-    """Reconcile, then publish the night's staging tables, reconciliation and run outcome atomically."""
-    files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
-    tables = read_manifest(Path(ctx.run_dir) / "standardize" / "manifest.json")["tables"]
-    lines = reconcile(ctx, files, tables)
+    """Reconcile, then publish the night's tables, reconciliation and run outcome atomically."""
+    run = ctx.catalog
+    files = run.manifest("extract")["files"]
+    run.manifest("standardize")  # the stage has run
+    staged = {t: run.written(f"standardize.{t}") for t in ("contact", "invoice", "payment", "quarantine")}
+    lines = reconcile(files, staged, run_id=ctx.run_id, as_of=ctx.as_of_date)
     unbalanced = [ln for ln in lines if not ln["is_balanced"]]
     if unbalanced:
         detail = "; ".join(
@@ -243,8 +217,8 @@ def run_publish(ctx: RunContext) -> StageResult:
         "files_failed": len(failed),
     }
     status = "succeeded_with_errors" if failed else "succeeded"
-    derived, views = stage_outputs(ctx)
-    outputs = staging_outputs(tables) + quality_outputs(ctx) + derived
+    outputs = run.warehouse_loads()
+    views = run.views()
     keep_nights = ctx.load_sources().history.keep_nights
     message = "; ".join(ln["error"] for ln in failed if ln["error"]) or None
     summary = {
@@ -256,10 +230,11 @@ def run_publish(ctx: RunContext) -> StageResult:
         "counts": counts,
         "files": lines,
         "notes": file_notes(files),
-        "quality": quality_summary(ctx),
-        "stages": {stage: _headline(Path(ctx.run_dir) / stage / "manifest.json") for stage in OUTPUT_STAGES},
+        "quality": quality_summary(run),
+        "stages": {stage: _headline(run, stage) for stage in SUMMARY_STAGES},
     }
-    summary_path = ctx.stage_dir("publish") / "summary.json"
+    run.stage_folder("publish")
+    summary_path = run.path("publish.summary")
     summary_path.unlink(missing_ok=True)
     engine = make_engine(ctx.warehouse_url)
     try:
@@ -288,7 +263,7 @@ def run_publish(ctx: RunContext) -> StageResult:
             ops.finish_run(conn, run_id=ctx.run_id, status=status, counts=counts, message=message)
             # Written before the commit, so that a run killed right after it still has its summary; a summary
             # whose commit did not happen is removed below, and `crm-etl summary` trusts ops.run over the file.
-            write_manifest(summary_path, summary)
+            run.write_json("publish.summary", summary)
     except BaseException:
         summary_path.unlink(missing_ok=True)
         raise

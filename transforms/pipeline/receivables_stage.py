@@ -15,13 +15,11 @@ import pickle
 from importlib.metadata import version
 from pathlib import Path
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import read_manifest, write_manifest
-from transforms.pipeline.outputs import TableOutput, publish_section, table_output
 from transforms.pipeline.tracking import StageResult
 from transforms.receivables.history_class import patterns_json
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
@@ -43,84 +41,66 @@ _CONTACT_COLUMNS = [
     "customer_code",
     "attributes",
 ]
+#: The datasets this stage writes for publishing, in load order.
+_TABLES = (
+    "receivables.invoice",
+    "receivables.payment",
+    "receivables.customer_reliability",
+    "receivables.account_reliability",
+    "receivables.customer_balance",
+    "receivables.note_failure",
+    "receivables.note_metric",
+)
 
 
-def _staged(path: str | None, columns: list[str]) -> Path | pa.Table:
+def _staged(run: RunCatalog, name: str, columns: list[str]) -> Path | pa.Table:
     """A staged table: its Parquet file, scanned by DuckDB (the ledger never becomes Python objects), or an
     empty table with ``columns`` when the stage wrote none tonight."""
-    if not path:
+    path = run.written(name)
+    if path is None:
         return pa.table({c: pa.array([], pa.string()) for c in columns})
-    return Path(path)
+    return path
 
 
 def _rows(table: Path | pa.Table) -> int:
     return int(pq.read_metadata(table).num_rows if isinstance(table, Path) else table.num_rows)
 
 
-def read_links(run_dir: Path) -> Path | None:
+def read_links(run: RunCatalog) -> Path | None:
     """The linkage stage's record -> customer links (its Parquet file), or None when it has not run in this run."""
-    path = run_dir / "link" / "customer_source_record.parquet"
-    return path if path.exists() else None
+    return run.written("link.customer_source_record")
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path | None:
-    if not len(frame):
-        path.unlink(missing_ok=True)
-        return None
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # A column empty tonight (customer_id without links) is still text in the warehouse.
-    for i, f in enumerate(table.schema):
-        if pa.types.is_null(f.type):
-            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
-    pq.write_table(table, path)
-    return path
-
-
-def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
-    """Write the night's tables and describe them for publishing."""
+def write_outputs(result: Assessment, run: RunCatalog) -> None:
+    """Write the night's tables (the settled ledger is written by ``assess`` itself)."""
     customers = result.customers.drop(columns=["customer_key"]).assign(
         risk_source="model" if result.model.uses_model else "rule"
     )
-    paths = {
-        "invoice": result.invoices,
-        "payment": result.payments,
-        "customer_reliability": _write(customers, out_dir / "customer_reliability.parquet"),
-        "account_reliability": _write(result.accounts, out_dir / "account_reliability.parquet"),
-        "customer_balance": _write(
-            result.balances.drop(columns=["customer_key"]), out_dir / "customer_balance.parquet"
-        ),
-        "failure": _write(result.failures, out_dir / "reliability_note_failure.parquet"),
-        "metric": _write(result.note_metric, out_dir / "reliability_note_metric.parquet"),
-    }
-    return [
-        table_output("core", "invoice", paths["invoice"]),
-        table_output("core", "payment", paths["payment"]),
-        table_output("marts", "customer_reliability", paths["customer_reliability"]),
-        table_output("marts", "customer_reliability_history", paths["customer_reliability"], mode="history"),
-        table_output("marts", "account_reliability", paths["account_reliability"]),
-        table_output("marts", "customer_balance", paths["customer_balance"]),
-        table_output("dq", "failure", paths["failure"], mode="history"),
-        table_output("dq", "metric", paths["metric"], mode="history"),
-    ]
+    run.write("receivables.customer_reliability", customers)
+    run.write("receivables.account_reliability", result.accounts)
+    run.write("receivables.customer_balance", result.balances.drop(columns=["customer_key"]))
+    run.write("receivables.note_failure", result.failures)
+    run.write("receivables.note_metric", result.note_metric)
 
 
 def run_receivables(ctx: RunContext) -> StageResult:
     """Settle tonight's accounting export and write every customer's payment reliability."""
-    run_dir = Path(ctx.run_dir)
-    tables = read_manifest(run_dir / "standardize" / "manifest.json")["tables"]
+    run = ctx.catalog
+    run.manifest("standardize")  # the stage has run
     settings, origin = load_reliability(ctx.settings_file)
     origin = ctx.shown(origin)
     base_currency = settings.base_currency or ctx.load_sources().defaults.currency
-    out_dir = ctx.stage_dir("receivables")
+    run.stage_folder("receivables")
 
-    invoices = _staged(tables["invoice"]["path"], INVOICE_INPUT)
-    payments = _staged(tables["payment"]["path"], PAYMENT_INPUT)
-    contacts = _staged(tables["contact"]["path"], _CONTACT_COLUMNS)
-    links = read_links(run_dir)
+    invoices = _staged(run, "standardize.invoice", INVOICE_INPUT)
+    payments = _staged(run, "standardize.payment", PAYMENT_INPUT)
+    contacts = _staged(run, "standardize.contact", _CONTACT_COLUMNS)
+    links = read_links(run)
     if links is None:
         log.info("no customer links in this run: reliability is rolled up per accounting code")
     field = settings.note.field.removeprefix("attributes.")
-    extracts = read_extract_column(run_dir / "extract" / "manifest.json", field)
+    files = run.manifest("extract")["files"] if run.has_manifest("extract") else []
+    extracts = read_extract_column(files, field)
 
     result = assess(
         invoices,
@@ -131,22 +111,31 @@ def run_receivables(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         settings=settings,
         base_currency=base_currency,
-        ledger_dir=out_dir,
+        ledger=(run.path("receivables.invoice"), run.path("receivables.payment")),
         note_field=settings.note.field,
         extracts=extracts,
     )
-    outputs = write_outputs(result, out_dir)
-    patterns = out_dir / "class_patterns.json"
+    write_outputs(result, run)
+    patterns = run.path("receivables.class_patterns")
     if result.patterns is not None:
-        patterns.write_text(json.dumps(patterns_json(result.patterns, settings.classes), indent=1), "utf-8")
+        run.write_text(
+            "receivables.class_patterns", json.dumps(patterns_json(result.patterns, settings.classes), indent=1)
+        )
     versions = {p: version(p) for p in ("scikit-learn", "pandas", "numpy", "duckdb")}
-    report = write_report(result.model, out_dir / "model.html", run_id=ctx.run_id, as_of=ctx.as_of, versions=versions)
+    report = write_report(
+        result.model,
+        run.path("receivables.model_page"),
+        figures=run.path("receivables.model_figures"),
+        run_id=ctx.run_id,
+        as_of=ctx.as_of,
+        versions=versions,
+    )
     if result.model.model is not None:
-        with (out_dir / "model.pkl").open("wb") as fh:
+        with run.path("receivables.model").open("wb") as fh:
             pickle.dump(result.model.model, fh)
     log.info("receivables: %s", json.dumps(result.counts, default=str))
-    manifest_path = write_manifest(
-        out_dir / "manifest.json",
+    manifest_path = run.write_manifest(
+        "receivables",
         {
             "settings": origin,
             "linked": links is not None,
@@ -155,7 +144,7 @@ def run_receivables(ctx: RunContext) -> StageResult:
             "model": result.model.summary(),
             "report": str(report),
             "class_patterns": str(patterns) if result.patterns is not None else None,
-            "publish": publish_section(outputs),
+            "publish": run.publish_section(list(_TABLES)),
         },
     )
     return StageResult(manifest_path, rows_in=_rows(invoices) + _rows(payments), rows_out=len(result.customers))

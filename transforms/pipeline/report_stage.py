@@ -1,108 +1,61 @@
 """The report task: the night's control report, each employee's to-do list and reminder, on every night.
 
-It runs whatever happened before it (trigger rule ``all_done`` in the DAG): on a gated night nothing was
-published, so this task first loads the night's dq.failure and dq.metric into the warehouse in its own
-transaction (the night's rows are replaced, whichever run wrote them, so a retry or a rerun never doubles
-them). Only the dq tables are written: staging, core and marts keep the previous night. On a published night
-the publish task already loaded them; a gated run never replaces the rows of a night another run published
-(they describe the tables that are there), nor those of a night older than the newest published one.
+It runs whatever happened before it (trigger rule ``all_done`` in the DAG), and reads only: the warehouse for
+the trend of earlier nights, the run catalog for tonight's failing values and metrics (every stage's that ran).
+It never writes the warehouse. On a gated night (or one that failed after its checks) nothing was published; the
+night's dq.failure and dq.metric rows went into the warehouse when the night stopped
+(``publish_stage.publish_stopped_night``), so the trend and the stewards' queries see it.
 
-Writes into ``data/runs/<run id>/report/``: ``report.html`` (self-contained), ``todo/todo_<employee>.xlsx``
-and ``todo/reminder_<employee>.txt``, and ``manifest.json``. Returns the report's path.
+Writes the run catalog's ``report.page`` (self-contained HTML), ``report.todo`` (``todo_<employee>.xlsx`` and
+``reminder_<employee>.txt``) and ``report.manifest`` (whose ``dq_loaded_by_report`` says, under its first name,
+whether the warehouse holds this unpublished night's dq rows). Returns the report's path.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow.parquet as pq
-from sqlalchemy import Engine
 
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import write_manifest
-from transforms.pipeline.outputs import read_outputs
-from transforms.pipeline.publish_stage import OUTPUT_STAGES
+from transforms.pipeline.publish_stage import was_published
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_path
-from transforms.quality.history import PUBLISHED, metric_history, run_status
+from transforms.quality.history import holds_quality_rows, metric_history
 from transforms.quality.settings import QualitySettings, load_quality_settings, settings_for_sources
 from transforms.reporting.measures import scores
 from transforms.reporting.report import ReportInputs, render_report
 from transforms.reporting.staff import Directory, StaffFile, load_staff, resolve_employees
 from transforms.reporting.todo import write_todo_lists
 from transforms.settings import SettingsError, SourcesFile
-from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine
-from transforms.warehouse.load import append_parquet
-from transforms.warehouse.nights import last_published_night, night_is_published, replace_night
 
 log = logging.getLogger(__name__)
 
-DQ_TABLES = ("failure", "metric")
 CONTACT_COLUMNS = ["record_id", "source_name", "responsible", "last_updated_on", "physical_row"]
 
 
-def was_published(ctx: RunContext, engine: Engine) -> bool:
-    """Whether the publish task loaded this run: ops.run says so, or its summary.json is there."""
-    if run_status(engine, ctx.run_id) in PUBLISHED:
-        return True
-    summary = Path(ctx.run_dir) / "publish" / "summary.json"
-    if summary.exists():
-        data = json.loads(summary.read_text("utf-8"))
-        return bool(data.get("run_id") == ctx.run_id and data.get("status") in PUBLISHED)
-    return False
-
-
-def night_files(ctx: RunContext, table: str) -> list[Path]:
-    """The night's Parquet files of dq.<table>: the validate stage's, then those of later stages that ran
+def night_datasets(run: RunCatalog, table: str) -> list[str]:
+    """The night's datasets of dq.<table>: the validate stage's, then those of later stages that ran
     (the consolidated-customer suite of link, the reliability notes of receivables)."""
-    paths = [Path(ctx.run_dir) / "validate" / f"{table}.parquet"]
-    for stage in OUTPUT_STAGES:
-        manifest = Path(ctx.run_dir) / stage / "manifest.json"
-        if manifest.exists():
-            paths += [Path(o.path) for o in read_outputs(manifest) if o.name == f"dq.{table}" and o.path]
-    return [p for p in paths if p.exists()]
+    loads = run.warehouse_loads(tables={f"dq.{table}"}, require=False)
+    return [o.dataset for o in loads if o.path and Path(o.path).exists()]
 
 
-def load_quality_rows(ctx: RunContext, engine: Engine) -> int | None:
-    """Put the night's dq.failure and dq.metric into the warehouse (the night's rows replaced); rows loaded, or
-    None when the night is published already or older than the newest published night (nothing written)."""
-    loaded = 0
-    with engine.begin() as conn:
-        apply_ddl(conn)
-        newest = last_published_night(conn, other_than=ctx.run_id)
-        if newest is not None and (ctx.as_of_date < newest or night_is_published(conn, ctx.as_of_date)):
-            return None
-        for table in DQ_TABLES:
-            replace_night(conn, f"dq.{table}", as_of=ctx.as_of_date)
-            for path in night_files(ctx, table):
-                loaded += append_parquet(conn, "dq", table, path)
-    return loaded
-
-
-def _read(path: Path, columns: list[str]) -> pd.DataFrame:
-    if not path.exists():
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    present = set(pq.read_schema(path).names)
-    frame: pd.DataFrame = pq.read_table(path, columns=[c for c in columns if c in present]).to_pandas()
-    return frame
-
-
-def _staged(ctx: RunContext, table: str, columns: list[str]) -> pd.DataFrame:
-    return _read(Path(ctx.run_dir) / "standardize" / f"{table}.parquet", columns)
+def _staged(run: RunCatalog, table: str, columns: list[str]) -> pd.DataFrame:
+    return run.read(f"standardize.{table}", columns)
 
 
 def row_links(failures: pd.DataFrame, ctx: RunContext, sources: SourcesFile) -> pd.Series:
     """A file:// link to each failing row's file; for a workbook, with the sheet and cell (#'Sheet'!A12)."""
     physical = pd.concat(
-        [_staged(ctx, t, ["record_id", "physical_row"]) for t in ("contact", "invoice", "payment")],
+        [_staged(ctx.catalog, t, ["record_id", "physical_row"]) for t in ("contact", "invoice", "payment")],
         ignore_index=True,
     ).drop_duplicates("record_id")
     row_of = physical.set_index("record_id")["physical_row"] if len(physical) else pd.Series(dtype="int64")
@@ -133,15 +86,15 @@ def named_failures(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
     docs = ["record_id", "customer_code"]
     return name_customers(
         failures,
-        contacts=_staged(ctx, "contact", names),
-        invoices=_staged(ctx, "invoice", docs),
-        payments=_staged(ctx, "payment", docs),
+        contacts=_staged(ctx.catalog, "contact", names),
+        invoices=_staged(ctx.catalog, "invoice", docs),
+        payments=_staged(ctx.catalog, "payment", docs),
     )
 
 
 def with_customer_ids(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
     """The failures with the customer of each linked row (as publish fills dq.failure.customer_id)."""
-    links = _read(Path(ctx.run_dir) / "link" / "customer_source_record.parquet", ["record_id", "customer_id"])
+    links = ctx.catalog.read("link.customer_source_record", ["record_id", "customer_id"])
     if failures.empty or links.empty:
         return failures
     known = failures["customer_id"] if "customer_id" in failures.columns else pd.Series(None, index=failures.index)
@@ -150,19 +103,17 @@ def with_customer_ids(ctx: RunContext, failures: pd.DataFrame) -> pd.DataFrame:
 
 
 def _gate(ctx: RunContext) -> tuple[list[str], bool]:
-    manifest = Path(ctx.run_dir) / "validate" / "manifest.json"
-    if not manifest.exists():
+    if not ctx.catalog.has_manifest("validate"):
         return [], False
-    gate = json.loads(manifest.read_text("utf-8")).get("gate", {})
+    gate = ctx.catalog.manifest("validate").get("gate", {})
     return [str(v) for v in gate.get("violations", [])], True
 
 
 def _signals(ctx: RunContext) -> tuple[dict[str, int], list[str]]:
     """What the segments stage found in the data (complaints, surveys, channels) and its warnings, if it ran."""
-    manifest = Path(ctx.run_dir) / "segments" / "manifest.json"
-    if not manifest.exists():
+    if not ctx.catalog.has_manifest("segments"):
         return {}, []
-    data = json.loads(manifest.read_text("utf-8"))
+    data = ctx.catalog.manifest("segments")
     return dict(data.get("signals", {})), [str(w) for w in data.get("warnings", [])]
 
 
@@ -202,44 +153,41 @@ def _as_employees(frame: pd.DataFrame, directory: Directory) -> pd.DataFrame:
 
 
 def run_report(ctx: RunContext) -> StageResult:
-    """Load a gated night's dq rows, then write the control report, to-do lists and reminders."""
-    out_dir = ctx.stage_dir("report")
+    """Write the control report, to-do lists and reminders of the night, published or not."""
+    run = ctx.catalog
+    out_dir = run.stage_folder("report")
     settings, origin = _settings(ctx)
     sources = ctx.load_sources()
     violations, validated = _gate(ctx)
     engine = make_engine(ctx.warehouse_url)
-    loaded_by_report = False
     try:
         published = was_published(ctx, engine)
+        quality_loaded = not published and validated and holds_quality_rows(engine, ctx.run_id)
         if not published and validated:
-            n = load_quality_rows(ctx, engine)
-            loaded_by_report = n is not None
-            if n is None:
-                log.info("run %s was not published; the warehouse keeps the published night's dq rows", ctx.run_id)
-            else:
-                log.info("run %s was not published: %d dq rows loaded on their own", ctx.run_id, n)
+            kept = "this night's" if quality_loaded else "the published night's"
+            log.info("run %s was not published; the warehouse holds %s dq rows", ctx.run_id, kept)
         history = metric_history(engine, as_of=ctx.as_of_date)
     finally:
         engine.dispose()
     # Every failing value of the night, whichever stage found it: the to-do lists match dq.failure.
     failures = pd.concat(
-        [_read(p, DQ_FAILURE_COLUMNS) for p in night_files(ctx, "failure")]
-        or [_read(Path(ctx.run_dir) / "validate" / "failure.parquet", DQ_FAILURE_COLUMNS)],
+        [run.read(name, DQ_FAILURE_COLUMNS) for name in night_datasets(run, "failure")]
+        or [run.read("validate.failure", DQ_FAILURE_COLUMNS)],
         ignore_index=True,
     )
     failures = with_customer_ids(ctx, named_failures(ctx, failures))
-    metrics = _read(Path(ctx.run_dir) / "validate" / "metric.parquet", METRIC_COLUMNS)
+    metrics = run.read("validate.metric", METRIC_COLUMNS)
     # Tonight in the trend as the past nights are in dq.metric: the golden-record suite's rows included.
-    every_metric = pd.concat([_read(p, METRIC_COLUMNS) for p in night_files(ctx, "metric")] or [metrics])
+    every_metric = pd.concat([run.read(name, METRIC_COLUMNS) for name in night_datasets(run, "metric")] or [metrics])
     tonight = every_metric.assign(as_of=ctx.as_of_date)[[c for c in history.columns if c in every_metric.columns]]
     history = pd.concat(
         [history[history["as_of"] != ctx.as_of_date], tonight] if len(history) else [tonight], ignore_index=True
     )
-    contacts = _staged(ctx, "contact", CONTACT_COLUMNS)
+    contacts = _staged(ctx.catalog, "contact", CONTACT_COLUMNS)
     failures = failures.assign(link=row_links(failures, ctx, sources)) if len(failures) else failures
     directory, staff_problem = employee_directory(ctx, metrics, failures, contacts)
     failures, metrics, history, contacts = (_as_employees(f, directory) for f in (failures, metrics, history, contacts))
-    todo_dir = out_dir / "todo"
+    todo_dir = run.path("report.todo")
     score_of = dict(zip(*(scores(metrics, settings)[c] for c in ("responsible", "score")), strict=True))
     lists = write_todo_lists(
         failures,
@@ -248,7 +196,7 @@ def run_report(ctx: RunContext) -> StageResult:
         scores=score_of,
         languages={e.name: directory.language(e.name) for e in directory.employees},
     )
-    docs = Path(ctx.run_dir) / "validate" / "data_docs" / "index.html"
+    docs = run.path("validate.data_docs_page")
     reason = (
         "The data-quality gate stopped the night:"
         if violations
@@ -277,14 +225,11 @@ def run_report(ctx: RunContext) -> StageResult:
         unplaced=directory.unplaced,
         staff_problem=staff_problem,
     )
-    report = out_dir / "report.html"
-    tmp = report.with_suffix(".tmp")
-    tmp.write_text(render_report(inputs), "utf-8")
-    tmp.replace(report)
+    report = run.write_text("report.page", render_report(inputs))
     manifest: dict[str, Any] = {
         "report": str(report),
         "published": published,
-        "dq_loaded_by_report": loaded_by_report,
+        "dq_loaded_by_report": quality_loaded,
         "failures": len(failures),
         "todo": [
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}
@@ -293,6 +238,6 @@ def run_report(ctx: RunContext) -> StageResult:
         "employees": {e.name: e.forms for e in directory.employees},
         "unplaced_employee_names": directory.unplaced,
     }
-    write_manifest(out_dir / "manifest.json", manifest)
+    run.write_manifest("report", manifest)
     log.info("report written: %d failing values, %d to-do list(s)", len(failures), len(lists))
     return StageResult(str(report), rows_in=len(failures), rows_out=len(lists))

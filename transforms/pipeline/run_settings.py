@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from transforms.pipeline.catalog import RunCatalog
 from transforms.settings import SettingsError
 
 #: The company's settings files a run may read beside its sources file (each overrides bundled defaults).
@@ -28,36 +29,36 @@ COMPANY_FILES = (
     "vocabulary.yml",
     "staff.yml",
 )
-SNAPSHOT_FOLDER = "settings"
-SNAPSHOT_RECORD = "snapshot.json"
 
 
 def snapshot_settings(sources_file: str | Path, run_dir: str | Path) -> Path:
-    """Copy the sources file and the company files beside it into ``run_dir/settings/``, validate the copies
+    """Copy the sources file and the company files beside it into the run's settings folder, validate the copies
     (a mistake stops the run here, naming the original file and key, before the run folder is made), and return
     the folder."""
     original = Path(sources_file).expanduser().resolve()
     with tempfile.TemporaryDirectory(prefix="crm-settings-") as tmp:
-        staged = Path(tmp) / SNAPSHOT_FOLDER
-        staged.mkdir()
+        staged = RunCatalog(tmp)
+        staged.stage_folder("prepare_run")
         files: list[dict[str, Any]] = []
-        for name, source in [("sources.yml", original)] + [(n, original.parent / n) for n in COMPANY_FILES]:
-            if name != "sources.yml" and not source.is_file():
+        copies = [(staged.path("settings.sources"), original)]
+        copies += [(staged.path("settings.company", file=n), original.parent / n) for n in COMPANY_FILES]
+        for copy, source in copies:
+            if source is not original and not source.is_file():
                 continue
             try:
-                shutil.copyfile(source, staged / name)
+                shutil.copyfile(source, copy)
             except FileNotFoundError:
                 raise SettingsError(f"{source}: settings file not found") from None
-            digest = hashlib.sha256((staged / name).read_bytes()).hexdigest()
-            files.append({"name": name, "copied_from": str(source), "sha256": digest})
+            digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+            files.append({"name": copy.name, "copied_from": str(source), "sha256": digest})
         record = {"sources_file": str(original), "files": files}
-        (staged / SNAPSHOT_RECORD).write_text(json.dumps(record, indent=2, ensure_ascii=False), "utf-8")
-        validate_snapshot(staged / "sources.yml", original)
-        folder = Path(run_dir) / SNAPSHOT_FOLDER
+        staged.path("settings.record").write_text(json.dumps(record, indent=2, ensure_ascii=False), "utf-8")
+        validate_snapshot(staged.path("settings.sources"), original)
+        folder = RunCatalog(run_dir).path("settings")
         if folder.exists():
             shutil.rmtree(folder)
         folder.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(staged, folder)
+        shutil.copytree(staged.path("settings"), folder)
     return folder
 
 

@@ -2,75 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
-from transforms.settings import SourcesFile, SourceSpec
-from transforms.standardize.records import (
-    ReadingRules,
-    standardize_contacts,
-    standardize_interactions,
-    standardize_invoices,
-    standardize_payments,
-)
-from transforms.standardize.sentinels import SentinelRegistry, load_sentinels
-from transforms.standardize.vocabulary import VocabularySettings, load_vocabulary
+from transforms.standardize.sentinels import load_sentinels
+from transforms.standardize.source_files import TABLES, reading_rules, standardize_file
+from transforms.standardize.vocabulary import load_vocabulary
 
 log = logging.getLogger(__name__)
-
-#: Which staged table holds the loaded rows of each kind of source (the reconciliation counts these).
-LOADED_TABLE = {
-    "journal": "contact",
-    "spreadsheet": "contact",
-    "accounting_customers": "contact",
-    "invoices": "invoice",
-    "payments": "payment",
-}
-TABLES = ("contact", "interaction", "invoice", "payment", "field_issue", "quarantine")
-
-
-def reading_rules(
-    sources: SourcesFile, spec: SourceSpec, as_of: dt.date, vocabulary: VocabularySettings | None = None
-) -> ReadingRules:
-    """The reading rules of one source, defaults filled in."""
-    eff = sources.effective(spec)
-    return ReadingRules(
-        phone_region=eff["phone_region"],
-        date_order=eff["date_order"],
-        country=eff["country"],
-        currency=eff["currency"],
-        date_format=spec.date_format,
-        as_of=as_of,
-        vocabulary=vocabulary,
-        other_regions=sources.regions(),
-    )
-
-
-def _standardize_file(
-    kind: str, raw: pd.DataFrame, rules: ReadingRules, sentinels: SentinelRegistry
-) -> dict[str, pd.DataFrame]:
-    if kind in ("journal", "spreadsheet", "accounting_customers"):
-        contacts, issues = standardize_contacts(raw, rules=rules, sentinels=sentinels)
-        out = {"contact": contacts, "field_issue": issues}
-        if kind == "journal":
-            out["interaction"], journal_issues = standardize_interactions(raw, rules=rules)
-            out["field_issue"] = pd.concat([issues, journal_issues], ignore_index=True)
-        return out
-    fn: Callable[..., tuple[pd.DataFrame, pd.DataFrame]] = (
-        standardize_invoices if kind == "invoices" else standardize_payments
-    )
-    rows, issues = fn(raw, rules=rules, sentinels=sentinels)
-    return {LOADED_TABLE[kind]: rows, "field_issue": issues}
 
 
 def run_standardize(ctx: RunContext) -> StageResult:
@@ -80,8 +24,8 @@ def run_standardize(ctx: RunContext) -> StageResult:
     vocabulary, origin = load_vocabulary(ctx.settings_file)
     origin = ctx.shown(origin)
     log.info("vocabulary of complaints, kinds and channels: %s", origin)
-    manifest = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")
-    out_dir = ctx.stage_dir("standardize")
+    run = ctx.catalog
+    manifest = run.manifest("extract")
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     rows_in = 0
     for f in manifest["files"]:
@@ -91,7 +35,7 @@ def run_standardize(ctx: RunContext) -> StageResult:
         raw = pq.read_table(f["records_path"]).to_pandas()
         rows_in += len(raw)
         if len(raw):
-            for table, frame in _standardize_file(
+            for table, frame in standardize_file(
                 spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date, vocabulary), sentinels
             ).items():
                 parts[table].append(frame)
@@ -100,23 +44,15 @@ def run_standardize(ctx: RunContext) -> StageResult:
     rows_out = 0
     for table, found in parts.items():
         frames = [f for f in found if len(f)]
-        path = out_dir / f"{table}.parquet"
+        frame = pd.DataFrame()
         if frames:
             frame = pd.concat(frames, ignore_index=True)
             frame["as_of"] = ctx.as_of_date
             frame["run_id"] = ctx.run_id
-            _write(frame, path)
-            outputs[table] = {"path": str(path), "rows": len(frame)}
             if table in ("contact", "invoice", "payment"):
                 rows_out += len(frame)
-        else:
-            path.unlink(missing_ok=True)
-            outputs[table] = {"path": None, "rows": 0}
+        path = run.write(f"standardize.{table}", frame)
+        outputs[table] = {"path": str(path) if path else None, "rows": len(frame)}
         log.info("staged %s: %d rows", table, outputs[table]["rows"])
-    manifest_path = write_manifest(out_dir / "manifest.json", {"tables": outputs})
+    manifest_path = run.write_manifest("standardize", {"tables": outputs})
     return StageResult(manifest_path, rows_in=rows_in, rows_out=rows_out)
-
-
-def _write(frame: pd.DataFrame, path: Path) -> None:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    pq.write_table(table, path)

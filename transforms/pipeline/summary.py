@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from transforms.pipeline.catalog import RunCatalog
+
 
 def format_summary(summary: dict[str, Any]) -> str:
     """Render a published run's summary.json as a plain-text table."""
@@ -91,11 +93,11 @@ def _label(f: dict[str, Any]) -> str:
 
 def read_summary(run_dir: str | Path) -> dict[str, Any]:
     """A run's published summary."""
-    path = Path(run_dir) / "publish" / "summary.json"
+    run = RunCatalog(run_dir)
+    path = run.path("publish.summary")
     if not path.exists():
         raise FileNotFoundError(f"{path}: this run has not published (see crm-etl status for why)")
     data: dict[str, Any] = json.loads(path.read_text("utf-8"))
-    report = Path(run_dir) / "report" / "manifest.json"
-    if report.exists():
-        data["report"] = json.loads(report.read_text("utf-8"))
+    if run.has_manifest("report"):
+        data["report"] = run.manifest("report")
     return data

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from transforms.faults import FaultError, path_fault, warehouse_fault
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext, make_context
 from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
@@ -255,7 +256,7 @@ def run_stages(run_dir: str, on_stage: Callable[[str], None] | None = None) -> N
             if on_stage:
                 on_stage(stage)
     except Exception:
-        if (Path(run_dir) / "validate" / "manifest.json").exists():
+        if RunCatalog(run_dir).has_manifest("validate"):
             try:
                 report(run_dir)
             except Exception:

@@ -1,4 +1,9 @@
-"""Wrap each stage so its attempt lands in ops.task_run, failed or not, with time and peak memory."""
+"""Wrap each stage so its attempt lands in ops.task_run, failed or not, with time and peak memory.
+
+A stage that fails after the night's data-quality checks ran (the gate itself refusing the night, or a later
+task failing) also hands the night's failing values to the publisher, which puts them into dq.* on their own:
+the night is not published, but its failures are kept as every night's are.
+"""
 
 from __future__ import annotations
 
@@ -51,6 +56,8 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                 except Exception as exc:
                     fault = as_fault(exc, ctx.warehouse_url)
                     status, message = "failed", str(fault) if fault else f"{type(exc).__name__}: {exc}"
+                    if task != "report" and warehouse_fault(exc, ctx.warehouse_url) is None:
+                        _keep_quality_rows(ctx)
                     raise
                 finally:
                     if claimed:
@@ -83,6 +90,20 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
         return run
 
     return wrap
+
+
+def _keep_quality_rows(ctx: RunContext) -> None:
+    """The stopped night's failing values and metrics into dq.* (when its checks ran); a warehouse that cannot
+    take them is only logged: the task's own failure is what the operator must see."""
+    from transforms.pipeline.publish_stage import publish_stopped_night
+
+    try:
+        loaded = publish_stopped_night(ctx)
+    except Exception as exc:
+        log.warning("the night's failing values could not be kept in dq.*: %s", as_fault(exc, ctx.warehouse_url) or exc)
+        return
+    if loaded is not None:
+        log.info("run %s stopped before publishing: %d dq rows kept on their own", ctx.run_id, loaded)
 
 
 def _claim(ctx: RunContext, owner: dict[str, object] | None) -> bool:

@@ -11,12 +11,12 @@ import json
 from pathlib import Path
 from typing import Any
 
-FILE = "failed_unrecorded.json"
+from transforms.pipeline.catalog import RunCatalog
 
 
 def record_in_run_folder(run_dir: str | Path, *, run_id: str, as_of: str, message: str) -> Path:
     """Write the failure into the run folder; returns the file."""
-    path = Path(run_dir) / FILE
+    path = RunCatalog(run_dir).path("failed_unrecorded")
     row = {
         "run_id": run_id,
         "as_of": as_of,
@@ -31,7 +31,8 @@ def record_in_run_folder(run_dir: str | Path, *, run_id: str, as_of: str, messag
 def unrecorded_runs(data_dir: str | Path) -> list[dict[str, Any]]:
     """Failed runs recorded only in their run folders, newest first."""
     rows = []
-    for path in sorted(Path(data_dir).glob(f"runs/*/{FILE}")):
+    for run in RunCatalog.every_run(data_dir, holding="failed_unrecorded"):
+        path = run.path("failed_unrecorded")
         try:
             rows.append({**json.loads(path.read_text("utf-8")), "file": str(path)})
         except (OSError, ValueError):

@@ -1,20 +1,21 @@
 """The validate task: the night's staged tables checked by the data-quality suites before anything is published.
 
 Reads the standardize stage's tables (contact, invoice, payment, field_issue), runs the Great Expectations
-suites of ``transforms.quality`` and writes, under ``data/runs/<run id>/validate/``:
+suites of ``transforms.quality`` and writes these datasets of the run catalog (``transforms.pipeline.catalog``):
 
-- ``failure.parquet``: one row per failing value (``dq.failure``), with the row's lineage;
-- ``metric.parquet``: checked / failed / completeness per source, field, rule and employee (``dq.metric``);
-- ``per_file.parquet``: per rule and file, the distinct rows checked and failing (what the gate judges);
-- ``data_docs/``: the Great Expectations Data Docs (HTML) of the night's validations;
-- ``manifest.json``: paths, counts, the settings used and the gate's verdict.
+- ``validate.failure``: one row per failing value (``dq.failure``), with the row's lineage;
+- ``validate.metric``: checked / failed / completeness per source, field, rule and employee (``dq.metric``);
+- ``validate.per_file``: per rule and file, the distinct rows checked and failing (what the gate judges);
+- ``validate.data_docs``: the Great Expectations Data Docs (HTML) of the night's validations;
+- ``validate.manifest``: paths, counts, the settings used and the gate's verdict.
 
 Besides the suites, two rules are judged per file (``transforms.quality.file_rules``): the file's age
 (freshness) and its row count against the last published night, read from the warehouse's
 ``ops.reconciliation`` (nothing to compare on a first night).
 
 When a critical rule fails on more of a file's rows than its tolerance, everything is written first, then
-``QualityGateError`` is raised naming the rule, the field, the file, the counts and the settings file.
+``QualityGateError`` is raised naming the rule, the field, the file, the counts and the settings file (the task's
+failure then puts the night's failing values into dq.* on their own: ``publish_stage.publish_stopped_night``).
 """
 
 from __future__ import annotations
@@ -25,11 +26,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
-from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.customer_rows import name_customers
@@ -48,13 +47,9 @@ STAGED = ("contact", "invoice", "payment", "field_issue")
 
 def read_staged(run_dir: str | Path) -> dict[str, pd.DataFrame]:
     """The standardize stage's tables of a run (absent ones as empty frames)."""
-    manifest = read_manifest(Path(run_dir) / "standardize" / "manifest.json")
-    out: dict[str, pd.DataFrame] = {}
-    for table in STAGED:
-        entry = manifest["tables"].get(table) or {}
-        path = entry.get("path")
-        out[table] = pq.read_table(path).to_pandas() if path else pd.DataFrame()
-    return out
+    run = RunCatalog(run_dir)
+    run.manifest("standardize")  # the stage has run
+    return {table: run.read(f"standardize.{table}") for table in STAGED}
 
 
 def settings_file_hint(origin: str, sources_file: str | Path) -> str:
@@ -90,9 +85,10 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     origin = ctx.shown(origin)
     check_source_names(settings, [s.name for s in sources.sources], origin)
     sentinels = load_sentinels(sources.defaults.sentinels or None)
+    run = ctx.catalog
     staged = read_staged(ctx.run_dir)
-    out_dir = ctx.stage_dir("validate")
-    docs_dir = out_dir / "data_docs"
+    run.stage_folder("validate")
+    docs_dir = run.path("validate.data_docs")
     shutil.rmtree(docs_dir, ignore_errors=True)
     frames = frames_for_run(staged, settings=settings, sentinels=sentinels, sources=sources, as_of=ctx.as_of_date)
     result = run_quality(
@@ -102,7 +98,7 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
         run_id=ctx.run_id,
         data_docs_dir=docs_dir if data_docs else None,
     )
-    files = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"]
+    files = run.manifest("extract")["files"]
     by_file = file_rule_results(
         files,
         sources=sources,
@@ -122,9 +118,7 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     result.violations = gate_violations(result.per_file)
     paths: dict[str, str] = {}
     for name, frame in (("failure", result.failures), ("metric", result.metrics), ("per_file", result.per_file)):
-        path = out_dir / f"{name}.parquet"
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-        paths[name] = str(path)
+        paths[name] = str(run.write(f"validate.{name}", frame))
     rows_in = sum(len(f) for f in frames.values())
     manifest: dict[str, Any] = {
         "settings": origin,
@@ -143,7 +137,7 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
             "violations": [v.describe() for v in result.violations],
         },
     }
-    manifest_path = write_manifest(out_dir / "manifest.json", manifest)
+    manifest_path = run.write_manifest("validate", manifest)
     log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(result.failures), origin)
     if result.violations:
         raise QualityGateError(result.violations, settings_file_hint(origin, ctx.sources))

@@ -16,7 +16,7 @@ from transforms.warehouse.nights import PUBLISHED
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PUBLISHED", "metric_history", "previous_night", "previous_row_counts", "run_status"]
+__all__ = ["PUBLISHED", "holds_quality_rows", "metric_history", "previous_night", "previous_row_counts", "run_status"]
 
 
 def _has_table(engine: Engine, schema: str, table: str) -> bool:
@@ -71,9 +71,20 @@ def run_status(engine: Engine, run_id: str) -> str | None:
     return str(row[0]) if row else None
 
 
+def holds_quality_rows(engine: Engine, run_id: str) -> bool:
+    """Whether dq.failure or dq.metric holds rows the run wrote."""
+    found = False
+    with engine.connect() as conn:
+        for table in ("failure", "metric"):
+            if not found and _has_table(engine, "dq", table):
+                row = conn.execute(text(f"select count(*) from dq.{table} where run_id = :r"), {"r": run_id}).fetchone()
+                found = bool(row and row[0])
+    return found
+
+
 def metric_history(engine: Engine, *, as_of: dt.date, nights: int = 90) -> pd.DataFrame:
     """dq.metric of the nights up to ``as_of`` (the last ``nights`` days): one set of rows per night, since
-    publishing (or a gated night's report) replaces the night's rows whatever run wrote them."""
+    publishing (or a night stopped after its checks) replaces the night's rows whatever run wrote them."""
     columns = ["source_name", "field", "rule", "responsible", "severity", "checked", "failed", "as_of", "run_id"]
     if not _has_table(engine, "dq", "metric"):
         return pd.DataFrame(columns=columns)

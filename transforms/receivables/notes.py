@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -103,11 +103,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def read_extract_column(extract_manifest: Path, column: str, kinds: tuple[str, ...] = ("spreadsheet",)) -> pd.DataFrame:
-    """One column of the run's extracted rows (with their location), for the kinds of source that may map it."""
-    if not extract_manifest.exists():
-        return pd.DataFrame(columns=[*_LOCATION, column])
-    files = json.loads(extract_manifest.read_text("utf-8")).get("files", [])
+def read_extract_column(
+    files: list[dict[str, Any]], column: str, kinds: tuple[str, ...] = ("spreadsheet",)
+) -> pd.DataFrame:
+    """One column of the run's extracted rows (with their location), for the kinds of source that may map it;
+    ``files`` are the extract's reports of its files (``FileReport`` as a dict), each naming its rows' file."""
     parts = []
     for f in files:
         if f.get("status") != "ok" or f.get("source_kind") not in kinds or not f.get("records_path"):

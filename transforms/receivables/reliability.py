@@ -135,7 +135,7 @@ def assess(
     run_id: str,
     settings: ReliabilitySettings,
     base_currency: str,
-    ledger_dir: Path,
+    ledger: Path | tuple[Path, Path],
     note_field: str | None = None,
     extracts: pd.DataFrame | None = None,
 ) -> Assessment:
@@ -143,8 +143,9 @@ def assess(
 
     ``contacts`` are the standardized contact rows (record_id, source_kind, customer_code, the location,
     responsible and, for notes, attributes); ``links`` the linkage stage's record_id -> customer_id, or None.
-    The settled ledger (``invoice.parquet`` and ``payment.parquet``, in the order of the staged rows) is
-    written to ``ledger_dir`` straight from DuckDB: millions of rows never become Python objects.
+    The settled ledger (invoices and payments) is written to ``ledger`` straight from DuckDB: millions of rows
+    never become Python objects. ``ledger`` is a folder (``invoice.parquet`` and ``payment.parquet`` in it) or the
+    two files.
     ``note_field`` names the hand-typed reliability note to compare (``extracts`` holds that column of the
     extracted spreadsheets when standardize does not keep it).
     """
@@ -161,7 +162,7 @@ def assess(
             run_id=run_id,
             settings=settings,
             base_currency=base_currency,
-            ledger_dir=ledger_dir,
+            ledger=ledger if isinstance(ledger, tuple) else (ledger / "invoice.parquet", ledger / "payment.parquet"),
             note_field=note_field,
             extracts=extracts,
         )
@@ -253,7 +254,7 @@ def _assess(
     run_id: str,
     settings: ReliabilitySettings,
     base_currency: str,
-    ledger_dir: Path,
+    ledger: tuple[Path, Path],
     note_field: str | None,
     extracts: pd.DataFrame | None,
 ) -> Assessment:
@@ -297,7 +298,7 @@ def _assess(
     # The ledger is written (DuckDB, off the GIL) while the model trains (numpy and scikit-learn).
     stamp = f"date '{as_of.isoformat()}' as as_of, '{run_id.replace(chr(39), chr(39) * 2)}' as run_id"
     with ThreadPoolExecutor(max_workers=1) as pool:
-        written = pool.submit(_write_ledgers, con, stamp, ledger_dir)
+        written = pool.submit(_write_ledgers, con, stamp, ledger)
         lm = train(history, as_of=as_of, settings=settings, rule_at=rule_at)
         # The model's fallback rates are the median rule's classes' (those its backtests class customers by).
         customers["late_payment_risk"] = customer_risk(
@@ -371,11 +372,13 @@ def _classes(
     return patterns
 
 
-def _write_ledgers(con: duckdb.DuckDBPyConnection, stamp: str, folder: Path) -> tuple[Path | None, Path | None]:
-    """invoice.parquet and payment.parquet in ``folder`` (None for a table without rows tonight)."""
+def _write_ledgers(
+    con: duckdb.DuckDBPyConnection, stamp: str, files: tuple[Path, Path]
+) -> tuple[Path | None, Path | None]:
+    """The settled invoices and payments into ``files`` (None for a table without rows tonight)."""
     return (
-        _write_ledger(con, "settled_invoice_rows", stamp, folder / "invoice.parquet"),
-        _write_ledger(con, "settled_payment_rows", stamp, folder / "payment.parquet"),
+        _write_ledger(con, "settled_invoice_rows", stamp, files[0]),
+        _write_ledger(con, "settled_payment_rows", stamp, files[1]),
     )
 
 

@@ -50,8 +50,10 @@ def _fmt(v: Any) -> str:
     return html.escape(str(v))
 
 
-def write_report(model: LateModel, path: Path, *, run_id: str, as_of: str, versions: dict[str, str]) -> Path:
-    """Write the page (and model.json beside it with the same figures)."""
+def write_report(
+    model: LateModel, path: Path, *, figures: Path, run_id: str, as_of: str, versions: dict[str, str]
+) -> Path:
+    """Write the page, and its figures as JSON into ``figures``."""
     s = model.summary()
     chart = calibration_chart(model)
     rows = "".join(
@@ -106,7 +108,7 @@ probabilities): </p><table><tr><th>class</th><th>late rate</th></tr>{rates}</tab
 </body></html>
 """
     path.write_text(page, "utf-8")
-    (path.parent / "model.json").write_text(
+    figures.write_text(
         json.dumps(
             {**s, "run_id": run_id, "as_of": as_of, "versions": versions, "features": FEATURES}, indent=2, default=str
         ),

@@ -1,0 +1,193 @@
+"""Tonight's contact records become customers: linked, given stable ids, each with its golden record.
+
+The records are linked (``transforms.linkage``), each cluster keeps last night's customer id where the evidence is
+unchanged (``identity``), the stewards' decisions hold, and every customer gets a golden record (``golden``) with
+the provenance of each field. The consolidated customers get their own data-quality suite; a golden record's
+failure is handed to the source rows that can fix it. ``read_previous`` reads what the warehouse remembers of last
+night; nothing here writes a file or the warehouse.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Engine, inspect, text
+
+from transforms.customers.decisions import decisions_for_records
+from transforms.customers.fingerprint import fingerprints
+from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
+from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
+from transforms.customers.settings import SurvivorshipSettings
+from transforms.linkage import LinkageSettings, LinkResult, link_records
+from transforms.quality.customer_rows import golden_failures_to_rows
+from transforms.quality.customer_suite import customer_suite_failures
+from transforms.quality.settings import QualitySettings, settings_for_sources
+
+_LOCATION = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number"]
+#: quality.yml field names -> golden-record columns, for the golden record's completeness.
+_GOLDEN_OF_FIELD = {"phone": "phone_e164", "address": "street"}
+
+
+def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
+    """Last published night's record links, and the first customer number never given."""
+    insp = inspect(engine)
+    if not insp.has_table("customer_source_record", schema="core"):
+        return None, 1
+    with engine.connect() as conn:
+        prev = pd.read_sql(
+            text("select record_id, record_fingerprint, customer_id from core.customer_source_record"), conn
+        )
+        ids = prev["customer_id"]
+        if insp.has_table("customer_id_history", schema="core"):
+            hist = pd.read_sql(text("select customer_id, related_customer_id from core.customer_id_history"), conn)
+            ids = pd.concat([ids, hist["customer_id"], hist["related_customer_id"]])
+    highest = id_number(ids.dropna()).max()
+    return prev, 1 if pd.isna(highest) else int(highest) + 1
+
+
+def golden_requirements(settings: QualitySettings) -> list[tuple[str, ...]]:
+    """The mandatory fields of the company's standard as groups of golden-record columns (for completeness)."""
+    groups: list[tuple[str, ...]] = [(f,) for f in settings.mandatory.single_fields]
+    groups += [tuple(g) for g in settings.mandatory.one_of]
+    out = []
+    for g in groups:
+        cols = tuple(_GOLDEN_OF_FIELD.get(f, f) for f in g)
+        cols = tuple(c for c in cols if c in GOLDEN_COLUMNS)  # a field the golden record does not keep is not counted
+        if cols:
+            out.append(cols)
+    return out
+
+
+def requirements(sources_file: str) -> list[tuple[str, ...]]:
+    """The mandatory fields of quality.yml (beside ``sources_file``) as groups of golden-record columns."""
+    settings, _ = settings_for_sources(sources_file)
+    return golden_requirements(settings)
+
+
+def link_customers(
+    contacts: pd.DataFrame,
+    settings: LinkageSettings,
+    *,
+    previous: pd.DataFrame | None,
+    next_number: int,
+    decisions: pd.DataFrame | None = None,
+) -> tuple[LinkResult, pd.DataFrame, IdAssignment]:
+    """Link the records and give each cluster its customer id (last night's where the evidence is unchanged).
+
+    ``contacts`` carries record_fingerprint. Returns the linkage result, every record's cluster with its match
+    probability (records the model left out are clusters of their own), and the id assignment.
+    """
+    given = decisions if decisions is not None and len(decisions) else None
+    result = link_records(contacts, settings, decisions=given)
+    clusters = result.clusters.merge(contacts[["record_id", "record_fingerprint"]], on="record_id", how="right")
+    lonely = clusters["cluster"].isna()
+    start = int(clusters["cluster"].max()) + 1 if (~lonely).any() else 0
+    clusters.loc[lonely, "cluster"] = range(start, start + int(lonely.sum()))
+    clusters["match_probability"] = clusters["match_probability"].fillna(1.0)
+    ids = assign_customer_ids(clusters, previous, next_number=next_number)
+    return result, clusters, ids
+
+
+def customer_interactions(interactions: pd.DataFrame, contacts: pd.DataFrame, customer_of: pd.Series) -> pd.DataFrame:
+    """The journal's interactions with the customer of each and the employee responsible (core.interaction)."""
+    if interactions.empty:
+        return pd.DataFrame(columns=["record_id", "customer_id"])
+    out = interactions.merge(contacts[["record_id", "responsible"]], on="record_id", how="left")
+    out["customer_id"] = out["record_id"].map(customer_of)
+    return out
+
+
+@dataclass(frozen=True)
+class Customers:
+    """A night's consolidated customers, each frame stamped with the night (as_of, run_id) where it is a table."""
+
+    result: LinkResult
+    #: The staged contacts with their fingerprints (what the review workbook shows).
+    contacts: pd.DataFrame
+    customers: pd.DataFrame  # core.customer: the golden records
+    links: pd.DataFrame  # core.customer_source_record
+    provenance: pd.DataFrame  # core.customer_field_provenance
+    review: pd.DataFrame  # core.match_review
+    interactions: pd.DataFrame  # core.interaction
+    id_history: pd.DataFrame  # core.customer_id_history
+    failures: pd.DataFrame  # dq.failure: the source rows behind failing golden records
+    metrics: pd.DataFrame  # dq.metric of the golden records' suite
+    failing_values: int  # failing values on golden records (customer, rule, field)
+    decisions: pd.DataFrame  # the stewards' decisions that apply to tonight's records
+
+
+def consolidate_customers(
+    contacts: pd.DataFrame,
+    interactions: pd.DataFrame,
+    *,
+    linkage: LinkageSettings,
+    survivorship: SurvivorshipSettings,
+    quality: QualitySettings,
+    default_responsible: str,
+    previous: pd.DataFrame | None,
+    next_number: int,
+    stored_decisions: pd.DataFrame,
+    stamp: dict[str, Any],
+) -> Customers:
+    """Link tonight's staged contacts into customers with stable ids and golden records, and check them.
+
+    ``previous`` and ``next_number`` come from ``read_previous``, ``stored_decisions`` from the stewards' table;
+    ``stamp`` (as_of, run_id) is added to every table.
+    """
+    contacts = contacts.copy()
+    contacts["record_fingerprint"] = fingerprints(contacts)
+    decisions = decisions_for_records(stored_decisions, contacts)
+    result, clusters, ids = link_customers(
+        contacts, linkage, previous=previous, next_number=next_number, decisions=decisions
+    )
+
+    links = (
+        contacts[[*_LOCATION, "record_fingerprint"]]
+        .merge(ids.records, on="record_id")
+        .merge(clusters[["record_id", "match_probability"]], on="record_id")
+    )
+    links = links.assign(**stamp)
+
+    records = contacts.merge(ids.records, on="record_id")
+    records["record_date"] = record_dates(records, interactions)
+    golden, provenance = build_golden(
+        records,
+        settings=survivorship,
+        requirements=golden_requirements(quality),
+        unassigned=[*survivorship.unassigned, default_responsible],
+    )
+
+    customer_of = ids.records.set_index("record_id")["customer_id"]
+    review = result.review.copy()
+    review["customer_id_l"] = review["record_id_l"].map(customer_of)
+    review["customer_id_r"] = review["record_id_r"].map(customer_of)
+
+    core_interaction = customer_interactions(interactions, contacts, customer_of)
+    # The consolidated customers get their own data-quality suite; its failures join the night's dq tables.
+    dq_failures, dq_metrics = customer_suite_failures(golden.assign(**stamp), quality)
+    golden_values = len(dq_failures)
+    # A golden record's failure is fixed in the source rows behind it: the row that gave the value, or, for a
+    # missing mandatory value, the customer's rows that the company's standard asks to hold it.
+    dq_failures = golden_failures_to_rows(
+        dq_failures,
+        links=links,
+        provenance=provenance,
+        contacts=contacts,
+        mandatory_kinds=quality.mandatory.applies_to,
+    )
+    return Customers(
+        result=result,
+        contacts=contacts,
+        customers=golden.assign(**stamp),
+        links=links,
+        provenance=provenance.assign(**stamp),
+        review=review.assign(**stamp),
+        interactions=core_interaction.assign(**stamp),
+        id_history=ids.history.assign(**stamp),
+        failures=dq_failures,
+        metrics=dq_metrics,
+        failing_values=golden_values,
+        decisions=decisions,
+    )
