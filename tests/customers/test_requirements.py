@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from transforms.pipeline.link_stage import requirements
+from transforms.customers.consolidate import requirements
 
 
 def test_requirements_follow_the_companys_mandatory_fields(tmp_path: Path) -> None:

@@ -7,9 +7,9 @@ import pandas as pd
 import pytest
 
 from tests.support import PipelineRun
+from transforms.customers.consolidate import link_customers
 from transforms.customers.fingerprint import fingerprints
 from transforms.linkage import load_linkage_settings
-from transforms.pipeline.link_stage import link_customers
 
 
 def _change_two_percent(contacts: pd.DataFrame, seed: int) -> tuple[pd.DataFrame, pd.Index]:
