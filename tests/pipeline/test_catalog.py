@@ -1,0 +1,121 @@
+"""The run catalog: every dataset declared once, publishing reads what each stage says it wrote tonight."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from tests.support import PipelineRun, run_pipeline, table_checksums
+from transforms.pipeline import catalog
+from transforms.pipeline.catalog import DATASETS, RunCatalog, TableOutput
+
+SQL = Path(__file__).resolve().parents[2] / "sql" / "warehouse"
+#: Tables written by someone other than a night's stages: the stewards' decisions, the run log.
+NOT_FROM_A_RUN = {"core.match_decision", "ops.run", "ops.task_run", "ops.reconciliation"}
+
+
+def test_each_dataset_is_declared_once_at_a_place_of_its_own() -> None:
+    names = [d.name for d in DATASETS]
+    paths = [d.path for d in DATASETS]
+    assert len(set(names)) == len(names)
+    assert len(set(paths)) == len(paths)
+
+
+def test_every_table_a_night_fills_comes_from_a_declared_dataset() -> None:
+    tables = {f"{p.parent.name}.{p.stem}" for p in SQL.glob("*/*.sql") if p.parent.name != "views"}
+    filled = {load.table for d in DATASETS for load in d.loads}
+    assert filled <= tables, filled - tables  # each a table of the warehouse's DDL
+    assert filled == tables - NOT_FROM_A_RUN
+
+
+def test_a_run_folder_is_found_by_its_run_id(tmp_path: Path) -> None:
+    run = RunCatalog.of_run(tmp_path, "manual__2026-11-20T02:00:00+00:00")
+    assert run.root.parent == RunCatalog.runs_folder(tmp_path)
+    assert ":" not in run.root.name and "+" not in run.root.name
+    index = run.path("link.match_index")
+    assert RunCatalog.holding(index, "link.match_index") is not None
+    assert RunCatalog.holding(index, "link.match_index").root == run.root  # type: ignore[union-attr]
+    assert RunCatalog.holding(tmp_path / "elsewhere" / "index", "link.match_index") is None
+
+
+def test_writing_a_dataset_follows_its_declaration(tmp_path: Path) -> None:
+    run = RunCatalog(tmp_path)
+    # Receivables' tables are written only when they have rows, and a column without values is text.
+    assert run.write("receivables.customer_balance", pd.DataFrame()) is None
+    assert not run.exists("receivables.customer_balance")
+    path = run.write("receivables.customer_balance", pd.DataFrame({"customer_id": ["C1"], "note": [None]}))
+    assert path == run.path("receivables.customer_balance")
+    assert str(pq.read_schema(path).field("note").type) == "string"
+    # The golden records' failures are written even without rows, as they are.
+    empty = run.write("link.customer_failure", pd.DataFrame({"rule": pd.Series(dtype="object")}))
+    assert empty is not None and pq.read_metadata(empty).num_rows == 0
+    assert not list(tmp_path.rglob("*.tmp"))  # written aside, then renamed
+    assert run.read("receivables.customer_balance", ["customer_id", "missing"]).columns.tolist() == ["customer_id"]
+    filled = run.read("receivables.customer_balance", ["customer_id", "missing"], fill=True)
+    assert filled.columns.tolist() == ["customer_id", "missing"]
+    absent = run.read("segments.customer_feature", ["customer_id"])
+    assert absent.empty and absent.columns.tolist() == ["customer_id"]
+
+
+def _manifest(run: RunCatalog, stage: str, data: dict[str, object]) -> None:
+    run.stage_folder(stage)
+    run.write_manifest(stage, data)
+
+
+def test_publishing_loads_what_each_stage_wrote_tonight(tmp_path: Path) -> None:
+    run = RunCatalog(tmp_path)
+    contacts = run.write("standardize.contact", pd.DataFrame({"record_id": ["r1", "r2"]}))
+    _manifest(
+        run,
+        "standardize",
+        {"tables": {"contact": {"path": str(contacts), "rows": 2}, "interaction": {"path": None, "rows": 0}}},
+    )
+    failures = run.write("validate.failure", pd.DataFrame({"rule": ["x"]}))
+    _manifest(run, "validate", {"tables": {"failure": {"path": str(failures), "rows": 1}}})
+    feature = run.write("segments.customer_feature", pd.DataFrame({"customer_id": ["C1"]}))
+    # A stale file of an earlier attempt that the stage did not write tonight: not published.
+    run.write("segments.customer_segment", pd.DataFrame({"customer_id": ["C1"], "segment_id": [1]}))
+    _manifest(run, "segments", {"publish": run.publish_section(["segments.customer_feature"]), "views": ["v"]})
+    with pytest.raises(FileNotFoundError, match="link stage has not run"):
+        run.warehouse_loads()
+    loads = run.warehouse_loads(require=False)
+    assert loads == [
+        TableOutput("staging", "contact", str(contacts), "replace", 2, "standardize.contact"),
+        TableOutput("staging", "interaction", None, "replace", 0, "standardize.interaction"),  # emptied tonight
+        TableOutput("dq", "failure", str(failures), "history", 1, "validate.failure"),
+        TableOutput("marts", "customer_feature", str(feature), "replace", 1, "segments.customer_feature"),
+    ]
+    assert [o.name for o in run.warehouse_loads(tables={"dq.failure"}, require=False)] == ["dq.failure"]
+    assert run.views() == ["v"]
+
+
+def test_one_dataset_may_fill_two_tables(tmp_path: Path) -> None:
+    run = RunCatalog(tmp_path)
+    run.write("receivables.customer_reliability", pd.DataFrame({"customer_id": ["C1"]}))
+    section = run.publish_section(["receivables.customer_reliability"])
+    assert [(e["table"], e["mode"], e["rows"]) for e in section] == [
+        ("customer_reliability", "replace", 1),
+        ("customer_reliability_history", "history", 1),
+    ]
+    assert json.loads(json.dumps(section)) == section
+
+
+@pytest.mark.slow
+def test_the_layout_lives_in_the_catalog_alone(
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every dataset moved to other folders and names: the night runs and publishes the same warehouse, and
+    nothing is written where the declared layout does not say."""
+    moved = tuple(dataclasses.replace(d, path=f"moved_{d.path}") for d in DATASETS)
+    monkeypatch.setattr(catalog, "DATASETS", moved)
+    monkeypatch.setattr(catalog, "BY_NAME", {d.name: d for d in moved})
+    night = run_pipeline(pipeline_run.sample_dir, tmp_path / "data", run_id="moved")
+    assert table_checksums(night.warehouse_path) == table_checksums(pipeline_run.warehouse_path)
+    assert night.run_dir.is_dir()
+    assert sorted(p.name for p in night.run_dir.iterdir() if not p.name.startswith("moved_")) == []
+    assert RunCatalog(night.run_dir).exists("report.page")
