@@ -220,7 +220,7 @@ def nightly_consolidation() -> None:
         return tasks.segments(run_dir)
 
     # A gated or failed night still gets its control report and to-do lists: the report runs once every
-    # earlier task has finished, whatever their outcome (it loads the night's failures if publish did not).
+    # earlier task has finished, whatever their outcome (the failed task had the night's failures loaded).
     @task(trigger_rule="all_done", doc_md=TASK_DOCS["report"])
     def report(run_dir: str) -> str:
         from transforms.pipeline import tasks

@@ -38,9 +38,9 @@ def test_a_run_folder_is_found_by_its_run_id(tmp_path: Path) -> None:
     assert run.root.parent == RunCatalog.runs_folder(tmp_path)
     assert ":" not in run.root.name and "+" not in run.root.name
     index = run.path("link.match_index")
-    assert RunCatalog.holding(index, "link.match_index") is not None
-    assert RunCatalog.holding(index, "link.match_index").root == run.root  # type: ignore[union-attr]
-    assert RunCatalog.holding(tmp_path / "elsewhere" / "index", "link.match_index") is None
+    assert RunCatalog.of_path(index, "link.match_index") is not None
+    assert RunCatalog.of_path(index, "link.match_index").root == run.root  # type: ignore[union-attr]
+    assert RunCatalog.of_path(tmp_path / "elsewhere" / "index", "link.match_index") is None
 
 
 def test_writing_a_dataset_follows_its_declaration(tmp_path: Path) -> None:

@@ -82,7 +82,7 @@ def find_index(
 
 def golden_names(origin: Path, customer_ids: list[str]) -> dict[str, str]:
     """The golden record's name (or company) of each customer, from the run the index was built from."""
-    run = RunCatalog.holding(origin, "link.match_index") or RunCatalog(origin)
+    run = RunCatalog.of_path(origin, "link.match_index") or RunCatalog(origin)
     path = run.path("link.customer")
     if not customer_ids or not path.exists():
         return {}

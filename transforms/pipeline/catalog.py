@@ -73,8 +73,6 @@ def _loads(*tables: str, mode: Mode = "replace") -> tuple[Load, ...]:
     return tuple(Load(t, mode) for t in tables)
 
 
-_HISTORY: Mode = "history"
-
 #: Every dataset of a run folder, in the order the stages write them (and publish loads them).
 DATASETS: tuple[Dataset, ...] = (
     # prepare_run
@@ -96,13 +94,15 @@ DATASETS: tuple[Dataset, ...] = (
     # standardize
     Dataset("standardize.manifest", "standardize", "standardize/manifest.json", about="each table's path and rows"),
     *(
-        Dataset(f"standardize.{t}", "standardize", f"standardize/{t}.parquet", _loads(f"staging.{t}"), "absent")
+        Dataset(
+            f"standardize.{t}", "standardize", f"standardize/{t}.parquet", _loads(f"staging.{t}"), when_empty="absent"
+        )
         for t in ("contact", "interaction", "invoice", "payment", "field_issue", "quarantine")
     ),
     # validate
     Dataset("validate.manifest", "validate", "validate/manifest.json", about="counts, suites and the gate's verdict"),
-    Dataset("validate.failure", "validate", "validate/failure.parquet", _loads("dq.failure", mode=_HISTORY)),
-    Dataset("validate.metric", "validate", "validate/metric.parquet", _loads("dq.metric", mode=_HISTORY)),
+    Dataset("validate.failure", "validate", "validate/failure.parquet", _loads("dq.failure", mode="history")),
+    Dataset("validate.metric", "validate", "validate/metric.parquet", _loads("dq.metric", mode="history")),
     Dataset(
         "validate.per_file", "validate", "validate/per_file.parquet", about="per rule and file: what the gate judged"
     ),
@@ -131,8 +131,8 @@ DATASETS: tuple[Dataset, ...] = (
         "link/customer_id_history.parquet",
         _loads("core.customer_id_history", mode="ledger"),
     ),
-    Dataset("link.customer_failure", "link", "link/customer_failure.parquet", _loads("dq.failure", mode=_HISTORY)),
-    Dataset("link.customer_metric", "link", "link/customer_metric.parquet", _loads("dq.metric", mode=_HISTORY)),
+    Dataset("link.customer_failure", "link", "link/customer_failure.parquet", _loads("dq.failure", mode="history")),
+    Dataset("link.customer_metric", "link", "link/customer_metric.parquet", _loads("dq.metric", mode="history")),
     Dataset("link.review_workbook", "link", "link/review_{as_of}.xlsx", about="the doubtful pairs, for a steward"),
     Dataset("link.diagnostics", "link", "link/diagnostics.html", about="the linkage model's page"),
     Dataset("link.model", "link", "link/model.json", about="the fitted linkage model"),
@@ -140,14 +140,18 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("link.match_index", "link", "link/match_index", about="the on-entry matcher's index (crm-etl match)"),
     # receivables
     Dataset("receivables.manifest", "receivables", "receivables/manifest.json", about="counts, model, tables"),
-    Dataset("receivables.invoice", "receivables", "receivables/invoice.parquet", _loads("core.invoice"), "absent"),
-    Dataset("receivables.payment", "receivables", "receivables/payment.parquet", _loads("core.payment"), "absent"),
+    Dataset(
+        "receivables.invoice", "receivables", "receivables/invoice.parquet", _loads("core.invoice"), when_empty="absent"
+    ),
+    Dataset(
+        "receivables.payment", "receivables", "receivables/payment.parquet", _loads("core.payment"), when_empty="absent"
+    ),
     Dataset(
         "receivables.customer_reliability",
         "receivables",
         "receivables/customer_reliability.parquet",
         (Load("marts.customer_reliability"), Load("marts.customer_reliability_history", "history")),
-        "absent",
+        when_empty="absent",
         text_for_empty_columns=True,
     ),
     Dataset(
@@ -155,7 +159,7 @@ DATASETS: tuple[Dataset, ...] = (
         "receivables",
         "receivables/account_reliability.parquet",
         _loads("marts.account_reliability"),
-        "absent",
+        when_empty="absent",
         text_for_empty_columns=True,
     ),
     Dataset(
@@ -163,23 +167,23 @@ DATASETS: tuple[Dataset, ...] = (
         "receivables",
         "receivables/customer_balance.parquet",
         _loads("marts.customer_balance"),
-        "absent",
+        when_empty="absent",
         text_for_empty_columns=True,
     ),
     Dataset(
         "receivables.note_failure",
         "receivables",
         "receivables/reliability_note_failure.parquet",
-        _loads("dq.failure", mode=_HISTORY),
-        "absent",
+        _loads("dq.failure", mode="history"),
+        when_empty="absent",
         text_for_empty_columns=True,
     ),
     Dataset(
         "receivables.note_metric",
         "receivables",
         "receivables/reliability_note_metric.parquet",
-        _loads("dq.metric", mode=_HISTORY),
-        "absent",
+        _loads("dq.metric", mode="history"),
+        when_empty="absent",
         text_for_empty_columns=True,
     ),
     Dataset("receivables.class_patterns", "receivables", "receivables/class_patterns.json"),
@@ -193,7 +197,7 @@ DATASETS: tuple[Dataset, ...] = (
             f"segments.{t}",
             "segments",
             f"segments/{t}.parquet",
-            _loads(f"marts.{t}", mode=_HISTORY if t == "segment_movement" else "replace"),
+            _loads(f"marts.{t}", mode="history" if t == "segment_movement" else "replace"),
             text_for_empty_columns=True,
         )
         for t in ("customer_feature", "customer_segment", "segment_profile", "segment_channel", "segment_movement")
@@ -278,7 +282,7 @@ class RunCatalog:
         return [cls(folder) for folder in sorted(runs.iterdir()) if (cls(folder).path(holding)).exists()]
 
     @classmethod
-    def holding(cls, path: str | Path, name: str) -> RunCatalog | None:
+    def of_path(cls, path: str | Path, name: str) -> RunCatalog | None:
         """The run whose dataset ``name`` is at ``path`` (an index folder given on its own), if it is one."""
         path = Path(path)
         depth = len(Path(dataset(name).path).parts)

@@ -37,10 +37,6 @@ class RunContext:
         """The run folder's datasets: where each stage's inputs and outputs are."""
         return RunCatalog(self.run_dir)
 
-    def stage_dir(self, stage: str) -> Path:
-        """The run-scoped staging folder of one stage (created, emptied by the stage that owns it)."""
-        return self.catalog.stage_folder(stage)
-
     @property
     def settings_file(self) -> str:
         """The sources file the tasks read: the run's copy (company settings files beside it), so that a retried
@@ -53,7 +49,7 @@ class RunContext:
 
     def shown(self, origin: str) -> str:
         """A settings origin as a user knows it: the original file rather than the run's copy."""
-        if self.settings_dir and origin.startswith(self.settings_dir.rstrip("/") + "/"):
+        if self.settings_dir and origin.startswith(f"{self.catalog.path('settings')}/"):
             return str(Path(self.sources).parent / Path(origin).name)
         return origin
 

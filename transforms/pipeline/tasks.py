@@ -210,7 +210,7 @@ def segments(ctx: RunContext) -> StageResult:
 
 @tracked("report")
 def report(ctx: RunContext) -> StageResult:
-    """The control report and each employee's to-do list; loads the night's failures even on a gated night."""
+    """The control report and each employee's to-do list, on every night (it reads, never writes the warehouse)."""
     from transforms.pipeline.report_stage import run_report
 
     return run_report(ctx)
