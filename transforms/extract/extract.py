@@ -27,15 +27,17 @@ from transforms.extract.jsonl_reader import read_jsonl_sheet
 from transforms.extract.rows import map_row, plan_columns
 from transforms.extract.tables import RawSheet
 from transforms.extract.xlsx_reader import read_xlsx_sheets
-from transforms.lineage import LINEAGE_COLUMNS
+from transforms.lineage import LINEAGE_COLUMNS, RUN_STAMP
 from transforms.settings.sources import KIND_FIELDS, SourcesFile, SourceSpec
+from transforms.warehouse.table_schemas import columns_except
 
 log = logging.getLogger(__name__)
 
 #: Bump when the staged layout or the reading rules change, so cached extracts are not reused.
 EXTRACT_VERSION = "2"
 
-QUARANTINE_COLUMNS = (*LINEAGE_COLUMNS, "stage", "field", "reason", "raw_value")
+#: staging.quarantine as the extract writes it: the row's lineage, then what was set aside and why.
+QUARANTINE_COLUMNS = columns_except("staging.quarantine", RUN_STAMP)
 _INT_COLUMNS = {"row_number", "physical_row"}
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from transforms.lineage import RECORD_LOCATION
 from transforms.receivables.nulls import keep_where
 
 #: Aging buckets of an unpaid invoice by days past its due date: (label, upper limit in days).
@@ -43,9 +44,8 @@ AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
 #: Paid amounts within this of the amount due count as full payment (rounding in exports).
 CENT = 0.005
 
-LINEAGE = ["record_id", "source_name", "source_file", "sheet", "row_number"]
 INVOICE_INPUT = [
-    *LINEAGE,
+    *RECORD_LOCATION,
     "responsible",
     "invoice_number",
     "document_type",
@@ -57,7 +57,7 @@ INVOICE_INPUT = [
     "corrects_invoice",
 ]
 PAYMENT_INPUT = [
-    *LINEAGE,
+    *RECORD_LOCATION,
     "responsible",
     "payment_id",
     "invoice_number",
