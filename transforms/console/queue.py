@@ -7,7 +7,7 @@ across customers) or split one ("not a match" inside a customer). Its stakes are
 probable pairs first.
 
 The comparison levels of each pair and the fitted model's weights come from the night's run folder
-(``<data dir>/runs/<run>/link/match_review.parquet`` and ``model.json``); without the folder the queue still
+(``<data dir>/runs/<run>/link/review_levels.parquet`` and ``model.json``); without the folder the queue still
 shows the pairs, their probability and weight, without the waterfall.
 """
 
@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from transforms.console.phrases import level_phrase
+from transforms.customers.review import REVIEW_LEVELS
 from transforms.linkage.model import FittedModel
 
 #: Fields shown side by side (staging.contact columns), with their labels, in reading order.
@@ -142,10 +143,10 @@ def load_night_model(data_dir: Path | None, run_id: str | None) -> NightModel | 
     from transforms.pipeline.context import safe_run_id
 
     link = Path(data_dir) / "runs" / safe_run_id(run_id) / "link"
-    if not (link / "model.json").is_file() or not (link / "match_review.parquet").is_file():
+    if not (link / "model.json").is_file() or not (link / REVIEW_LEVELS).is_file():
         return None
     model = FittedModel.from_dict(json.loads((link / "model.json").read_text("utf-8")))
-    frame = pd.read_parquet(link / "match_review.parquet")
+    frame = pd.read_parquet(link / REVIEW_LEVELS)
     cmp_columns = [c for c in frame.columns if c.startswith("cmp_")]
     levels = {
         (str(r["record_id_l"]), str(r["record_id_r"])): {c.removeprefix("cmp_"): int(r[c]) for c in cmp_columns}

@@ -50,6 +50,9 @@ SHOWN_FIELDS: tuple[str, ...] = (
     "customer_code",
 )
 _LOCATION = (*ROW_LOCATION, "responsible")
+#: The file of a run's link/ folder holding each review pair's comparison levels (``cmp_<comparison>``), which the
+#: steward's console shows beside the pair.
+REVIEW_LEVELS = "review_levels.parquet"
 _KEYS = ("record_id_a", "record_id_b", "fingerprint_a", "fingerprint_b")
 #: Words a steward may type in the decision column (case and surrounding spaces ignored).
 MATCH_WORDS = frozenset({"match", "same", "yes", "y", "1", "true", "duplicate"})

@@ -148,7 +148,7 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, out_dir
             responsible = mapped.responsible or default_resp
             lineage = (spec.name, spec.kind, sf.display, sheet.sheet, row.row_number, row.physical_row, sha)
             if mapped.reason is not None:
-                for col, val in zip(QUARANTINE_COLUMNS, (*lineage, responsible), strict=False):
+                for col, val in zip(LINEAGE_COLUMNS, (*lineage, responsible), strict=True):
                     quarantine[col].append(val)
                 quarantine["stage"].append("extract")
                 quarantine["field"].append(mapped.reason_field)

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, inspect, text
 
@@ -22,8 +21,9 @@ from transforms.customers.decisions import decisions_for_records, load_decisions
 from transforms.customers.fingerprint import fingerprints
 from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
 from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
-from transforms.customers.review import write_review_workbook
+from transforms.customers.review import REVIEW_LEVELS, write_review_workbook
 from transforms.customers.settings import load_survivorship
+from transforms.lineage import RUN_STAMP
 from transforms.linkage import LinkageSettings, LinkResult, link_records, load_linkage_settings, write_diagnostics
 from transforms.linkage.matcher import write_match_index
 from transforms.pipeline.context import RunContext
@@ -33,13 +33,14 @@ from transforms.pipeline.tracking import StageResult
 from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import settings_for_sources
+from transforms.standardize.fields import standard_column
 from transforms.warehouse.engine import make_engine
+from transforms.warehouse.table_schemas import columns_except, conform
 
 log = logging.getLogger(__name__)
 
-_LOCATION = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number"]
-#: quality.yml field names -> golden-record columns, for the golden record's completeness.
-_GOLDEN_OF_FIELD = {"phone": "phone_e164", "address": "street"}
+#: core.customer_source_record's columns that tonight's links add to the staged contact's.
+_LINK_COLUMNS = ("customer_id", "match_probability", *RUN_STAMP)
 
 
 def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
@@ -66,7 +67,7 @@ def requirements(sources_file: str) -> list[tuple[str, ...]]:
     groups += [tuple(g) for g in settings.mandatory.one_of]
     out = []
     for g in groups:
-        cols = tuple(_GOLDEN_OF_FIELD.get(f, f) for f in g)
+        cols = tuple(standard_column(f) for f in g)
         cols = tuple(c for c in cols if c in GOLDEN_COLUMNS)  # a field the golden record does not keep is not counted
         if cols:
             out.append(cols)
@@ -97,8 +98,9 @@ def link_customers(
     return result, clusters, ids
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
+def _write(table: str, frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as the Parquet file of warehouse ``table``: its columns, in its order."""
+    pq.write_table(conform(table, frame), path)
     return path
 
 
@@ -123,7 +125,7 @@ def run_link(ctx: RunContext) -> StageResult:
     )
 
     links = (
-        contacts[[*_LOCATION, "record_fingerprint"]]
+        contacts[list(columns_except("core.customer_source_record", _LINK_COLUMNS))]
         .merge(ids.records, on="record_id")
         .merge(clusters[["record_id", "match_probability"]], on="record_id")
     )
@@ -168,21 +170,32 @@ def run_link(ctx: RunContext) -> StageResult:
         contacts=contacts,
         mandatory_kinds=quality.mandatory.applies_to,
     )
-    paths = {
-        "customer": _write(golden.assign(**stamp), out_dir / "customer.parquet"),
-        "customer_source_record": _write(links, out_dir / "customer_source_record.parquet"),
-        "customer_field_provenance": _write(provenance.assign(**stamp), out_dir / "customer_field_provenance.parquet"),
-        "match_review": _write(review.assign(**stamp), out_dir / "match_review.parquet"),
-        "interaction": _write(core_interaction.assign(**stamp), out_dir / "interaction.parquet"),
-        "customer_id_history": _write(ids.history.assign(**stamp), out_dir / "customer_id_history.parquet"),
+    tables = {
+        "customer": golden,
+        "customer_source_record": links,
+        "customer_field_provenance": provenance,
+        "match_review": review,
+        "interaction": core_interaction,
+        "customer_id_history": ids.history,
     }
+    paths = {
+        name: _write(f"core.{name}", frame.assign(**stamp), out_dir / f"{name}.parquet")
+        for name, frame in tables.items()
+    }
+    # The steward's console shows each review pair's comparison levels (not a warehouse column).
+    levels = [c for c in review.columns if c.startswith("cmp_")]
+    review[["record_id_l", "record_id_r", *levels]].to_parquet(out_dir / REVIEW_LEVELS, index=False)
     outputs: list[TableOutput] = [
         table_output("core", name, path, mode="ledger" if name == "customer_id_history" else "replace")
         for name, path in paths.items()
     ]
     outputs += [
-        table_output("dq", "failure", _write(dq_failures, out_dir / "customer_failure.parquet"), mode="history"),
-        table_output("dq", "metric", _write(dq_metrics, out_dir / "customer_metric.parquet"), mode="history"),
+        table_output(
+            "dq", "failure", _write("dq.failure", dq_failures, out_dir / "customer_failure.parquet"), mode="history"
+        ),
+        table_output(
+            "dq", "metric", _write("dq.metric", dq_metrics, out_dir / "customer_metric.parquet"), mode="history"
+        ),
     ]
     events = ids.history["event"].value_counts().to_dict() if len(ids.history) else {}
     summary: dict[str, Any] = {

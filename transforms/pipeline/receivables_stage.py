@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transforms.lineage import RECORD_LINEAGE
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.outputs import TableOutput, publish_section, table_output
@@ -29,20 +30,11 @@ from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
 from transforms.receivables.settings import load_reliability
+from transforms.warehouse.table_schemas import conform
 
 log = logging.getLogger(__name__)
 
-_CONTACT_COLUMNS = [
-    "record_id",
-    "source_name",
-    "source_kind",
-    "source_file",
-    "sheet",
-    "row_number",
-    "responsible",
-    "customer_code",
-    "attributes",
-]
+_CONTACT_COLUMNS = [*RECORD_LINEAGE, "customer_code", "attributes"]
 
 
 def _staged(path: str | None, columns: list[str]) -> Path | pa.Table:
@@ -63,16 +55,13 @@ def read_links(run_dir: Path) -> Path | None:
     return path if path.exists() else None
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path | None:
+def _write(table: str, frame: pd.DataFrame, path: Path) -> Path | None:
+    """``frame`` as the Parquet file of warehouse ``table`` (a column empty tonight, such as customer_id without
+    links, typed as the table says); None, and no file, when it has no rows."""
     if not len(frame):
         path.unlink(missing_ok=True)
         return None
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    # A column empty tonight (customer_id without links) is still text in the warehouse.
-    for i, f in enumerate(table.schema):
-        if pa.types.is_null(f.type):
-            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
-    pq.write_table(table, path)
+    pq.write_table(conform(table, frame), path)
     return path
 
 
@@ -84,13 +73,19 @@ def write_outputs(result: Assessment, out_dir: Path) -> list[TableOutput]:
     paths = {
         "invoice": result.invoices,
         "payment": result.payments,
-        "customer_reliability": _write(customers, out_dir / "customer_reliability.parquet"),
-        "account_reliability": _write(result.accounts, out_dir / "account_reliability.parquet"),
-        "customer_balance": _write(
-            result.balances.drop(columns=["customer_key"]), out_dir / "customer_balance.parquet"
+        "customer_reliability": _write(
+            "marts.customer_reliability", customers, out_dir / "customer_reliability.parquet"
         ),
-        "failure": _write(result.failures, out_dir / "reliability_note_failure.parquet"),
-        "metric": _write(result.note_metric, out_dir / "reliability_note_metric.parquet"),
+        "account_reliability": _write(
+            "marts.account_reliability", result.accounts, out_dir / "account_reliability.parquet"
+        ),
+        "customer_balance": _write(
+            "marts.customer_balance",
+            result.balances.drop(columns=["customer_key"]),
+            out_dir / "customer_balance.parquet",
+        ),
+        "failure": _write("dq.failure", result.failures, out_dir / "reliability_note_failure.parquet"),
+        "metric": _write("dq.metric", result.note_metric, out_dir / "reliability_note_metric.parquet"),
     }
     return [
         table_output("core", "invoice", paths["invoice"]),

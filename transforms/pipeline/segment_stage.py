@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, inspect, text
 
@@ -30,6 +29,7 @@ from transforms.segments.rules import compile_rule_views, dialect_of
 from transforms.segments.settings import load_segments
 from transforms.standardize.vocabulary import load_vocabulary
 from transforms.warehouse.engine import make_engine
+from transforms.warehouse.table_schemas import conform
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +126,9 @@ def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> Previou
     return PreviousNight(profiles, assignments.reset_index(drop=True))
 
 
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
-    for i, f in enumerate(table.schema):
-        if pa.types.is_null(f.type):
-            table = table.set_column(i, f.name, table.column(i).cast(pa.string()))
-    pq.write_table(table, path)
+def _write(table: str, frame: pd.DataFrame, path: Path) -> Path:
+    """``frame`` as the Parquet file of warehouse ``table`` (a column empty tonight typed as the table says)."""
+    pq.write_table(conform(table, frame), path)
     return path
 
 
@@ -161,11 +158,8 @@ def run_segments(ctx: RunContext) -> StageResult:
         engine.dispose()
     out_dir = ctx.stage_dir("segments")
     stamp: dict[str, Any] = {"as_of": ctx.as_of_date, "run_id": ctx.run_id}
-    outputs = [
-        table_output(
-            "marts", "customer_feature", _write(features.assign(**stamp), out_dir / "customer_feature.parquet")
-        )
-    ]
+    feature_path = _write("marts.customer_feature", features.assign(**stamp), out_dir / "customer_feature.parquet")
+    outputs = [table_output("marts", "customer_feature", feature_path)]
     signals, warnings = data_signals(features, inputs["standardize/interaction.parquet"])
     for warning in warnings:
         log.warning("segments: %s", warning)
@@ -185,12 +179,13 @@ def run_segments(ctx: RunContext) -> StageResult:
             # are the same as the first attempt's.
             was_new = previous.profiles.set_index("segment_id")["is_new"].astype(bool)
             result.profiles["is_new"] = result.profiles["segment_id"].map(was_new).fillna(True).astype(bool)
-        paths = {
-            "customer_segment": _write(result.assignments, out_dir / "customer_segment.parquet"),
-            "segment_profile": _write(result.profiles, out_dir / "segment_profile.parquet"),
-            "segment_channel": _write(result.channels, out_dir / "segment_channel.parquet"),
-            "segment_movement": _write(result.movements, out_dir / "segment_movement.parquet"),
+        tables = {
+            "customer_segment": result.assignments,
+            "segment_profile": result.profiles,
+            "segment_channel": result.channels,
+            "segment_movement": result.movements,
         }
+        paths = {name: _write(f"marts.{name}", frame, out_dir / f"{name}.parquet") for name, frame in tables.items()}
         summary.update(result.summary)
         model = {
             **result.summary,

@@ -33,17 +33,13 @@ _TABLE_KEY = re.compile(r"^(primary\s+key|unique)\s*\(([^()]*)\)$", re.I)
 _CLAUSES = (("not", "null"), ("primary", "key"), ("unique",), ("null",))
 
 Kind = Literal["text", "integer", "float", "boolean", "date", "timestamp"]
-#: SQL type (lower case, single spaces) -> the kind of value it holds and the Arrow type a staged file uses for it.
+#: SQL type (lower case, single spaces) -> the kind of value it holds and the Arrow type a staged file uses for it:
+#: the types the warehouse's files use, each as DuckDB reads it back (a test holds the two equal).
 _TYPES: dict[str, tuple[Kind, str]] = {
     "varchar": ("text", "string"),
-    "text": ("text", "string"),
     "bigint": ("integer", "int64"),
     "integer": ("integer", "int32"),
-    "int": ("integer", "int32"),
-    "smallint": ("integer", "int16"),
     "double precision": ("float", "float64"),
-    "double": ("float", "float64"),
-    "real": ("float", "float32"),
     "boolean": ("boolean", "bool_"),
     "date": ("date", "date32"),
     "timestamp": ("timestamp", "timestamp"),
