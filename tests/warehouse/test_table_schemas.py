@@ -12,6 +12,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from transforms.lineage import LINEAGE_COLUMNS, RECORD_LINEAGE, RECORD_LOCATION, RUN_STAMP
+from transforms.quality.columns import FAILING_ROW
+from transforms.standardize.fields import STANDARD_COLUMN, standard_column
 from transforms.warehouse.sql_files import ddl_files, split_statements, table_files
 from transforms.warehouse.table_schemas import (
     DdlError,
@@ -195,3 +198,26 @@ def test_conform_refuses_a_missing_column_or_a_wrong_type() -> None:
         conform("marts.customer_segment", _segments(segment_name=None))
     with pytest.raises(SchemaMismatchError, match="column 'segment_id' holds string"):
         conform("marts.customer_segment", _segments(segment_id=["1", "2"]))
+
+
+def test_the_lineage_columns_are_those_the_tables_carry() -> None:
+    assert columns("staging.quarantine")[: len(LINEAGE_COLUMNS)] == LINEAGE_COLUMNS
+    assert columns("staging.contact")[1 : 1 + len(LINEAGE_COLUMNS)] == LINEAGE_COLUMNS
+    assert set(RECORD_LINEAGE) <= set(columns("staging.contact"))
+    pointing_back = [n for n, s in table_schemas().items() if "record_id" in s.column_names and n != "dq.failure"]
+    assert len(pointing_back) >= 9
+    for name in pointing_back:
+        assert set(RECORD_LOCATION) <= set(columns(name)), name
+    assert set(FAILING_ROW) <= set(columns("dq.failure"))
+    for name, schema in table_schemas().items():
+        if name.startswith("ops.") or name == "core.match_decision":
+            continue
+        assert set(RUN_STAMP) <= set(schema.column_names), name
+
+
+def test_every_standardized_field_column_is_in_the_staged_and_golden_records() -> None:
+    for field, column in STANDARD_COLUMN.items():
+        assert column in columns("staging.contact"), field
+        assert column in columns("core.customer"), field
+        assert standard_column(field) == column
+    assert standard_column("email") == "email"
