@@ -86,7 +86,7 @@ def test_columns_are_in_the_tables_order() -> None:
         ("create table if not exists s.t (a varchar, b money)", r"column 'b' is declared 'money'"),
         ("create table if not exists s.t (a varchar default 'x')", r"column 'a' is declared \"varchar default 'x'\""),
         ("create table if not exists s.t (a varchar, check (a <> ''))", r"does not understand the table constraint"),
-        ("create table if not exists s.t (a varchar, a bigint)", r"a column is declared twice"),
+        ("create table if not exists s.t (a varchar, a bigint)", r"column\(s\) \['a'\] declared twice"),
         ("create table s.t (a varchar)", r"create table if not exists <schema>.<table>"),
         ("create table if not exists s.t (a varchar, primary key (b))", r"primary key names \['b'\]"),
     ],

@@ -14,10 +14,11 @@ A test holds what it reads equal to what DuckDB makes of the same files.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
 
 from transforms.warehouse.sql_files import relative_name, split_statements, sql_dir, table_files
@@ -33,17 +34,32 @@ _TABLE_KEY = re.compile(r"^(primary\s+key|unique)\s*\(([^()]*)\)$", re.I)
 _CLAUSES = (("not", "null"), ("primary", "key"), ("unique",), ("null",))
 
 Kind = Literal["text", "integer", "float", "boolean", "date", "timestamp"]
-#: SQL type (lower case, single spaces) -> the kind of value it holds and the Arrow type a staged file uses for it:
-#: the types the warehouse's files use, each as DuckDB reads it back (a test holds the two equal).
-_TYPES: dict[str, tuple[Kind, str]] = {
-    "varchar": ("text", "string"),
-    "bigint": ("integer", "int64"),
-    "integer": ("integer", "int32"),
-    "double precision": ("float", "float64"),
-    "boolean": ("boolean", "bool_"),
-    "date": ("date", "date32"),
-    "timestamp": ("timestamp", "timestamp"),
+#: The SQL types the warehouse's files use (lower case, single spaces) and the kind of value each holds.
+_TYPES: dict[str, Kind] = {
+    "varchar": "text",
+    "bigint": "integer",
+    "integer": "integer",
+    "double precision": "float",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamp",
 }
+
+
+@cache
+def _arrow_types() -> dict[str, pa.DataType]:
+    """Each SQL type's Arrow type, as DuckDB reads it back (a test holds the two equal)."""
+    import pyarrow as pa
+
+    return {
+        "varchar": pa.string(),
+        "bigint": pa.int64(),
+        "integer": pa.int32(),
+        "double precision": pa.float64(),
+        "boolean": pa.bool_(),
+        "date": pa.date32(),
+        "timestamp": pa.timestamp("us"),
+    }
 
 
 class DdlError(ValueError):
@@ -62,18 +78,11 @@ class Column:
     @property
     def kind(self) -> Kind:
         """The kind of value the column holds (text, integer, float, boolean, date, timestamp)."""
-        return _TYPES[self.sql_type][0]
+        return _TYPES[self.sql_type]
 
     def arrow_type(self) -> pa.DataType:
         """The Arrow type a staged file gives the column (what DuckDB reads back for the SQL type)."""
-        import pyarrow as pa
-
-        name = _TYPES[self.sql_type][1]
-        if name == "timestamp":
-            return pa.timestamp("us")
-        factory = getattr(pa, name)
-        arrow_type: pa.DataType = factory()
-        return arrow_type
+        return _arrow_types()[self.sql_type]
 
 
 @dataclass(frozen=True)
@@ -184,8 +193,8 @@ def parse_table(stmt: str, *, where: str = "") -> TableSchema | None:
             raise DdlError(f"{where}: the schema reader does not understand the table constraint {item!r}")
         columns.append(_column(item, where))
     names = [c.name for c in columns]
-    if len(set(names)) != len(names):
-        raise DdlError(f"{where}: a column is declared twice")
+    if twice := sorted({n for n in names if names.count(n) > 1}):
+        raise DdlError(f"{where}: column(s) {twice} declared twice")
     if unknown := keys - set(names):
         raise DdlError(f"{where}: the primary key names {sorted(unknown)}, which the table does not declare")
     columns = [Column(c.name, c.sql_type, True, c.definition) if c.name in keys else c for c in columns]
@@ -203,7 +212,7 @@ def read_table_file(path: Path) -> TableSchema:
 
 
 @cache
-def table_schemas() -> dict[str, TableSchema]:
+def table_schemas() -> Mapping[str, TableSchema]:
     """Every warehouse table by schema.table, read once from sql/warehouse."""
     out: dict[str, TableSchema] = {}
     for path in table_files():
@@ -211,7 +220,7 @@ def table_schemas() -> dict[str, TableSchema]:
         if table.qualified in out:
             raise DdlError(f"{table.qualified} is declared twice: {out[table.qualified].file} and {path}")
         out[table.qualified] = table
-    return out
+    return MappingProxyType(out)
 
 
 def table_schema(name: str) -> TableSchema:
