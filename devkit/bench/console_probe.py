@@ -82,6 +82,7 @@ def _suffixed(column: str) -> str:
 
 def replicate(base: Path, base_run: Path, target_dir: Path, records: int) -> tuple[Path, int]:
     """A warehouse of about ``records`` source records made of copies of ``base``; returns (file, copies)."""
+    from transforms.pipeline.catalog import RunCatalog
     from transforms.warehouse.ddl import ensure_schema
     from transforms.warehouse.engine import make_engine
 
@@ -108,18 +109,17 @@ def replicate(base: Path, base_run: Path, target_dir: Path, records: int) -> tup
                 f"insert into {table} select t.* replace ({replaced}) "
                 f"from base.{table} as t cross join range({copies}) as r(k)"
             )
-    link = target_dir / "runs" / RUN_ID / "link"
-    link.mkdir(parents=True)
-    shutil.copy(base_run / "link" / "model.json", link / "model.json")
-    pairs = pd.read_parquet(base_run / "link" / "match_review.parquet")
+    source, run = RunCatalog(base_run), RunCatalog.of_run(target_dir, RUN_ID)
+    shutil.copy(source.path("link.model"), run.output("link.model"))
+    pairs = pd.read_parquet(source.path("link.review_levels"))
     copied = []
     for k in range(copies):
         part = pairs.copy()
         if k:
-            for c in ("record_id_l", "record_id_r", "customer_id_l", "customer_id_r"):
+            for c in ("record_id_l", "record_id_r"):
                 part[c] = part[c].astype(str) + f"-{k}"
         copied.append(part)
-    pd.concat(copied, ignore_index=True).to_parquet(link / "match_review.parquet", index=False)
+    pd.concat(copied, ignore_index=True).to_parquet(run.output("link.review_levels"), index=False)
     done.write_text(json.dumps({"records": records, "copies": copies}), "utf-8")
     return target, copies
 

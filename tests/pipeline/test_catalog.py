@@ -13,6 +13,7 @@ import pytest
 from tests.support import PipelineRun, run_pipeline, table_checksums
 from transforms.pipeline import catalog
 from transforms.pipeline.catalog import DATASETS, RunCatalog, TableOutput
+from transforms.warehouse.table_schemas import SchemaMismatchError, columns
 
 SQL = Path(__file__).resolve().parents[2] / "sql" / "warehouse"
 #: Tables written by someone other than a night's stages: the stewards' decisions, the run log.
@@ -33,6 +34,11 @@ def test_every_table_a_night_fills_comes_from_a_declared_dataset() -> None:
     assert filled == tables - NOT_FROM_A_RUN
 
 
+def _rows(table: str, rows: int = 1, **values: list[object]) -> pd.DataFrame:
+    """A frame with every column of ``table`` (empty where ``values`` does not give one)."""
+    return pd.DataFrame({c: values.get(c, [None] * rows) for c in columns(table)})
+
+
 def test_a_run_folder_is_found_by_its_run_id(tmp_path: Path) -> None:
     run = RunCatalog.of_run(tmp_path, "manual__2026-11-20T02:00:00+00:00")
     assert run.root.parent == RunCatalog.runs_folder(tmp_path)
@@ -48,10 +54,15 @@ def test_writing_a_dataset_follows_its_declaration(tmp_path: Path) -> None:
     # Receivables' tables are written only when they have rows, and a column without values is text.
     assert run.write("receivables.customer_balance", pd.DataFrame()) is None
     assert not run.exists("receivables.customer_balance")
-    path = run.write("receivables.customer_balance", pd.DataFrame({"customer_id": ["C1"], "note": [None]}))
+    balance = _rows("marts.customer_balance", customer_id=["C1"], currency=["PLN"], invoices=[2])
+    path = run.write("receivables.customer_balance", balance.assign(extra=["not a column"]))
     assert path == run.path("receivables.customer_balance")
-    assert str(pq.read_schema(path).field("note").type) == "string"
-    # The golden records' failures are written even without rows, as they are.
+    # Written as its warehouse table: the table's columns in its order, an empty one typed as the table says.
+    assert pq.read_schema(path).names == list(columns("marts.customer_balance"))
+    assert str(pq.read_schema(path).field("dso").type) == "double"
+    with pytest.raises(SchemaMismatchError, match="'currency' is missing"):
+        run.write("receivables.customer_balance", balance.drop(columns=["currency"]))
+    # The golden records' failures are written even without rows.
     empty = run.write("link.customer_failure", pd.DataFrame({"rule": pd.Series(dtype="object")}))
     assert empty is not None and pq.read_metadata(empty).num_rows == 0
     assert not list(tmp_path.rglob("*.tmp"))  # written aside, then renamed
@@ -69,17 +80,17 @@ def _manifest(run: RunCatalog, stage: str, data: dict[str, object]) -> None:
 
 def test_publishing_loads_what_each_stage_wrote_tonight(tmp_path: Path) -> None:
     run = RunCatalog(tmp_path)
-    contacts = run.write("standardize.contact", pd.DataFrame({"record_id": ["r1", "r2"]}))
+    contacts = run.write("standardize.contact", _rows("staging.contact", 2, record_id=["r1", "r2"]))
     _manifest(
         run,
         "standardize",
         {"tables": {"contact": {"path": str(contacts), "rows": 2}, "interaction": {"path": None, "rows": 0}}},
     )
-    failures = run.write("validate.failure", pd.DataFrame({"rule": ["x"]}))
+    failures = run.write("validate.failure", _rows("dq.failure", rule=["x"]))
     _manifest(run, "validate", {"tables": {"failure": {"path": str(failures), "rows": 1}}})
-    feature = run.write("segments.customer_feature", pd.DataFrame({"customer_id": ["C1"]}))
+    feature = run.write("segments.customer_feature", _rows("marts.customer_feature", customer_id=["C1"]))
     # A stale file of an earlier attempt that the stage did not write tonight: not published.
-    run.write("segments.customer_segment", pd.DataFrame({"customer_id": ["C1"], "segment_id": [1]}))
+    run.write("segments.customer_segment", _rows("marts.customer_segment", customer_id=["C1"], segment_id=[1]))
     _manifest(run, "segments", {"publish": run.publish_section(["segments.customer_feature"]), "views": ["v"]})
     with pytest.raises(FileNotFoundError, match="link stage has not run"):
         run.warehouse_loads()
@@ -96,7 +107,7 @@ def test_publishing_loads_what_each_stage_wrote_tonight(tmp_path: Path) -> None:
 
 def test_one_dataset_may_fill_two_tables(tmp_path: Path) -> None:
     run = RunCatalog(tmp_path)
-    run.write("receivables.customer_reliability", pd.DataFrame({"customer_id": ["C1"]}))
+    run.write("receivables.customer_reliability", _rows("marts.customer_reliability", customer_id=["C1"]))
     section = run.publish_section(["receivables.customer_reliability"])
     assert [(e["table"], e["mode"], e["rows"]) for e in section] == [
         ("customer_reliability", "replace", 1),

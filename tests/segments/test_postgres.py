@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 from transforms.segments.columns import FEATURE_COLUMNS
 from transforms.segments.rules import compile_rule_views
 from transforms.segments.settings import load_segments_file
-from transforms.warehouse.ddl import split_statements
 from transforms.warehouse.engine import make_engine
+from transforms.warehouse.sql_files import split_statements
 
 SERVER_URL = os.environ.get("CRM_TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 MARTS = Path(__file__).resolve().parents[2] / "sql" / "warehouse" / "marts"

@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import text
 
 from tests.warehouse.conftest import fresh_database
-from transforms.warehouse.ddl import ensure_schema, parse_table, split_statements, sql_dir, view_files
+from transforms.warehouse.ddl import ensure_schema
 from transforms.warehouse.engine import make_engine
 from transforms.warehouse.load import table_columns
+from transforms.warehouse.sql_files import split_statements, sql_dir, view_files
+from transforms.warehouse.table_schemas import parse_table
 
 CONTACT = sql_dir() / "staging" / "contact.sql"
 

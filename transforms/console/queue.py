@@ -7,7 +7,7 @@ across customers) or split one ("not a match" inside a customer). Its stakes are
 probable pairs first.
 
 The comparison levels of each pair and the fitted model's weights come from the night's run folder
-(the run catalog's ``link.match_review`` and ``link.model``); without the folder the queue still
+(the run catalog's ``link.review_levels`` and ``link.model``); without the folder the queue still
 shows the pairs, their probability and weight, without the waterfall.
 """
 
@@ -142,10 +142,10 @@ def load_night_model(data_dir: Path | None, run_id: str | None) -> NightModel | 
     from transforms.pipeline.catalog import RunCatalog
 
     run = RunCatalog.of_run(data_dir, run_id)
-    if not run.path("link.model").is_file() or not run.path("link.match_review").is_file():
+    if not run.path("link.model").is_file() or not run.path("link.review_levels").is_file():
         return None
     model = FittedModel.from_dict(json.loads(run.path("link.model").read_text("utf-8")))
-    frame = pd.read_parquet(run.path("link.match_review"))
+    frame = pd.read_parquet(run.path("link.review_levels"))
     cmp_columns = [c for c in frame.columns if c.startswith("cmp_")]
     levels = {
         (str(r["record_id_l"]), str(r["record_id_r"])): {c.removeprefix("cmp_"): int(r[c]) for c in cmp_columns}

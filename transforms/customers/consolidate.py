@@ -20,14 +20,16 @@ from transforms.customers.fingerprint import fingerprints
 from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
 from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
 from transforms.customers.settings import SurvivorshipSettings
+from transforms.lineage import RUN_STAMP
 from transforms.linkage import LinkageSettings, LinkResult, link_records
 from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import QualitySettings, settings_for_sources
+from transforms.standardize.fields import standard_column
+from transforms.warehouse.table_schemas import columns_except
 
-_LOCATION = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number"]
-#: quality.yml field names -> golden-record columns, for the golden record's completeness.
-_GOLDEN_OF_FIELD = {"phone": "phone_e164", "address": "street"}
+#: core.customer_source_record's columns that tonight's links add to the staged contact's.
+_LINK_COLUMNS = ("customer_id", "match_probability", *RUN_STAMP)
 
 
 def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
@@ -53,7 +55,7 @@ def golden_requirements(settings: QualitySettings) -> list[tuple[str, ...]]:
     groups += [tuple(g) for g in settings.mandatory.one_of]
     out = []
     for g in groups:
-        cols = tuple(_GOLDEN_OF_FIELD.get(f, f) for f in g)
+        cols = tuple(standard_column(f) for f in g)
         cols = tuple(c for c in cols if c in GOLDEN_COLUMNS)  # a field the golden record does not keep is not counted
         if cols:
             out.append(cols)
@@ -144,7 +146,7 @@ def consolidate_customers(
     )
 
     links = (
-        contacts[[*_LOCATION, "record_fingerprint"]]
+        contacts[list(columns_except("core.customer_source_record", _LINK_COLUMNS))]
         .merge(ids.records, on="record_id")
         .merge(clusters[["record_id", "match_probability"]], on="record_id")
     )

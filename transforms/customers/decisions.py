@@ -14,19 +14,13 @@ from transforms.customers.review import ReviewImport
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.load import table_columns
 from transforms.warehouse.ops import utcnow
+from transforms.warehouse.table_schemas import columns, columns_except
 
-COLUMNS: tuple[str, ...] = (
-    "record_id_l",
-    "record_id_r",
-    "fingerprint_l",
-    "fingerprint_r",
-    "is_match",
-    "decided_by",
-    "decided_at",
-    "workbook",
-)
-#: Stored with each decision, never read by the nightly run (so an older warehouse without it still links).
-STORED_COLUMNS: tuple[str, ...] = (*COLUMNS, "note")
+#: Every column of core.match_decision, as a decision is stored.
+STORED_COLUMNS: tuple[str, ...] = columns("core.match_decision")
+#: What the nightly run reads of a decision: all but the steward's note (so an older warehouse without it still
+#: links).
+COLUMNS: tuple[str, ...] = columns_except("core.match_decision", ("note",))
 
 
 def _ordered(frame: pd.DataFrame) -> pd.DataFrame:

@@ -13,45 +13,13 @@ import numpy as np
 import pandas as pd
 
 from transforms.customers.settings import Rule, SurvivorshipSettings
+from transforms.lineage import RECORD_LOCATION, RUN_STAMP
+from transforms.warehouse.table_schemas import columns_except
 
-GOLDEN_COLUMNS: tuple[str, ...] = (
-    "customer_id",
-    "given_name",
-    "surname",
-    "patronymic",
-    "full_name",
-    "given_name_latin",
-    "surname_latin",
-    "sex",
-    "date_of_birth",
-    "phone_e164",
-    "email",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "tax_id",
-    "company",
-    "channel",
-    "account_manager",
-    "first_seen_on",
-    "last_updated_on",
-    "record_count",
-    "source_count",
-    "sources",
-    "completeness",
-)
-PROVENANCE_COLUMNS: tuple[str, ...] = (
-    "customer_id",
-    "field",
-    "rule",
-    "record_id",
-    "source_name",
-    "source_file",
-    "sheet",
-    "row_number",
-)
-_LOCATION = ["record_id", "source_name", "source_file", "sheet", "row_number"]
+#: core.customer as the linkage stage builds it (the night's stamp is added when it is written).
+GOLDEN_COLUMNS: tuple[str, ...] = columns_except("core.customer", RUN_STAMP)
+#: core.customer_field_provenance likewise: which row gave each chosen value, and by which rule.
+PROVENANCE_COLUMNS: tuple[str, ...] = columns_except("core.customer_field_provenance", RUN_STAMP)
 
 
 def record_dates(contacts: pd.DataFrame, interactions: pd.DataFrame | None) -> pd.Series:
@@ -120,11 +88,11 @@ def build_golden(
     for fields, rule, agree_on in settings.plan():
         has = _present(frame[fields[0]]).to_numpy()
         chosen = _choose(frame, has, agree_on, rule, position)
-        picked = chosen[["customer_id", *fields, *_LOCATION]]
+        picked = chosen[["customer_id", *fields, *RECORD_LOCATION]]
         golden = golden.merge(picked[["customer_id", *fields]], on="customer_id", how="left")
         for f in fields:
             got = picked[_present(picked[f])]
-            provenance.append(got[["customer_id", *_LOCATION]].assign(field=f, rule=rule))
+            provenance.append(got[["customer_id", *RECORD_LOCATION]].assign(field=f, rule=rule))
 
     stats = frame.groupby("customer_id", sort=False).agg(
         first_seen_on=("_date", "min"),

@@ -13,8 +13,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.lineage import RUN_STAMP
+from transforms.warehouse.table_schemas import columns_except
+
 ID_PREFIX = "CUST-"
-HISTORY_COLUMNS: tuple[str, ...] = ("customer_id", "event", "related_customer_id", "record_count", "reason")
+#: core.customer_id_history as the night's id events are built (the night's stamp is added when it is written).
+HISTORY_COLUMNS: tuple[str, ...] = columns_except("core.customer_id_history", RUN_STAMP)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from transforms.lineage import ROW_LOCATION
 from transforms.reporting.sheet_cells import write_cell
 
 SHEET = "Pairs to review"
@@ -48,7 +49,7 @@ SHOWN_FIELDS: tuple[str, ...] = (
     "company",
     "customer_code",
 )
-_LOCATION = ("source_name", "source_file", "sheet", "row_number", "responsible")
+_LOCATION = (*ROW_LOCATION, "responsible")
 _KEYS = ("record_id_a", "record_id_b", "fingerprint_a", "fingerprint_b")
 #: Words a steward may type in the decision column (case and surrounding spaces ignored).
 MATCH_WORDS = frozenset({"match", "same", "yes", "y", "1", "true", "duplicate"})

@@ -12,33 +12,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from transforms.lineage import RUN_STAMP
 from transforms.settings.layered import load_for_sources
+from transforms.warehouse.table_schemas import columns_except
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "survivorship.yml"
 
 Rule = Literal["most_recent", "most_frequent", "source_priority", "latest_confirmed"]
 
-#: Fields of the golden record that survivorship chooses (the rest are computed: counts, dates, completeness).
-CHOSEN_FIELDS: tuple[str, ...] = (
-    "surname",
-    "given_name",
-    "patronymic",
-    "full_name",
-    "surname_latin",
-    "given_name_latin",
-    "sex",
-    "date_of_birth",
-    "phone_e164",
-    "email",
-    "street",
-    "city",
-    "postcode",
-    "country",
-    "tax_id",
-    "company",
-    "channel",
-    "account_manager",
+#: Golden-record columns computed from all of a customer's records (ids, dates, counts, completeness).
+COMPUTED_COLUMNS: tuple[str, ...] = (
+    "customer_id",
+    "first_seen_on",
+    "last_updated_on",
+    "record_count",
+    "source_count",
+    "sources",
+    "completeness",
 )
+#: Fields of the golden record that survivorship chooses: every other column of core.customer.
+CHOSEN_FIELDS: tuple[str, ...] = columns_except("core.customer", (*COMPUTED_COLUMNS, *RUN_STAMP))
 
 
 def _known(name: str) -> str:

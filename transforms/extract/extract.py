@@ -28,8 +28,9 @@ from transforms.extract.jsonl_reader import read_jsonl_sheet
 from transforms.extract.rows import map_row, plan_columns
 from transforms.extract.tables import RawSheet
 from transforms.extract.xlsx_reader import read_xlsx_sheets
-from transforms.lineage import LINEAGE_COLUMNS
+from transforms.lineage import LINEAGE_COLUMNS, RUN_STAMP
 from transforms.settings.sources import KIND_FIELDS, SourcesFile, SourceSpec
+from transforms.warehouse.table_schemas import columns_except
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,8 @@ EXTRACT_VERSION = "2"
 #: Where a file's staged rows go: (the file's key, "records" or "quarantine") -> the Parquet file.
 Placement = Callable[[str, str], Path]
 
-QUARANTINE_COLUMNS = (*LINEAGE_COLUMNS, "stage", "field", "reason", "raw_value")
+#: staging.quarantine as the extract writes it: the row's lineage, then what was set aside and why.
+QUARANTINE_COLUMNS = columns_except("staging.quarantine", RUN_STAMP)
 _INT_COLUMNS = {"row_number", "physical_row"}
 
 
@@ -155,7 +157,7 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: 
             responsible = mapped.responsible or default_resp
             lineage = (spec.name, spec.kind, sf.display, sheet.sheet, row.row_number, row.physical_row, sha)
             if mapped.reason is not None:
-                for col, val in zip(QUARANTINE_COLUMNS, (*lineage, responsible), strict=False):
+                for col, val in zip(LINEAGE_COLUMNS, (*lineage, responsible), strict=True):
                     quarantine[col].append(val)
                 quarantine["stage"].append("extract")
                 quarantine["field"].append(mapped.reason_field)

@@ -133,6 +133,12 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset("link.customer_failure", "link", "link/customer_failure.parquet", _loads("dq.failure", mode="history")),
     Dataset("link.customer_metric", "link", "link/customer_metric.parquet", _loads("dq.metric", mode="history")),
+    Dataset(
+        "link.review_levels",
+        "link",
+        "link/review_levels.parquet",
+        about="each review pair's comparison levels (cmp_<comparison>), which the steward's console shows",
+    ),
     Dataset("link.review_workbook", "link", "link/review_{as_of}.xlsx", about="the doubtful pairs, for a steward"),
     Dataset("link.diagnostics", "link", "link/diagnostics.html", about="the linkage model's page"),
     Dataset("link.model", "link", "link/model.json", about="the fitted linkage model"),
@@ -379,6 +385,12 @@ class RunCatalog:
         if declared.when_empty == "absent" and not len(frame):
             path.unlink(missing_ok=True)
             return None
+        if declared.loads:
+            # A dataset that fills a warehouse table is written as that table: its columns in its order, an empty
+            # column typed as the table says; a missing column or a value of the wrong type stops here, named.
+            from transforms.warehouse.table_schemas import conform
+
+            return write_parquet(conform(declared.loads[0].table, frame), path)
         table = pa.Table.from_pandas(frame, preserve_index=False)
         if declared.text_for_empty_columns:
             for i, field in enumerate(table.schema):
@@ -471,9 +483,15 @@ def load_dataset(conn: Connection, output: TableOutput) -> int:
     table gets the rows appended (the caller cleared what they replace). Every staged file reaches the warehouse
     through here, whichever code wrote it: the one place to check a file against its table's schema.
     """
+    import pyarrow.parquet as pq
+
     from transforms.warehouse.load import append_parquet, replace_table
+    from transforms.warehouse.table_schemas import check_arrow
 
     path = Path(output.path) if output.path else None
+    if path is not None:
+        # The file's columns and their types against the table's SQL file (read from the file's footer only).
+        check_arrow(output.name, pq.read_schema(path).empty_table(), what=str(path))
     if output.mode == "replace":
         return replace_table(conn, output.schema, output.table, path)
     return append_parquet(conn, output.schema, output.table, path) if path else 0

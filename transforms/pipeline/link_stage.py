@@ -83,6 +83,9 @@ def run_link(ctx: RunContext) -> StageResult:
     run.write_text("link.linkage_settings", json.dumps(settings_json, indent=2))
     for name, field in _TABLES.items():
         run.write(name, getattr(night, field))
+    # The steward's console shows each review pair's comparison levels, which core.match_review does not keep.
+    levels = [c for c in night.review.columns if c.startswith("cmp_")]
+    run.write("link.review_levels", night.review[["record_id_l", "record_id_r", *levels]])
 
     events = night.id_history["event"].value_counts().to_dict() if len(night.id_history) else {}
     summary: dict[str, Any] = {

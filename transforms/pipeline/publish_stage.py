@@ -29,6 +29,7 @@ from transforms.quality.reconciliation import reconcile
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
+from transforms.warehouse.load import insert_rows
 from transforms.warehouse.nights import (
     check_night_order,
     drop_superseded_runs,
@@ -249,17 +250,7 @@ def run_publish(ctx: RunContext) -> StageResult:
             # One set of reconciliation lines per night: those of the run that published it last.
             replace_night(conn, "ops.reconciliation", as_of=ctx.as_of_date)
             drop_superseded_runs(conn, "ops.reconciliation")
-            if lines:
-                conn.execute(
-                    text(
-                        "insert into ops.reconciliation (run_id, as_of, source_name, source_kind, source_file, "
-                        "file_sha256, status, rows_read, rows_physical, rows_loaded, rows_quarantined, "
-                        "is_balanced, is_reused, error) values (:run_id, :as_of, :source_name, :source_kind, "
-                        ":source_file, :file_sha256, :status, :rows_read, :rows_physical, :rows_loaded, "
-                        ":rows_quarantined, :is_balanced, :is_reused, :error)"
-                    ),
-                    lines,
-                )
+            insert_rows(conn, "ops.reconciliation", lines)
             ops.finish_run(conn, run_id=ctx.run_id, status=status, counts=counts, message=message)
             # Written before the commit, so that a run killed right after it still has its summary; a summary
             # whose commit did not happen is removed below, and `crm-etl summary` trusts ops.run over the file.

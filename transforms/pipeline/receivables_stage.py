@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from transforms.lineage import RECORD_LINEAGE
 from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
@@ -30,17 +31,7 @@ from transforms.receivables.settings import load_reliability
 
 log = logging.getLogger(__name__)
 
-_CONTACT_COLUMNS = [
-    "record_id",
-    "source_name",
-    "source_kind",
-    "source_file",
-    "sheet",
-    "row_number",
-    "responsible",
-    "customer_code",
-    "attributes",
-]
+_CONTACT_COLUMNS = [*RECORD_LINEAGE, "customer_code", "attributes"]
 #: The datasets this stage writes for publishing, in load order.
 _TABLES = (
     "receivables.invoice",

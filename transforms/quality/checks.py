@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from dataclasses import field as dc_field
 from typing import Any, Literal
 
+from transforms.lineage import ROW_LOCATION
 from transforms.quality.frames import (
     INVOICE_SENTINEL_FIELDS,
     PAYMENT_SENTINEL_FIELDS,
@@ -182,7 +183,7 @@ def _consolidated_checks() -> list[Check]:
     ]
     out += [
         Check("lineage_complete", col, col, "not_null", col, explain("lineage_complete", col))
-        for col in ("source_name", "source_file", "sheet", "row_number", "responsible")
+        for col in (*ROW_LOCATION, "responsible")
     ]
     return out
 

@@ -20,12 +20,12 @@ from collections.abc import Collection
 
 import pandas as pd
 
+from transforms.lineage import ROW_LOCATION
 from transforms.quality.columns import CUSTOMER_COLUMNS, DQ_FAILURE_COLUMNS
+from transforms.standardize.fields import standard_column
 
 SOURCE_ROW = "source_row"
 GOLDEN_RECORD = "golden_record"
-#: quality.yml field -> the golden-record column whose provenance says which row gave it.
-_GOLDEN_COLUMN = {"phone": "phone_e164", "address": "street", "last_updated": "last_updated_on"}
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -128,9 +128,9 @@ def golden_failures_to_rows(
     columns = DQ_FAILURE_COLUMNS
     if failures.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    lineage = ["source_name", "source_file", "sheet", "row_number"]
+    lineage = list(ROW_LOCATION)
     f = failures.rename(columns={"record_id": "customer_id"}).drop(columns=[*lineage, "responsible"])
-    f["_col"] = f["field"].map(lambda x: _GOLDEN_COLUMN.get(str(x), str(x)))
+    f["_col"] = f["field"].map(lambda x: standard_column(str(x)))
     prov = provenance[["customer_id", "field", "record_id"]].rename(columns={"field": "_col"})
     given = f.merge(prov, on=["customer_id", "_col"], how="inner")
     missing = f.merge(prov[["customer_id", "_col"]], on=["customer_id", "_col"], how="left", indicator=True)
@@ -154,5 +154,5 @@ def golden_failures_to_rows(
     rows["message"] = rows["message"].astype(str) + " (found on the consolidated customer " + rows["customer_id"] + ")"
     rows["row_number"] = rows["row_number"].fillna(0).astype("int64")
     rows["sheet"] = rows["sheet"].fillna("")
-    out = rows[columns].sort_values(["source_name", "source_file", "sheet", "row_number", "rule", "field"])
+    out = rows[columns].sort_values([*ROW_LOCATION, "rule", "field"])
     return out.reset_index(drop=True)

@@ -25,16 +25,15 @@ import numpy as np
 import pandas as pd
 
 from transforms.quality.checks import checks_for
-from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.columns import FAILING_ROW, FAILURE_COLUMNS, METRIC_COLUMNS
 from transforms.quality.evaluate import checked_mask, failing_mask
 from transforms.quality.settings import QualitySettings
+from transforms.standardize.fields import standard_column
 from transforms.standardize.tax_ids import validate_inn, validate_nip
 from transforms.standardize.vectorize import map_unique
 
 SOURCE = "core.customer"
 UNASSIGNED = "unassigned"
-#: The golden record's column holding each logical field.
-GOLDEN_COLUMN = {"phone": "phone_e164", "last_updated": "last_updated_on", "address": "street"}
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -81,7 +80,7 @@ def customer_frame(customers: pd.DataFrame, settings: QualitySettings) -> pd.Dat
     )
 
     def column(field: str) -> pd.Series:
-        name = GOLDEN_COLUMN.get(field, field)
+        name = standard_column(field)
         if name not in c.columns:
             return pd.Series([None] * n, dtype="object")
         return _text(c[name]).reset_index(drop=True)
@@ -139,7 +138,7 @@ def customer_suite_failures(
         failed = failing_mask(check, frame)
         checked = checked_mask(check, frame)
         if failed.any():
-            part = frame.loc[failed, ["source_name", "source_file", "sheet", "row_number", "record_id", "responsible"]]
+            part = frame.loc[failed, FAILING_ROW]
             part = part.assign(
                 field=check.field,
                 rule=check.rule,

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from transforms.quality.columns import METRIC_COUNTS, METRIC_KEY
 from transforms.quality.gate import FILE_COLUMNS
 from transforms.quality.rules import explain
 from transforms.quality.settings import QualitySettings
@@ -196,8 +197,8 @@ def file_rule_results(
             "run_id": run_id,
         }
     ).astype({"row_number": "int64"})
-    metrics = frame[["source_name", "field", "rule", "responsible", "severity", "checked", "failed"]].copy()
-    metrics = metrics.groupby(["source_name", "field", "rule", "responsible", "severity"], as_index=False).sum()
+    metrics = frame[[*METRIC_KEY, *METRIC_COUNTS]].copy()
+    metrics = metrics.groupby(METRIC_KEY, as_index=False).sum()
     metrics["completeness"] = 1 - metrics["failed"] / metrics["checked"].clip(lower=1)
     metrics["as_of"] = as_of
     metrics["run_id"] = run_id

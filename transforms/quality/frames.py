@@ -18,22 +18,21 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from transforms.lineage import RECORD_LINEAGE
 from transforms.quality.settings import QualitySettings
 from transforms.settings.sources import CUSTOMER_FIELDS, SourcesFile
 from transforms.standardize._data import load_table, string_list
+from transforms.standardize.fields import standard_column
 from transforms.standardize.sentinels import SentinelRegistry
 from transforms.standardize.tax_ids import validate_inn, validate_nip
 
 ROW = "_row"
-LINEAGE = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number", "responsible"]
 #: Contact fields that can hold a sentinel (every customer field but who is responsible).
 SENTINEL_FIELDS: tuple[str, ...] = tuple(f for f in CUSTOMER_FIELDS if f != "responsible")
 INVOICE_SENTINEL_FIELDS = ("invoice_number", "customer_code", "issue_date", "due_date", "amount", "currency")
 PAYMENT_SENTINEL_FIELDS = ("payment_id", "invoice_number", "customer_code", "payment_date", "amount", "currency")
 #: Date issues that mean "not a real date of birth" (ambiguous ones are a real date, read two ways).
 IMPOSSIBLE_DATE_ISSUES = ("unparseable", "impossible", "out_of_range")
-#: The staged column holding each logical field's usable value.
-STANDARD_COLUMN = {"phone": "phone_e164", "last_updated": "last_updated_on", "address": "street"}
 #: A field is mapped by a source when it maps the field itself or one of these (split at standardization).
 MAPPED_VIA = {
     "given_name": ("full_name",),
@@ -143,7 +142,7 @@ def _written_field(
         marker = sentinels.match_series(raw, field.removeprefix("attributes."))
         is_marker = marker.notna()
         return _only(raw, ~is_marker), _only(raw, is_marker)
-    column = STANDARD_COLUMN.get(field, field)
+    column = standard_column(field)
     value = (
         _text(contacts[column]) if column in contacts.columns else pd.Series(None, index=contacts.index, dtype=object)
     )
@@ -192,7 +191,7 @@ def contact_frame(
 ) -> pd.DataFrame:
     """The contact rows of every journal, spreadsheet and accounting customer file, ready for the suites."""
     c = contacts.reset_index(drop=True)
-    out = c[LINEAGE].copy()
+    out = c[list(RECORD_LINEAGE)].copy()
     out.insert(0, ROW, np.arange(len(c), dtype="int64"))
     mand = settings.mandatory
     in_kind = c["source_kind"].isin(mand.applies_to)
@@ -297,7 +296,7 @@ def _sentinel_columns(
 def invoice_frame(invoices: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Invoices and credit notes: number, type, amount as the suites test them."""
     v = invoices.reset_index(drop=True)
-    out = v[[c for c in LINEAGE if c in v.columns]].copy()
+    out = v[[c for c in RECORD_LINEAGE if c in v.columns]].copy()
     out.insert(0, ROW, np.arange(len(v), dtype="int64"))
     out["source_kind"] = "invoices"
     out["invoice_number"] = _text(v["invoice_number"])
@@ -310,7 +309,7 @@ def invoice_frame(invoices: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
 def payment_frame(payments: pd.DataFrame, invoices: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     """Payments, each with what the invoice export says about the invoice it pays."""
     p = payments.reset_index(drop=True)
-    out = p[[c for c in LINEAGE if c in p.columns]].copy()
+    out = p[[c for c in RECORD_LINEAGE if c in p.columns]].copy()
     out.insert(0, ROW, np.arange(len(p), dtype="int64"))
     out["source_kind"] = "payments"
     out["invoice_number"] = _text(p["invoice_number"])

@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Engine, inspect, text
 
 from transforms.warehouse.nights import PUBLISHED
+from transforms.warehouse.table_schemas import columns_except
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def holds_quality_rows(engine: Engine, run_id: str) -> bool:
 def metric_history(engine: Engine, *, as_of: dt.date, nights: int = 90) -> pd.DataFrame:
     """dq.metric of the nights up to ``as_of`` (the last ``nights`` days): one set of rows per night, since
     publishing (or a night stopped after its checks) replaces the night's rows whatever run wrote them."""
-    columns = ["source_name", "field", "rule", "responsible", "severity", "checked", "failed", "as_of", "run_id"]
+    columns = list(columns_except("dq.metric", ("completeness",)))
     if not _has_table(engine, "dq", "metric"):
         return pd.DataFrame(columns=columns)
     since = as_of - dt.timedelta(days=nights)

@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.lineage import ROW_LOCATION
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
-from transforms.quality.columns import FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.quality.columns import FAILING_ROW, FAILURE_COLUMNS, METRIC_COLUMNS, METRIC_COUNTS, METRIC_KEY
 from transforms.quality.evaluate import checked_mask
 from transforms.quality.frames import ROW
 from transforms.quality.gate import FILE_COLUMNS, GateViolation, gate_violations
@@ -155,7 +156,7 @@ def run_quality(
             rs = settings.rule(check.rule)
             if rows:
                 part = by_row.loc[rows]
-                fail = part[["source_name", "source_file", "sheet", "row_number", "record_id", "responsible"]].copy()
+                fail = part[FAILING_ROW].copy()
                 fail["field"] = check.field
                 fail["rule"] = check.rule
                 fail["severity"] = rs.severity
@@ -234,14 +235,14 @@ def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.Data
     out["as_of"] = as_of
     out["run_id"] = run_id
     out["row_number"] = out["row_number"].astype("int64")
-    return out[FAILURE_COLUMNS].sort_values(["source_name", "source_file", "sheet", "row_number", "rule", "field"])
+    return out[FAILURE_COLUMNS].sort_values([*ROW_LOCATION, "rule", "field"])
 
 
 def _metrics(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in METRIC_COLUMNS})
-    keys = ["source_name", "field", "rule", "responsible", "severity"]
-    out = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)[["checked", "failed"]].sum()
+    keys = METRIC_KEY
+    out = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)[METRIC_COUNTS].sum()
     out["completeness"] = np.where(out["checked"] > 0, 1 - out["failed"] / out["checked"].clip(lower=1), 1.0)
     out["as_of"] = as_of
     out["run_id"] = run_id

@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from transforms.lineage import RUN_STAMP
 from transforms.receivables.nulls import keep_where
+from transforms.warehouse.table_schemas import columns_except
 
 #: Aging buckets of an unpaid invoice by days past its due date: (label, upper limit in days).
 AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
@@ -43,29 +45,9 @@ AGING_BUCKETS: tuple[tuple[str, int | None], ...] = (
 #: Paid amounts within this of the amount due count as full payment (rounding in exports).
 CENT = 0.005
 
-LINEAGE = ["record_id", "source_name", "source_file", "sheet", "row_number"]
-INVOICE_INPUT = [
-    *LINEAGE,
-    "responsible",
-    "invoice_number",
-    "document_type",
-    "customer_code",
-    "issued_on",
-    "due_on",
-    "amount",
-    "currency",
-    "corrects_invoice",
-]
-PAYMENT_INPUT = [
-    *LINEAGE,
-    "responsible",
-    "payment_id",
-    "invoice_number",
-    "customer_code",
-    "paid_on",
-    "amount",
-    "currency",
-]
+#: The staged tables as the ledger reads them: every column but the file's physical row and checksum and the stamp.
+INVOICE_INPUT = list(columns_except("staging.invoice", ("physical_row", "file_sha256", *RUN_STAMP)))
+PAYMENT_INPUT = list(columns_except("staging.payment", ("physical_row", "file_sha256", *RUN_STAMP)))
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,13 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
-from transforms.quality.columns import DQ_FAILURE_COLUMNS, METRIC_COLUMNS
+from transforms.lineage import ROW_LOCATION
+from transforms.quality.columns import DQ_FAILURE_COLUMNS, FAILING_ROW, METRIC_COLUMNS
 from transforms.receivables.nulls import keep_where
 from transforms.receivables.settings import NoteSettings
 from transforms.standardize.text import fold_phrase
 
 RULE = "reliability_note_disagrees"
-_LOCATION = ["source_name", "source_file", "sheet", "row_number"]
 _WORDLESS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")  # scripts written without spaces
 
 
@@ -78,18 +78,19 @@ def note_rows(con: duckdb.DuckDBPyConnection, contacts: str, field: str, extract
         )
     join = ""
     if extracts is not None and name in extracts.columns:
-        keyed = extracts[[*_LOCATION, name]].dropna(subset=[name]).drop_duplicates(_LOCATION)
+        keyed = extracts[[*ROW_LOCATION, name]].dropna(subset=[name]).drop_duplicates(list(ROW_LOCATION))
         keyed = keyed.rename(columns={name: "extract_note"}).astype({"extract_note": "string"})
         con.register("extract_notes", keyed)
-        join = f"left join extract_notes e using ({', '.join(_LOCATION)})"
+        join = f"left join extract_notes e using ({', '.join(ROW_LOCATION)})"
         found.append("e.extract_note::varchar")
     if not found:
-        return pd.DataFrame(columns=["record_id", *_LOCATION, "responsible", "note"])
+        return pd.DataFrame(columns=["record_id", *ROW_LOCATION, "responsible", "note"])
     blank = [f"case when trim({f}) <> '' then {f} end" for f in found]
     note = f"coalesce({', '.join(blank)})"
+    where = ", ".join(f"c.{c}" for c in ROW_LOCATION)
     sql = (
-        f"select * from (select c.record_id, {', '.join('c.' + c for c in _LOCATION)}, c.responsible, {note} as note "
-        f"from {contacts} c {join}) where note is not null order by {', '.join(_LOCATION)}, record_id"
+        f"select * from (select c.record_id, {where}, c.responsible, {note} as note "
+        f"from {contacts} c {join}) where note is not null order by {', '.join(ROW_LOCATION)}, record_id"
     )
     found_rows: pd.DataFrame = con.sql(sql).df()
     return found_rows
@@ -114,8 +115,8 @@ def read_extract_column(
             continue
         names = pq.read_schema(f["records_path"]).names
         if column in names:
-            parts.append(pq.read_table(f["records_path"], columns=[*_LOCATION, column]).to_pandas())
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*_LOCATION, column])
+            parts.append(pq.read_table(f["records_path"], columns=[*ROW_LOCATION, column]).to_pandas())
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=[*ROW_LOCATION, column])
 
 
 def disagreements(
@@ -148,7 +149,7 @@ def disagreements(
     differ = rows[comparable & (rows["note_class"] != rows["reliability_class"])]
     counts["notes_compared"] = int(comparable.sum())
     counts["notes_disagreeing"] = len(differ)
-    out = differ[["source_name", "source_file", "sheet", "row_number", "record_id", "responsible"]].copy()
+    out = differ[FAILING_ROW].copy()
     out["field"] = settings.field
     out["rule"] = RULE
     out["severity"] = "info"

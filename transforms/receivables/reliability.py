@@ -23,6 +23,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from transforms.lineage import RECORD_LINEAGE
 from transforms.receivables.classify import classify, trend
 from transforms.receivables.history_class import (
     ClassPatterns,
@@ -34,16 +35,16 @@ from transforms.receivables.history_class import (
     label_names,
     reasons_in,
 )
-from transforms.receivables.ledger import INPUT_ORDER, Frame, settle_into
+from transforms.receivables.ledger import Frame, settle_into
 from transforms.receivables.metrics import class_inputs_on, fetch_frame, metrics_tables
 from transforms.receivables.model import History, LateModel, customer_risk, rule_days, train
 from transforms.receivables.notes import disagreements, note_rows
 from transforms.receivables.settings import ReliabilitySettings
+from transforms.warehouse.table_schemas import columns
 
 log = logging.getLogger(__name__)
 
 CODE_PREFIX = "code:"
-_CONTACT_COLUMNS = ["record_id", "source_name", "source_kind", "source_file", "sheet", "row_number", "responsible"]
 
 
 @dataclass
@@ -258,7 +259,7 @@ def _assess(
     note_field: str | None,
     extracts: pd.DataFrame | None,
 ) -> Assessment:
-    _register(con, "contacts", contacts, [*_CONTACT_COLUMNS, "customer_code"])
+    _register(con, "contacts", contacts, [*RECORD_LINEAGE, "customer_code"])
     _register(con, "links", links, ["record_id", "customer_id"])
     linked = links is not None and con.execute("select count(*) from links").fetchall()[0][0] > 0
     _owners(con, linked)
@@ -377,13 +378,14 @@ def _write_ledgers(
 ) -> tuple[Path | None, Path | None]:
     """The settled invoices and payments into ``files`` (None for a table without rows tonight)."""
     return (
-        _write_ledger(con, "settled_invoice_rows", stamp, files[0]),
-        _write_ledger(con, "settled_payment_rows", stamp, files[1]),
+        _write_ledger(con, "settled_invoice_rows", stamp, files[0], table="core.invoice"),
+        _write_ledger(con, "settled_payment_rows", stamp, files[1], table="core.payment"),
     )
 
 
-def _write_ledger(con: duckdb.DuckDBPyConnection, rows: str, stamp: str, path: Path) -> Path | None:
-    """Write a ledger table stamped with the night, straight from DuckDB; None when it is empty.
+def _write_ledger(con: duckdb.DuckDBPyConnection, rows: str, stamp: str, path: Path, *, table: str) -> Path | None:
+    """Write a ledger table stamped with the night, straight from DuckDB, with the columns of its warehouse
+    ``table`` (the settling's own keys left out); None when it is empty.
 
     Rows are written in no particular order: sorting millions of rows would cost more than the rest of the
     write, and neither the warehouse nor its readers depend on the order of a staged file.
@@ -392,7 +394,8 @@ def _write_ledger(con: duckdb.DuckDBPyConnection, rows: str, stamp: str, path: P
     if not con.execute(f"select count(*) from {rows}").fetchall()[0][0]:
         return None
     target = str(path).replace("'", "''")
-    con.execute(f"copy (select * exclude ({INPUT_ORDER}), {stamp} from {rows}) to '{target}' (format parquet)")
+    cols = ", ".join(columns(table))
+    con.execute(f"copy (select {cols} from (select *, {stamp} from {rows})) to '{target}' (format parquet)")
     return path
 
 

@@ -14,10 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.lineage import RUN_STAMP
 from transforms.segments.matching import match_segments
 from transforms.segments.model import fit_segments, to_model_space
 from transforms.segments.naming import name_segments
 from transforms.segments.settings import SegmentSettings
+from transforms.warehouse.table_schemas import columns_except
 
 LATE_CLASSES = ("slight_delay", "significant_delay", "non_payer")
 
@@ -136,7 +138,7 @@ def _channels(features: pd.DataFrame, seg: pd.Series) -> pd.DataFrame:
 
 
 def _movements(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
-    cols = ["customer_id", "from_segment_id", "from_segment_name", "to_segment_id", "to_segment_name", "movement"]
+    cols = list(columns_except("marts.segment_movement", RUN_STAMP))
     if before is None:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
     prev = before.rename(columns={"segment_id": "from_segment_id", "segment_name": "from_segment_name"})

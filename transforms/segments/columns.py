@@ -1,56 +1,33 @@
 """The columns of marts.customer_feature (and the segment columns beside them): the names rules may use.
 
-Kept apart from the feature code so that validating segments.yml does not import pandas.
+Read from the table's SQL file, each with the kind of value a rule compares it with. Kept apart from the feature
+code so that validating segments.yml does not import pandas.
 """
 
 from __future__ import annotations
 
+from transforms.lineage import RUN_STAMP
 from transforms.segments.expression import ColumnKind
+from transforms.warehouse.table_schemas import Kind, table_schema
 
-#: Column -> kind, in the order of the warehouse table.
-FEATURE_COLUMNS: dict[str, ColumnKind] = {
-    "customer_id": "text",
-    "channel": "text",
-    "channel_as_written": "text",
-    "account_manager": "text",
-    "country": "text",
-    "first_seen_on": "date",
-    "tenure_days": "number",
-    "completeness": "number",
-    "record_count": "number",
-    "source_count": "number",
-    "invoices": "number",
-    "invoices_per_year": "number",
-    "invoices_recent": "number",
-    "spend": "number",
-    "avg_invoice_amount": "number",
-    "spend_currency": "text",
-    "avg_invoice_index": "number",
-    "first_invoice_on": "date",
-    "last_invoice_on": "date",
-    "days_since_last_invoice": "number",
-    "interactions": "number",
-    "interactions_recent": "number",
-    "activity_recent": "number",
-    "calls": "number",
-    "visits": "number",
-    "last_interaction_on": "date",
-    "days_since_last_interaction": "number",
-    "days_since_last_call": "number",
-    "days_since_last_visit": "number",
-    "days_since_last_activity": "number",
-    "complaints": "number",
-    "complaints_recent": "number",
-    "last_complaint_on": "date",
-    "surveys": "number",
-    "mean_survey_score": "number",
-    "preferred_brands": "text",
-    "preferred_categories": "text",
-    "reliability_class": "text",
-    "late_payment_risk": "number",
-    "median_days_late": "number",
-    "share_paid_on_time": "number",
-}
+#: The kind of a warehouse column as a rule compares it (a feature of another kind must be taught to rules first).
+_RULE_KIND: dict[Kind, ColumnKind] = {"text": "text", "integer": "number", "float": "number", "date": "date"}
+
+
+def _feature_columns() -> dict[str, ColumnKind]:
+    table = table_schema("marts.customer_feature")
+    out: dict[str, ColumnKind] = {}
+    for col in table.columns:
+        if col.name in RUN_STAMP:
+            continue
+        if col.kind not in _RULE_KIND:
+            raise ValueError(f"{table.qualified}.{col.name}: segment rules cannot compare a {col.sql_type} column")
+        out[col.name] = _RULE_KIND[col.kind]
+    return out
+
+
+#: Column -> kind, in the order of the warehouse table (the night's stamp left out).
+FEATURE_COLUMNS: dict[str, ColumnKind] = _feature_columns()
 #: Columns a rule may use besides the features: the customer's model segment of the night.
 SEGMENT_COLUMNS: dict[str, ColumnKind] = {"segment_id": "number", "segment_name": "text"}
 RULE_COLUMNS: dict[str, ColumnKind] = {**FEATURE_COLUMNS, **SEGMENT_COLUMNS}

@@ -13,9 +13,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from transforms.lineage import RUN_STAMP
 from transforms.segments.columns import FEATURE_COLUMNS, NUMERIC_FEATURES, RULE_COLUMNS, TEXT_FEATURES
 from transforms.segments.expression import ExpressionError, compile_condition
 from transforms.settings.layered import load_for_sources, load_layered
+from transforms.warehouse.table_schemas import columns_except
 
 DEFAULT_FILE = Path(__file__).parent / "data" / "segments.yml"
 CHANNELS: tuple[str, ...] = ("radio", "newspaper", "events", "web", "referral")
@@ -204,22 +206,8 @@ class SegmentSettings(_Frozen):
 
     @model_validator(mode="after")
     def _export_columns(self) -> SegmentSettings:
-        known = {
-            *FEATURE_COLUMNS,
-            "given_name",
-            "surname",
-            "patronymic",
-            "full_name",
-            "company",
-            "email",
-            "phone_e164",
-            "street",
-            "city",
-            "postcode",
-            "tax_id",
-            "date_of_birth",
-            "sex",
-        }
+        # A list reads the golden record (core.customer) and the features.
+        known = {*FEATURE_COLUMNS, *columns_except("core.customer", RUN_STAMP)}
         for name in [*self.export.contact_columns, *self.export.personal_columns]:
             if name not in known:
                 raise ValueError(f"export: unknown column {name!r}")

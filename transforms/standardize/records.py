@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from transforms.lineage import LINEAGE_COLUMNS
+from transforms.lineage import LINEAGE_COLUMNS, RECORD_LOCATION, RUN_STAMP
 from transforms.settings.sources import CUSTOMER_FIELDS
 from transforms.standardize.addresses import country_to_iso2, normalize_postcode, normalize_street, split_address
 from transforms.standardize.amounts import parse_amounts
@@ -39,10 +39,12 @@ from transforms.standardize.vocabulary import (
     recognise_complaints,
     standardize_channels,
 )
+from transforms.warehouse.table_schemas import columns_except
 
 #: Where an issue was found: the source row and who answers for it.
-ISSUE_ROW = ["record_id", "source_name", "source_file", "sheet", "row_number", "responsible"]
-ISSUE_COLUMNS = [*ISSUE_ROW, "field", "issue", "raw_value"]
+ISSUE_ROW = [*RECORD_LOCATION, "responsible"]
+#: staging.field_issue as standardization writes it (the night's stamp is added when it is written).
+ISSUE_COLUMNS = list(columns_except("staging.field_issue", RUN_STAMP))
 LINEAGE = list(LINEAGE_COLUMNS)
 #: The lineage an invoice or payment row keeps in the warehouse (its kind is implied by the table).
 ACCOUNTING_LINEAGE = [c for c in LINEAGE_COLUMNS if c != "source_kind"]
@@ -254,7 +256,7 @@ def standardize_interactions(raw: pd.DataFrame, *, rules: ReadingRules) -> tuple
     base = raw[LINEAGE].copy()
     base["record_id"] = record_ids(raw)
     issues = Issues()
-    out = base[["record_id", "source_name", "source_file", "sheet", "row_number"]].copy()
+    out = base[list(RECORD_LOCATION)].copy()
     when = _map_unique(_col(raw, "interaction_at"), normalize_text)
     stamps = pd.to_datetime(when, errors="coerce", format="ISO8601")
     missing = stamps.isna() & when.notna()

@@ -12,8 +12,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from transforms.warehouse.ddl import ensure_schema, sql_root
+from transforms.warehouse.ddl import ensure_schema
 from transforms.warehouse.engine import make_engine, safe_url
+from transforms.warehouse.sql_files import sql_root
 
 log = logging.getLogger(__name__)
 

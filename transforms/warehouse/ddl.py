@@ -17,149 +17,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from transforms.warehouse.load import table_columns
+from transforms.warehouse.sql_files import ddl_files, relative_name, split_statements
+from transforms.warehouse.table_schemas import TableSchema, parse_table
 
 log = logging.getLogger(__name__)
 
-_PROJECT_SQL = Path(__file__).resolve().parents[2] / "sql"
-_PACKAGED_SQL = Path(__file__).resolve().parents[1] / "sql"
-
-VIEWS_FOLDER = "views"
-
-_CREATE_TABLE = re.compile(r"create\s+table\s+if\s+not\s+exists\s+(\w+)\.(\w+)\s*\((.*)\)\s*$", re.S | re.I)
 _CREATE_VIEW = re.compile(r"create\s+or\s+replace\s+view\s+(\w+)\.(\w+)\b", re.I)
-_CONSTRAINT_WORDS = frozenset({"primary", "unique", "constraint", "check", "foreign"})
-_NOT_NULL = re.compile(r"\s+not\s+null\b", re.I)
-_PRIMARY_KEY = re.compile(r"\s+(primary\s+key|unique)\b", re.I)
-
-
-def sql_root() -> Path:
-    """The sql/ folder: the checkout's, or the copy packaged with the code."""
-    return _PROJECT_SQL if (_PROJECT_SQL / "warehouse").is_dir() else _PACKAGED_SQL
-
-
-def sql_dir() -> Path:
-    """Where the warehouse DDL lives (sql/warehouse)."""
-    return sql_root() / "warehouse"
-
-
-def schema_files() -> list[Path]:
-    """The files at the top of sql/warehouse (the schemas): they run first."""
-    return sorted(sql_dir().glob("*.sql"))
-
-
-def table_files() -> list[Path]:
-    """One file per table, sql/warehouse/<schema>/<table>.sql."""
-    root = sql_dir()
-    return sorted(p for p in root.rglob("*.sql") if p.parent != root and p.parent.name != VIEWS_FOLDER)
-
-
-def view_files() -> list[Path]:
-    """One file per view, sql/warehouse/views/<view>.sql, applied in name order after every table."""
-    return sorted((sql_dir() / VIEWS_FOLDER).glob("*.sql"))
-
-
-def ddl_files() -> list[Path]:
-    """The DDL files in the order they must run: schemas, then tables, then views."""
-    return schema_files() + table_files() + view_files()
-
-
-def split_statements(sql: str) -> list[str]:
-    """Statements of a file, split on semicolons outside quotes, comments dropped."""
-    out: list[str] = []
-    buf: list[str] = []
-    quoted = False
-    for raw_line in sql.splitlines(keepends=True):
-        line = _strip_line_comment(raw_line) if not quoted and "--" in raw_line else raw_line
-        for ch in line:
-            if ch == "'":
-                quoted = not quoted
-            if ch == ";" and not quoted:
-                stmt = "".join(buf).strip()
-                if stmt:
-                    out.append(stmt)
-                buf = []
-            else:
-                buf.append(ch)
-    tail = "".join(buf).strip()
-    if tail:
-        out.append(tail)
-    return out
-
-
-def _strip_line_comment(line: str) -> str:
-    """The line without its ``--`` comment (a ``--`` inside a quoted string is kept)."""
-    quoted = False
-    for i, ch in enumerate(line):
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted and line.startswith("--", i):
-            return line[:i] + "\n"
-    return line
-
-
-@dataclass(frozen=True)
-class ColumnDef:
-    """One column as its table's file declares it."""
-
-    name: str
-    type: str
-    not_null: bool
-    definition: str
-
-
-@dataclass(frozen=True)
-class TableDef:
-    """A ``create table if not exists`` statement, parsed."""
-
-    schema: str
-    name: str
-    columns: tuple[ColumnDef, ...]
-
-    @property
-    def qualified(self) -> str:
-        """schema.table."""
-        return f"{self.schema}.{self.name}"
-
-
-def _top_level_items(body: str) -> list[str]:
-    """Split a column list on commas outside parentheses (``decimal(10, 2)`` stays whole)."""
-    items: list[str] = []
-    depth = 0
-    start = 0
-    for i, ch in enumerate(body):
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            items.append(body[start:i].strip())
-            start = i + 1
-    items.append(body[start:].strip())
-    return [item for item in items if item]
-
-
-def parse_table(stmt: str) -> TableDef | None:
-    """The table a ``create table if not exists`` statement declares, or None for any other statement."""
-    m = _CREATE_TABLE.match(stmt.strip())
-    if m is None:
-        return None
-    columns = []
-    for item in _top_level_items(m[3]):
-        parts = item.split(None, 1)
-        if len(parts) < 2 or parts[0].lower() in _CONSTRAINT_WORDS:
-            continue
-        definition = parts[1]
-        not_null = bool(_NOT_NULL.search(definition))
-        col_type = _PRIMARY_KEY.sub("", _NOT_NULL.sub("", definition)).strip()
-        columns.append(ColumnDef(parts[0].lower(), col_type, not_null, " ".join(definition.split())))
-    return TableDef(m[1].lower(), m[2].lower(), tuple(columns))
 
 
 def view_name(stmt: str) -> tuple[str, str] | None:
@@ -168,7 +36,7 @@ def view_name(stmt: str) -> tuple[str, str] | None:
     return None if m is None else (m[1].lower(), m[2].lower())
 
 
-def add_missing_columns(conn: Connection, table: TableDef) -> list[str]:
+def add_missing_columns(conn: Connection, table: TableSchema) -> list[str]:
     """Add to an existing table the columns its file declares and it lacks; returns their names.
 
     An added column is nullable even when the file says ``not null``: the rows already there have no value
@@ -177,7 +45,7 @@ def add_missing_columns(conn: Connection, table: TableDef) -> list[str]:
     existing = {c.lower() for c in table_columns(conn, table.schema, table.name)}
     added = [c for c in table.columns if c.name not in existing]
     for col in added:
-        conn.exec_driver_sql(f"alter table {table.qualified} add column {col.name} {col.type}")
+        conn.exec_driver_sql(f"alter table {table.qualified} add column {col.name} {col.sql_type}")
     if added:
         log.info("%s: added column(s) %s", table.qualified, ", ".join(c.name for c in added))
     return [c.name for c in added]
@@ -211,7 +79,7 @@ def apply_ddl(conn: Connection) -> None:
                 _apply_view(conn, stmt, *view)
                 continue
             conn.exec_driver_sql(_literal(conn, stmt))
-            if (table := parse_table(stmt)) is not None:
+            if (table := parse_table(stmt, where=relative_name(path))) is not None:
                 add_missing_columns(conn, table)
 
 

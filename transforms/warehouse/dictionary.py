@@ -15,16 +15,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from transforms.warehouse.ddl import (
-    apply_ddl,
-    parse_table,
-    schema_files,
-    split_statements,
-    table_files,
-    view_files,
-    view_name,
-)
+from transforms.warehouse.ddl import apply_ddl, view_name
 from transforms.warehouse.engine import make_engine
+from transforms.warehouse.sql_files import relative_name, schema_files, split_statements, table_files, view_files
+from transforms.warehouse.table_schemas import parse_table
 
 _TABLE_COMMENT = re.compile(r"comment on (?:table|view) (\w+)\.(\w+) is '(.*)'\s*$", re.S | re.I)
 _COLUMN_COMMENT = re.compile(r"comment on column (\w+)\.(\w+)\.(\w+) is '(.*)'\s*$", re.S | re.I)
@@ -57,10 +51,6 @@ def _unquote(text: str) -> str:
     return text.replace("''", "'")
 
 
-def _relative(path: Path) -> str:
-    return path.as_posix().split("sql/", 1)[-1]
-
-
 def _grain(text: str) -> str:
     grain = _GRAIN.search(text)
     return " ".join(line.strip("- ").strip() for line in grain[1].splitlines()) if grain else ""
@@ -83,7 +73,7 @@ def read_tables() -> list[TableDoc]:
         doc: TableDoc | None = None
         for stmt in split_statements(text_):
             if (table := parse_table(stmt)) is not None:
-                doc = TableDoc(table.schema, table.name, _relative(path), grain=_grain(text_))
+                doc = TableDoc(table.schema, table.name, relative_name(path), grain=_grain(text_))
                 doc.columns = [Column(c.name, c.definition.replace(" not null", ", required")) for c in table.columns]
                 tables.append(doc)
             elif doc is not None:
@@ -122,7 +112,7 @@ def read_views() -> list[TableDoc]:
         doc: TableDoc | None = None
         for stmt in split_statements(text_):
             if (name := view_name(stmt)) is not None:
-                doc = TableDoc(name[0], name[1], _relative(path), grain=_grain(text_), is_view=True)
+                doc = TableDoc(name[0], name[1], relative_name(path), grain=_grain(text_), is_view=True)
                 doc.columns = [Column(c.name, c.type) for c in columns.get(name, [])]
                 views.append(doc)
             elif doc is not None:

@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 from sqlalchemy import Engine, text
 
-from transforms.warehouse.ddl import parse_table, split_statements, sql_root, table_files, view_files, view_name
+from transforms.warehouse.ddl import view_name
+from transforms.warehouse.sql_files import split_statements, sql_root, table_files, view_files
+from transforms.warehouse.table_schemas import parse_table
 
 _SCHEMAS = ("staging", "core", "marts", "dq", "ops")
 _RELATION = re.compile(rf"\b({'|'.join(_SCHEMAS)})\.([a-z_][a-z0-9_]*)\b", re.I)

@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 from sqlalchemy import Connection, text
+
+from transforms.warehouse.table_schemas import ColumnProblem, SchemaMismatchError, columns
 
 _COPY_BATCH = 100_000
 
@@ -27,6 +31,21 @@ def table_columns(conn: Connection, schema: str, table: str, *, required_only: b
         {"s": schema, "t": table},
     )
     return [r[0] for r in rows]
+
+
+def insert_rows(conn: Connection, table: str, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert rows, each a dict holding every column of ``schema.table`` (as its SQL file declares them); returns
+    how many. A row with a column too many or too few raises SchemaMismatchError naming them."""
+    names = columns(table)
+    for row in rows:
+        problems = [ColumnProblem(c, "missing", "is missing from the row") for c in names if c not in row]
+        problems += [ColumnProblem(c, "extra", "is not a column of the table") for c in row if c not in names]
+        if problems:
+            raise SchemaMismatchError(table, problems, what="a row")
+    if rows:
+        values = ", ".join(f":{c}" for c in names)
+        conn.execute(text(f"insert into {table} ({', '.join(names)}) values ({values})"), list(rows))
+    return len(rows)
 
 
 def _required_columns(conn: Connection, schema: str, table: str) -> list[str]:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, text
 
 from transforms.warehouse.ddl import apply_ddl
-from transforms.warehouse.load import table_columns
+from transforms.warehouse.load import insert_rows, table_columns
 
 
 def utcnow() -> dt.datetime:
@@ -164,11 +164,4 @@ def fail_run(engine: Engine, *, run_id: str, message: str) -> None:
 def record_task(engine: Engine, row: dict[str, Any]) -> None:
     """Append one task attempt."""
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                "insert into ops.task_run (run_id, task, started_at, finished_at, status, rows_in, rows_out, "
-                "peak_memory_mb, message) values (:run_id, :task, :started_at, :finished_at, :status, :rows_in, "
-                ":rows_out, :peak_memory_mb, :message)"
-            ),
-            row,
-        )
+        insert_rows(conn, "ops.task_run", [row])
