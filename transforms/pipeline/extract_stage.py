@@ -1,30 +1,48 @@
-"""The extract task: every declared file into the run's extract/ folder, with a manifest of what happened."""
+"""The extract task: every declared file into the run's extract/ folder, with a manifest of what happened.
+
+One file at a time (``extract_file``: a scheduler may run the files on different workers), then
+``combine_extracts`` writes the stage's manifest from the files' reports, in the night's order.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 from dataclasses import asdict
+from pathlib import Path
 
-from transforms.extract import extract_sources
+from transforms.extract.extract import FileReport, extract_planned
 from transforms.pipeline.context import RunContext
+from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.manifest import write_manifest
 from transforms.pipeline.tracking import StageResult
 
 log = logging.getLogger(__name__)
 
+#: Where each file's report waits for ``combine_extracts`` (one JSON per file, named by its part).
+FILE_REPORTS = "files"
+
 
 def run_extract(ctx: RunContext) -> StageResult:
     """Extract all sources; unreadable files are reported and the others go on."""
-    sources = ctx.load_sources()
     out = ctx.stage_dir("extract")
     shutil.rmtree(out)
     out.mkdir(parents=True)
-    reports = extract_sources(sources, out, cache_dir=ctx.cache_dir)
-    for r in reports:
-        if r.status != "ok":
-            log.error("%s", r.error)
-            continue
+    for f in read_night_files(ctx.run_dir):
+        extract_file(ctx, f.key)
+    return combine_extracts(ctx)
+
+
+def extract_file(ctx: RunContext, key: str) -> StageResult:
+    """Extract one of the night's files into extract/; its report waits in extract/files/ for the manifest."""
+    f = night_file(ctx.run_dir, key)
+    sources = ctx.load_sources()
+    out = ctx.stage_dir("extract")
+    r = extract_planned(sources.source(f.source_name), f.source_file(), sources, out, cache_dir=ctx.cache_dir)
+    if r.status != "ok":
+        log.error("%s", r.error)
+    else:
         if r.columns_missing:
             log.warning("%s: declared column(s) not found: %s", r.source_file, ", ".join(r.columns_missing))
         log.info(
@@ -36,9 +54,26 @@ def run_extract(ctx: RunContext) -> StageResult:
             r.rows_quarantined,
             " (unchanged, reused)" if r.reused else "",
         )
+    reports = out / FILE_REPORTS
+    reports.mkdir(exist_ok=True)
+    path = write_manifest(reports / f"{f.part}.json", asdict(r))
+    return StageResult(path, rows_in=r.rows_read, rows_out=r.rows_extracted)
+
+
+def combine_extracts(ctx: RunContext) -> StageResult:
+    """The stage's manifest: every file's report, in the night's order."""
+    out = ctx.stage_dir("extract")
+    reports = [_file_report(out, f.part, f.key) for f in read_night_files(ctx.run_dir)]
     path = write_manifest(out / "manifest.json", {"files": [asdict(r) for r in reports]})
     return StageResult(
         path,
         rows_in=sum(r.rows_read for r in reports),
         rows_out=sum(r.rows_extracted for r in reports),
     )
+
+
+def _file_report(out: Path, part: str, key: str) -> FileReport:
+    path = out / FILE_REPORTS / f"{part}.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: extract {key} first")
+    return FileReport(**json.loads(path.read_text("utf-8")))

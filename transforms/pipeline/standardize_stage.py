@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.pipeline.context import RunContext
+from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.manifest import read_manifest, write_manifest
 from transforms.pipeline.tracking import StageResult
 from transforms.settings import SourcesFile, SourceSpec
@@ -37,6 +39,8 @@ LOADED_TABLE = {
     "payments": "payment",
 }
 TABLES = ("contact", "interaction", "invoice", "payment", "field_issue", "quarantine")
+#: Where each file's staged tables wait for ``combine_standardized`` (one folder per file, named by its part).
+FILE_TABLES = "files"
 
 
 def reading_rules(
@@ -75,27 +79,55 @@ def _standardize_file(
 
 def run_standardize(ctx: RunContext) -> StageResult:
     """Standardize every extracted file and write one Parquet file per staged table."""
-    sources = ctx.load_sources()
-    sentinels = load_sentinels(sources.defaults.sentinels or None)
-    vocabulary, origin = load_vocabulary(ctx.settings_file)
-    origin = ctx.shown(origin)
-    log.info("vocabulary of complaints, kinds and channels: %s", origin)
-    manifest = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")
+    shutil.rmtree(ctx.stage_dir("standardize") / FILE_TABLES, ignore_errors=True)
+    for f in read_night_files(ctx.run_dir):
+        standardize_file(ctx, f.key)
+    return combine_standardized(ctx)
+
+
+def standardize_file(ctx: RunContext, key: str) -> StageResult:
+    """Standardize one of the night's extracted files into standardize/files/<part>/ (a table a Parquet file)."""
+    f = night_file(ctx.run_dir, key)
+    extracted = read_manifest(Path(ctx.run_dir) / "extract" / "manifest.json")["files"][int(f.part)]
+    out_dir = ctx.stage_dir("standardize") / FILE_TABLES / f.part
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out_dir.mkdir(parents=True)
+    written: dict[str, str | None] = dict.fromkeys(TABLES)
+    rows_in = rows_out = 0
+    if extracted["status"] == "ok":
+        sources = ctx.load_sources()
+        sentinels = load_sentinels(sources.defaults.sentinels or None)
+        vocabulary, origin = load_vocabulary(ctx.settings_file)
+        log.info("%s: vocabulary of complaints, kinds and channels: %s", key, ctx.shown(origin))
+        spec = sources.source(extracted["source_name"])
+        raw = pq.read_table(extracted["records_path"]).to_pandas()
+        rows_in = len(raw)
+        tables = (
+            _standardize_file(spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date, vocabulary), sentinels)
+            if len(raw)
+            else {}
+        )
+        tables["quarantine"] = pq.read_table(extracted["quarantine_path"]).to_pandas()
+        for table, frame in tables.items():
+            if len(frame):
+                _write(frame, out_dir / f"{table}.parquet")
+                written[table] = str(out_dir / f"{table}.parquet")
+                rows_out += len(frame) if table in ("contact", "invoice", "payment") else 0
+    path = write_manifest(out_dir / "manifest.json", {"key": key, "rows_in": rows_in, "tables": written})
+    return StageResult(path, rows_in=rows_in, rows_out=rows_out)
+
+
+def combine_standardized(ctx: RunContext) -> StageResult:
+    """The night's staged tables: every file's, in the night's order, with the run's as-of date and id."""
     out_dir = ctx.stage_dir("standardize")
     parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
     rows_in = 0
-    for f in manifest["files"]:
-        if f["status"] != "ok":
-            continue
-        spec = sources.source(f["source_name"])
-        raw = pq.read_table(f["records_path"]).to_pandas()
-        rows_in += len(raw)
-        if len(raw):
-            for table, frame in _standardize_file(
-                spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date, vocabulary), sentinels
-            ).items():
-                parts[table].append(frame)
-        parts["quarantine"].append(pq.read_table(f["quarantine_path"]).to_pandas())
+    for f in read_night_files(ctx.run_dir):
+        done = read_manifest(out_dir / FILE_TABLES / f.part / "manifest.json")
+        rows_in += int(done["rows_in"])
+        for table, path in done["tables"].items():
+            if path:
+                parts[table].append(pq.read_table(path).to_pandas())
     outputs: dict[str, Any] = {}
     rows_out = 0
     for table, found in parts.items():

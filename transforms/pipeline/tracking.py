@@ -85,6 +85,20 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
     return wrap
 
 
+def tracked_file(task: str) -> Callable[[Callable[[RunContext, str], StageResult]], Callable[[str, str], str]]:
+    """Turn ``fn(ctx, key) -> StageResult`` (one of the night's files) into ``task(run_dir, key) -> str``, whose
+    attempt is logged in ops as ``<task> <key>``."""
+
+    def wrap(fn: Callable[[RunContext, str], StageResult]) -> Callable[[str, str], str]:
+        @functools.wraps(fn)
+        def run(run_dir: str, key: str) -> str:
+            return tracked(f"{task} {key}")(lambda ctx: fn(ctx, key))(run_dir)
+
+        return run
+
+    return wrap
+
+
 def _claim(ctx: RunContext, owner: dict[str, object] | None) -> bool:
     """Name the process running the run's current task in ops.run (None: no process); False when impossible."""
     engine = make_engine(ctx.warehouse_url)
