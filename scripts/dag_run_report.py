@@ -1,13 +1,15 @@
 """Report the latest run of a DAG from the Airflow metadata DB; exit 1 unless it succeeded.
 
     uv run python scripts/dag_run_report.py nightly_consolidation [--logical-date YYYY-MM-DD] [--after ISO]
+        [--run-id RUN_ID]
 
 Prints the run id and state, each task's state and duration (a task mapped over the
 night's files on one line: its worst state, the time from its first file's start to
 its last file's end, and the files that did not succeed below it), then the value the
 ``summarize`` task returned (its XCom). Used by ``make demo`` after
 ``airflow dags test``, whose exit code alone says nothing about which task failed.
-Needs the same environment as the run (source scripts/airflow_env.sh).
+Needs the same environment as the run (source scripts/airflow_env.sh; scripts/celery_night.py
+calls it with the Celery setup's).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--after", help="ignore runs created before this UTC time (ISO 8601), e.g. when the demo started"
     )
+    parser.add_argument("--run-id", help="this run (as given to `airflow dags trigger -r`)")
     parser.add_argument("--summary-task", default="summarize")
     args = parser.parse_args(argv)
 
@@ -67,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.logical_date:
             day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=UTC)
             query = query.where(DagRun.logical_date == day)
+        if args.run_id:
+            query = query.where(DagRun.run_id == args.run_id)
         if args.after:
             after = datetime.fromisoformat(args.after.replace("Z", "+00:00"))
             query = query.where(DagRun.run_after >= (after if after.tzinfo else after.replace(tzinfo=UTC)))
