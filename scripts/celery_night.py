@@ -58,6 +58,23 @@ class Components:
         self.started.append((name, proc, out))
         print(f"    started {name} (pid {proc.pid})", flush=True)
 
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time each component has used so far, with its children (a worker's tasks)."""
+        import psutil
+
+        out = {}
+        for name, proc, _ in self.started:
+            try:
+                root = psutil.Process(proc.pid)
+                tree = [root, *root.children(recursive=True)]
+                out[name] = sum(
+                    t.user + t.system + t.children_user + t.children_system
+                    for t in (p.cpu_times() for p in tree if p.is_running())
+                )
+            except psutil.Error:
+                out[name] = float("nan")
+        return out
+
     def dead(self) -> list[str]:
         """Components that have stopped on their own."""
         return [name for name, proc, _ in self.started if proc.poll() is not None]
@@ -324,6 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         print(report.stdout, report.stderr, sep="", flush=True)
         print(f"==> Run {run_id}: {state()} in {night:.0f} s from trigger to end ", end="")
         print(f"({time.monotonic() - started:.0f} s with start-up)", flush=True)
+        cpu = components.cpu_seconds()
+        print("    CPU seconds used: " + ", ".join(f"{n} {s:.0f}" for n, s in cpu.items()), flush=True)
         if args.keep_running and report.returncode == 0:
             print(f"==> Still running: http://127.0.0.1:{args.port}/ (login in {home / 'ui_passwords.json'}); Ctrl-C")
             while True:

@@ -89,7 +89,9 @@ def nights(tmp_path_factory: pytest.TempPathFactory, venv_script: Any) -> Simple
     cli_cmd += ["--warehouse", f"duckdb:///{cli_data / 'warehouse.duckdb'}", "--data-dir", str(cli_data)]
     with (tmp / "celery_night.log").open("w") as log:
         celery = subprocess.Popen(celery_cmd, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        cli = subprocess.run(cli_cmd, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600)
+        cli = subprocess.run(
+            cli_cmd, check=False, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600
+        )
         try:
             celery.wait(timeout=600)
         except subprocess.TimeoutExpired:

@@ -44,7 +44,8 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
             ctx = RunContext.load(run_dir)
             started = ops.utcnow()
             status, message, result = "succeeded", None, None
-            claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, ops.this_process())
+            owner = ops.this_process()
+            claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, owner)
             with measure() as m:
                 try:
                     result = fn(ctx)
@@ -54,7 +55,7 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                     raise
                 finally:
                     if claimed:
-                        _claim(ctx, None)
+                        _claim(ctx, owner, release=True)
                     try:
                         _log_attempt(
                             ctx,
@@ -99,11 +100,15 @@ def tracked_file(task: str) -> Callable[[Callable[[RunContext, str], StageResult
     return wrap
 
 
-def _claim(ctx: RunContext, owner: dict[str, object] | None) -> bool:
-    """Name the process running the run's current task in ops.run (None: no process); False when impossible."""
+def _claim(ctx: RunContext, owner: dict[str, object], *, release: bool = False) -> bool:
+    """Name the process running the run's current task in ops.run (``release``: no longer, if it still is named);
+    False when impossible."""
     engine = make_engine(ctx.warehouse_url)
     try:
-        ops.claim_run(engine, run_id=ctx.run_id, owner=owner)
+        if release:
+            ops.release_run(engine, run_id=ctx.run_id, owner=owner)
+        else:
+            ops.claim_run(engine, run_id=ctx.run_id, owner=owner)
         return True
     except Exception as exc:
         if warehouse_fault(exc, ctx.warehouse_url) is None:
