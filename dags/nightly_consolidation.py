@@ -5,7 +5,14 @@ no file I/O, no database access, no pandas/duckdb/transforms imports at module
 level (``transforms.defaults``, standard library only, gives the parameter
 defaults, the same as ``crm-etl``'s). Every task
 body imports ``transforms.pipeline.tasks`` lazily, makes exactly one call into
-it and returns a short string (a path or a summary), never a DataFrame.
+it and returns a short string (a path or a summary) or the list of the night's
+files, never a DataFrame.
+
+Extract, standardize and validate are mapped over the night's files (dynamic
+task mapping), so that an executor with several workers (CeleryExecutor,
+KubernetesExecutor) reads, cleans and checks them side by side; after each, one
+task combines the files' results into the stage's manifest, and the later
+stages run as one task each (docs/scaling.md).
 """
 
 from __future__ import annotations
@@ -37,10 +44,14 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 
 | task | does |
 | --- | --- |
-| `prepare_run` | writes `run.json` (sources, warehouse, as-of date, run id) into the run folder |
-| `extract` | reads every source file as text, row by row, into the run folder |
-| `standardize` | cleans names, emails, phones, addresses, dates |
-| `validate` | data-quality suites: every failing value kept; stops before publishing if a critical rule breaks |
+| `prepare_run` | writes `run.json` (sources, warehouse, as-of date, run id) and the night's files into the run folder |
+| `night_files` | lists the night's files: the per-file tasks below are mapped over them |
+| `extract_file` (one per file) | reads a source file as text, row by row, into the run folder |
+| `extract` | the stage's manifest, once every file is read |
+| `standardize_file` (one per file) | cleans names, emails, phones, addresses, dates |
+| `standardize` | the night's staged tables, once every file is clean |
+| `validate_file` (one per file) | data-quality suites on the file's rows: every failing value kept |
+| `validate` | the night's data quality; stops before publishing if a critical rule breaks |
 | `link` | links duplicates into customers with stable ids and golden records; doubtful pairs to a review workbook |
 | `receivables` | invoices and payments per customer; payment reliability class and late-payment risk |
 | `segments` | customer features and segments, stable from night to night; analysts' rule-based segment views |
@@ -48,7 +59,8 @@ Consolidates the customer sources listed in `sources` into the warehouse at
 | `report` | control report and each employee's to-do list; runs even when an earlier task failed |
 | `summarize` | rows read / loaded / quarantined per file, reports written |
 
-Every stage reads and writes files in the run folder; XCom only carries paths.
+Every stage reads and writes files in the run folder; XCom only carries paths (and the night's file list).
+With several workers the run folder (`data_dir`) must be one folder every worker sees (docs/scaling.md).
 Re-running a run (clear + rerun) is safe: `prepare_run` is idempotent and
 `publish` replaces the run's data in a single transaction.
 
@@ -75,11 +87,19 @@ Local run: `make demo` (uses `airflow dags test`, no scheduler or API server); `
 #: Each task's page in the UI (Task Instance Details): what it does, where it writes, what to do when it fails.
 TASK_DOCS = {
     "prepare_run": "Validates the sources file (a mistake stops here, naming the file and key) and writes "
-    "`run.json` into `data_dir/runs/<run id>/`.",
-    "extract": "Reads every declared file into `extract/`; unreadable files are named and the night goes on; "
+    "`run.json` and the night's files (each source's path or glob resolved) into "
+    "`data_dir/runs/<run id>/`.",
+    "night_files": "Lists the night's files, as prepare_run resolved them: each file-by-file task below runs once "
+    "per file (its name in the grid), on whichever worker is free.",
+    "extract_file": "Reads one declared file into `extract/`; an unreadable file is named and the night goes on; "
     "blank rows, titles and totals are quarantined with their reason.",
-    "standardize": "Cleans names (any script), phones, e-mails, dates, addresses, tax ids into `standardize/`.",
-    "validate": "Runs the data-quality suites; every failing value goes to `validate/failure.parquet` "
+    "extract": "Writes the extract stage's manifest from every file's report (`extract/manifest.json`).",
+    "standardize_file": "Cleans one file's names (any script), phones, e-mails, dates, addresses, tax ids into "
+    "`standardize/files/`.",
+    "standardize": "Combines the files' staged tables into the night's (`standardize/*.parquet`).",
+    "validate_file": "Runs the data-quality suites on one file's rows; its failing values and counts go to "
+    "`validate/parts/`.",
+    "validate": "Combines the files' data quality: every failing value goes to `validate/failure.parquet` "
     "(dq.failure). Fails (nothing published) when a critical rule breaks beyond its tolerance: the log "
     "names the rule, the file and the setting.",
     "link": "Links duplicates into customers with stable ids and golden records; doubtful pairs go to "
@@ -183,23 +203,52 @@ def nightly_consolidation() -> None:
             allow_older_night=bool(params.get("allow_older_night", False)),
         )
 
+    @task(doc_md=TASK_DOCS["night_files"])
+    def night_files(run_dir: str) -> list[str]:
+        from transforms.pipeline import tasks
+
+        return tasks.night_files(run_dir)
+
+    # One task instance per file, named after it in the grid (map_index_template renders after the task ran,
+    # with what the task put into its context).
+    @task(doc_md=TASK_DOCS["extract_file"], map_index_template="{{ source_file }}")
+    def extract_file(run_dir: str, source_file: str) -> str:
+        from transforms.pipeline import tasks
+
+        get_current_context()["source_file"] = source_file
+        return tasks.extract_file(run_dir, source_file)
+
     @task(doc_md=TASK_DOCS["extract"])
     def extract(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
-        return tasks.extract(run_dir)
+        return tasks.combine_extract(run_dir)
+
+    @task(doc_md=TASK_DOCS["standardize_file"], map_index_template="{{ source_file }}")
+    def standardize_file(run_dir: str, source_file: str) -> str:
+        from transforms.pipeline import tasks
+
+        get_current_context()["source_file"] = source_file
+        return tasks.standardize_file(run_dir, source_file)
 
     @task(doc_md=TASK_DOCS["standardize"])
     def standardize(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
-        return tasks.standardize(run_dir)
+        return tasks.combine_standardize(run_dir)
+
+    @task(doc_md=TASK_DOCS["validate_file"], map_index_template="{{ source_file }}")
+    def validate_file(run_dir: str, source_file: str) -> str:
+        from transforms.pipeline import tasks
+
+        get_current_context()["source_file"] = source_file
+        return tasks.validate_file(run_dir, source_file)
 
     @task(doc_md=TASK_DOCS["validate"])
     def validate(run_dir: str) -> str:
         from transforms.pipeline import tasks
 
-        return tasks.validate(run_dir)
+        return tasks.combine_validate(run_dir)
 
     @task(doc_md=TASK_DOCS["link"])
     def link(run_dir: str) -> str:
@@ -241,10 +290,16 @@ def nightly_consolidation() -> None:
 
     # Every stage reads the run folder made by prepare_run (hence an edge from
     # prepare_run to each of them) and runs strictly after the previous stage.
+    # The file-by-file tasks are mapped over the night's files; the task after
+    # each waits for all of them and writes the stage's manifest.
     run_dir = prepare_run()
+    files = night_files(run_dir)
     chain(
+        extract_file.partial(run_dir=run_dir).expand(source_file=files),
         extract(run_dir),
+        standardize_file.partial(run_dir=run_dir).expand(source_file=files),
         standardize(run_dir),
+        validate_file.partial(run_dir=run_dir).expand(source_file=files),
         validate(run_dir),
         link(run_dir),
         receivables(run_dir),

@@ -1,18 +1,49 @@
 """Report the latest run of a DAG from the Airflow metadata DB; exit 1 unless it succeeded.
 
     uv run python scripts/dag_run_report.py nightly_consolidation [--logical-date YYYY-MM-DD] [--after ISO]
+        [--run-id RUN_ID]
 
-Prints the run id and state, each task's state and duration, then the value the
+Prints the run id and state, each task's state and duration (a task mapped over the
+night's files on one line: its worst state, the time from its first file's start to
+its last file's end, and the files that did not succeed below it), then the value the
 ``summarize`` task returned (its XCom). Used by ``make demo`` after
 ``airflow dags test``, whose exit code alone says nothing about which task failed.
-Needs the same environment as the run (source scripts/airflow_env.sh).
+Needs the same environment as the run (source scripts/airflow_env.sh; scripts/celery_night.py
+calls it with the Celery setup's).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections import defaultdict
 from datetime import UTC, datetime
+from typing import Any
+
+#: The state a task mapped over files shows when its instances differ: the first of these that one of them has.
+WORST_FIRST = ("failed", "upstream_failed", "up_for_retry", "running", "queued", "scheduled", "skipped")
+
+
+def task_line(task_id: str, tis: list[Any]) -> list[str]:
+    """One line for a task (all its mapped instances together), then one per mapped instance that did not succeed."""
+    states = [str(ti.state) for ti in tis]
+    state = states[0] if len(set(states)) == 1 else next(s for s in (*WORST_FIRST, *states) if s in states)
+    starts = [ti.start_date for ti in tis if ti.start_date]
+    ends = [ti.end_date for ti in tis if ti.end_date]
+    mapped = any(ti.map_index >= 0 for ti in tis)
+    if mapped:
+        duration = f"{(max(ends) - min(starts)).total_seconds():.1f}s" if starts and len(ends) == len(tis) else "-"
+    else:
+        duration = f"{tis[0].duration:.1f}s" if tis[0].duration is not None else "-"
+    tries = max(ti.try_number for ti in tis)
+    lines = [f"  {task_id:<16} {state:<16} {duration:>8}  try {tries}" + (f"  ({len(tis)} files)" if mapped else "")]
+    if mapped:
+        lines += [
+            f"      {ti.state!s:<16} {ti.rendered_map_index or ti.map_index}"
+            for ti in sorted(tis, key=lambda t: t.map_index)
+            if str(ti.state) != "success"
+        ]
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--after", help="ignore runs created before this UTC time (ISO 8601), e.g. when the demo started"
     )
+    parser.add_argument("--run-id", help="this run (as given to `airflow dags trigger -r`)")
     parser.add_argument("--summary-task", default="summarize")
     args = parser.parse_args(argv)
 
@@ -38,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.logical_date:
             day = datetime.strptime(args.logical_date, "%Y-%m-%d").replace(tzinfo=UTC)
             query = query.where(DagRun.logical_date == day)
+        if args.run_id:
+            query = query.where(DagRun.run_id == args.run_id)
         if args.after:
             after = datetime.fromisoformat(args.after.replace("Z", "+00:00"))
             query = query.where(DagRun.run_after >= (after if after.tzinfo else after.replace(tzinfo=UTC)))
@@ -51,9 +85,13 @@ def main(argv: list[str] | None = None) -> int:
             select(TaskInstance).where(TaskInstance.dag_id == run.dag_id, TaskInstance.run_id == run.run_id)
         ).all()
         far = datetime.max.replace(tzinfo=UTC)
-        for ti in sorted(tis, key=lambda t: (t.start_date or far, t.task_id)):
-            duration = f"{ti.duration:.1f}s" if ti.duration is not None else "-"
-            print(f"  {ti.task_id:<14} {ti.state!s:<16} {duration:>8}  try {ti.try_number}")
+        by_task: dict[str, list[Any]] = defaultdict(list)
+        for ti in tis:
+            by_task[ti.task_id].append(ti)
+        for task_id, group in sorted(
+            by_task.items(), key=lambda item: (min((t.start_date or far) for t in item[1]), item[0])
+        ):
+            print("\n".join(task_line(task_id, group)))
 
         row = session.scalars(
             select(XComModel).where(

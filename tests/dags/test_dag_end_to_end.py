@@ -25,10 +25,15 @@ DAG_ID = "nightly_consolidation"
 LOGICAL_DATE = "2025-06-30"
 # Another Airflow run (another run id) of the same night: as_of is given in the run's conf.
 SECOND_LOGICAL_DATE = "2025-07-01"
+# One line each in the run report (a task mapped over the night's files: one line for all its files).
 TASKS = [
     "prepare_run",
+    "night_files",
+    "extract_file",
     "extract",
+    "standardize_file",
     "standardize",
+    "validate_file",
     "validate",
     "link",
     "receivables",

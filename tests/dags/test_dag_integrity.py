@@ -21,8 +21,11 @@ DAGS_DIR = PROJECT_ROOT / "dags"
 DAG_ID = "nightly_consolidation"
 
 STAGE_ORDER = [
+    "extract_file",
     "extract",
+    "standardize_file",
     "standardize",
+    "validate_file",
     "validate",
     "link",
     "receivables",
@@ -31,7 +34,13 @@ STAGE_ORDER = [
     "report",
     "summarize",
 ]
-EXPECTED_EDGES = {("prepare_run", t) for t in STAGE_ORDER} | set(itertools.pairwise(STAGE_ORDER))
+#: The tasks mapped over the night's files (one task instance per file); the task after each combines them.
+MAPPED = ("extract_file", "standardize_file", "validate_file")
+EXPECTED_EDGES = (
+    {("prepare_run", t) for t in ["night_files", *STAGE_ORDER]}
+    | {("night_files", t) for t in MAPPED}
+    | set(itertools.pairwise(STAGE_ORDER))
+)
 
 
 def test_dagbag_has_no_import_errors(dagbag) -> None:  # type: ignore[no-untyped-def]
@@ -90,7 +99,24 @@ def test_dag_metadata(dag) -> None:  # type: ignore[no-untyped-def]
 def test_task_graph_edges_are_pinned(dag) -> None:  # type: ignore[no-untyped-def]
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
     assert edges == EXPECTED_EDGES
-    assert [t.task_id for t in dag.topological_sort()] == ["prepare_run", *STAGE_ORDER]
+    assert [t.task_id for t in dag.topological_sort()] == ["prepare_run", "night_files", *STAGE_ORDER]
+
+
+def test_file_stages_are_mapped_over_the_night_files(dag) -> None:  # type: ignore[no-untyped-def]
+    """Each file-by-file task runs once per file listed by night_files (so workers share the files), with the run
+    folder as a fixed argument, and is named after its file in the grid."""
+    from airflow.sdk.definitions.xcom_arg import PlainXComArg
+
+    mapped = {t.task_id for t in dag.tasks if t.is_mapped}
+    assert mapped == set(MAPPED)
+    for task_id in MAPPED:
+        task = dag.get_task(task_id)
+        expanded = task.op_kwargs_expand_input.value
+        assert set(expanded) == {"source_file"}, task_id
+        assert isinstance(expanded["source_file"], PlainXComArg), task_id
+        assert expanded["source_file"].operator.task_id == "night_files", task_id
+        assert set(task.partial_kwargs["op_kwargs"]) == {"run_dir"}, task_id
+        assert task.map_index_template == "{{ source_file }}", task_id
 
 
 def test_only_the_report_runs_after_a_failure(dag) -> None:  # type: ignore[no-untyped-def]

@@ -218,8 +218,8 @@ def test_manifest_and_data_docs(scored: dict[str, object]) -> None:
         "contact",
     }
     docs = Path(scored["validate_dir"]) / "data_docs"  # type: ignore[arg-type]
-    assert (docs / "index.html").is_file()
-    assert any((docs / "validations").rglob("*.html"))
+    assert (docs / "index.html").is_file()  # links each validated part's Data Docs (one part in one process)
+    assert any((docs / "all" / "validations").rglob("*.html"))
 
 
 def test_gate_writes_everything_then_names_rule_file_and_rows(scored: dict[str, object]) -> None:

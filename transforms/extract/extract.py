@@ -206,30 +206,53 @@ def _missing_message(missing: dict[str, tuple[str, ...]], sheet: RawSheet) -> st
     )
 
 
-def extract_sources(sources: SourcesFile, out: Path | Placement, *, cache_dir: Path | None = None) -> list[FileReport]:
-    """Extract every declared source into the folder ``out`` (or where ``out`` places each file's rows); returns
-    one report per file (or per missing source)."""
-    if isinstance(out, Path):
-        out.mkdir(parents=True, exist_ok=True)
-    place = in_folder(out) if isinstance(out, Path) else out
-    reports: list[FileReport] = []
+def planned_files(sources: SourcesFile) -> list[tuple[SourceSpec, SourceFile | None]]:
+    """Every file the night reads, in the sources file's order, with its source; a source that matches no file
+    appears once with None, so that it is reported missing."""
+    out: list[tuple[SourceSpec, SourceFile | None]] = []
     for spec in sources.sources:
         files = resolve_files(spec)
         if not files or (len(files) == 1 and not files[0].path.exists()):
-            shown = files[0].display if files else spec.path
-            reports.append(
-                FileReport(
-                    spec.name,
-                    spec.kind,
-                    shown,
-                    status="missing",
-                    error=f"{shown}: no file matches {spec.path!r} (source {spec.name!r})",
-                )
-            )
-            continue
-        for sf in files:
-            reports.append(_extract_one(sf, spec, sources, place, cache_dir))
-    return reports
+            out.append((spec, None))
+        else:
+            out += [(spec, sf) for sf in files]
+    return out
+
+
+def extract_planned(
+    spec: SourceSpec,
+    sf: SourceFile | None,
+    sources: SourcesFile,
+    out: Path | Placement,
+    *,
+    cache_dir: Path | None = None,
+) -> FileReport:
+    """Extract one file of ``planned_files`` into the folder ``out`` (or where ``out`` places its rows); a source
+    that matches no file (``sf`` None) is reported missing."""
+    if isinstance(out, Path):
+        out.mkdir(parents=True, exist_ok=True)
+    if sf is None:
+        shown = missing_display(spec)
+        return FileReport(
+            spec.name,
+            spec.kind,
+            shown,
+            status="missing",
+            error=f"{shown}: no file matches {spec.path!r} (source {spec.name!r})",
+        )
+    return _extract_one(sf, spec, sources, in_folder(out) if isinstance(out, Path) else out, cache_dir)
+
+
+def missing_display(spec: SourceSpec) -> str:
+    """How a source that matches no file is named in its report: its path, as the sources file resolves it."""
+    files = resolve_files(spec)
+    return files[0].display if files else spec.path
+
+
+def extract_sources(sources: SourcesFile, out: Path | Placement, *, cache_dir: Path | None = None) -> list[FileReport]:
+    """Extract every declared source into the folder ``out`` (or where ``out`` places each file's rows); returns
+    one report per file (or per missing source)."""
+    return [extract_planned(spec, sf, sources, out, cache_dir=cache_dir) for spec, sf in planned_files(sources)]
 
 
 def _extract_one(

@@ -57,7 +57,8 @@ class Dataset:
     name: str
     #: The task that writes it.
     stage: str
-    #: Where it is in the run folder; ``{key}`` (a source file's extract), ``{as_of}`` and ``{file}`` are filled in.
+    #: Where it is in the run folder; ``{key}`` (a source file's extract), ``{as_of}``, ``{file}`` (a settings
+    #: file, or one of the night's files by its part), ``{table}`` and ``{part}`` (a validated part) are filled in.
     path: str
     #: The warehouse tables it fills, in load order.
     loads: tuple[Load, ...] = ()
@@ -82,6 +83,12 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("settings.record", "prepare_run", "settings/snapshot.json", about="where each copy came from, its hash"),
     Dataset("settings.company", "prepare_run", "settings/{file}", about="a company settings file's copy (quality.yml)"),
     Dataset(
+        "files",
+        "prepare_run",
+        "files.json",
+        about="the night's files as prepare_run resolved them: what extract, standardize and validate go through",
+    ),
+    Dataset(
         "failed_unrecorded",
         "any task",
         "failed_unrecorded.json",
@@ -91,8 +98,33 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("extract.manifest", "extract", "extract/manifest.json", about="per source file: counts, status, paths"),
     Dataset("extract.records", "extract", "extract/{key}.records.parquet", about="a source file's rows, as text"),
     Dataset("extract.quarantine", "extract", "extract/{key}.quarantine.parquet", about="a file's rows set aside"),
+    Dataset(
+        "extract.file_report",
+        "extract",
+        "extract/files/{file}.json",
+        about="one file's report ({file}: its part), waiting for the stage's manifest",
+    ),
     # standardize
     Dataset("standardize.manifest", "standardize", "standardize/manifest.json", about="each table's path and rows"),
+    Dataset("standardize.files", "standardize", "standardize/files", about="each file's staged tables, not combined"),
+    Dataset(
+        "standardize.file",
+        "standardize",
+        "standardize/files/{file}",
+        about="one file's staged tables ({file}: its part), waiting for the combination",
+    ),
+    Dataset(
+        "standardize.file_manifest",
+        "standardize",
+        "standardize/files/{file}/manifest.json",
+        about="one file's staged tables: their paths and the rows read",
+    ),
+    Dataset(
+        "standardize.file_table",
+        "standardize",
+        "standardize/files/{file}/{table}.parquet",
+        about="one staged table ({table}) of one file",
+    ),
     *(
         Dataset(
             f"standardize.{t}", "standardize", f"standardize/{t}.parquet", _loads(f"staging.{t}"), when_empty="absent"
@@ -107,7 +139,32 @@ DATASETS: tuple[Dataset, ...] = (
         "validate.per_file", "validate", "validate/per_file.parquet", about="per rule and file: what the gate judged"
     ),
     Dataset("validate.data_docs", "validate", "validate/data_docs", about="Great Expectations Data Docs (HTML)"),
-    Dataset("validate.data_docs_page", "validate", "validate/data_docs/index.html"),
+    Dataset(
+        "validate.data_docs_page",
+        "validate",
+        "validate/data_docs/index.html",
+        about="the night's Data Docs: a link to each validated part's",
+    ),
+    Dataset(
+        "validate.part_data_docs",
+        "validate",
+        "validate/data_docs/{part}",
+        about="the Data Docs of one validated part ({part}: all, or a file's part under a scheduler)",
+    ),
+    Dataset("validate.parts", "validate", "validate/parts", about="each validated part's results, not combined"),
+    Dataset("validate.part", "validate", "validate/parts/{part}", about="one validated part's results"),
+    Dataset(
+        "validate.part_manifest",
+        "validate",
+        "validate/parts/{part}/manifest.json",
+        about="one validated part: its files, rows, suites and Data Docs",
+    ),
+    Dataset(
+        "validate.part_table",
+        "validate",
+        "validate/parts/{part}/{table}.parquet",
+        about="one validated part's failures, metrics or per-file counts ({table})",
+    ),
     # link
     Dataset("link.manifest", "link", "link/manifest.json", about="counts, paths and the tables to publish"),
     Dataset("link.customer", "link", "link/customer.parquet", _loads("core.customer")),
@@ -300,7 +357,8 @@ class RunCatalog:
     # ------------------------------------------------------------------------------------------ paths
 
     def path(self, name: str, **fields: str) -> Path:
-        """Where a dataset is in this run folder (``key=`` for a source file's extract, ``as_of=``, ``file=``)."""
+        """Where a dataset is in this run folder (``key=`` for a source file's extract, ``as_of=``, ``file=``,
+        ``table=``, ``part=``)."""
         return self.root / dataset(name).path.format(**fields)
 
     def exists(self, name: str, **fields: str) -> bool:
@@ -344,9 +402,16 @@ class RunCatalog:
         """Write a stage's manifest (atomically: a retried task never leaves half a file)."""
         return self.write_json(f"{stage}.manifest", data)
 
-    def write_json(self, name: str, data: dict[str, Any]) -> str:
+    def write_json(self, name: str, data: dict[str, Any] | list[Any], **fields: str) -> str:
         """Write a JSON record as the manifests are written (indented, any script as it is), atomically."""
-        return str(self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False, default=str)))
+        return str(self.write_text(name, json.dumps(data, indent=2, ensure_ascii=False, default=str), **fields))
+
+    def read_json(self, name: str, **fields: str) -> Any:
+        """A JSON dataset as written by ``write_json``; a missing one raises FileNotFoundError naming it."""
+        path = self.path(name, **fields)
+        if not path.exists():
+            raise FileNotFoundError(f"{path} is missing: its stage ({dataset(name).stage}) has not written it")
+        return json.loads(path.read_text("utf-8"))
 
     def write_text(self, name: str, text: str, **fields: str) -> Path:
         """Write a text dataset (a page, a JSON record) atomically."""

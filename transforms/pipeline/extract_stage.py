@@ -1,4 +1,8 @@
-"""The extract task: every declared file into the run's extract/ folder, with a manifest of what happened."""
+"""The extract task: every declared file into the run's extract datasets, with a manifest of what happened.
+
+One file at a time (``extract_file``: a scheduler may run the files on different workers), then
+``combine_extracts`` writes the stage's manifest from the files' reports, in the night's order.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,9 @@ import logging
 import shutil
 from dataclasses import asdict
 
-from transforms.extract import extract_sources
+from transforms.extract.extract import FileReport, extract_planned
 from transforms.pipeline.context import RunContext
+from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.tracking import StageResult
 
 log = logging.getLogger(__name__)
@@ -15,16 +20,29 @@ log = logging.getLogger(__name__)
 
 def run_extract(ctx: RunContext) -> StageResult:
     """Extract all sources; unreadable files are reported and the others go on."""
-    sources = ctx.load_sources()
-    run = ctx.catalog
-    out = run.stage_folder("extract")
+    out = ctx.catalog.stage_folder("extract")
     shutil.rmtree(out)
     out.mkdir(parents=True)
-    reports = extract_sources(sources, lambda key, part: run.path(f"extract.{part}", key=key), cache_dir=ctx.cache_dir)
-    for r in reports:
-        if r.status != "ok":
-            log.error("%s", r.error)
-            continue
+    for f in read_night_files(ctx.run_dir):
+        extract_file(ctx, f.key)
+    return combine_extracts(ctx)
+
+
+def extract_file(ctx: RunContext, key: str) -> StageResult:
+    """Extract one of the night's files; its report waits (``extract.file_report``) for the stage's manifest."""
+    f = night_file(ctx.run_dir, key)
+    sources = ctx.load_sources()
+    run = ctx.catalog
+    r = extract_planned(
+        sources.source(f.source_name),
+        f.source_file(),
+        sources,
+        lambda file_key, part: run.output(f"extract.{part}", key=file_key),
+        cache_dir=ctx.cache_dir,
+    )
+    if r.status != "ok":
+        log.error("%s", r.error)
+    else:
         if r.columns_missing:
             log.warning("%s: declared column(s) not found: %s", r.source_file, ", ".join(r.columns_missing))
         log.info(
@@ -36,6 +54,14 @@ def run_extract(ctx: RunContext) -> StageResult:
             r.rows_quarantined,
             " (unchanged, reused)" if r.reused else "",
         )
+    path = run.write_json("extract.file_report", asdict(r), file=f.part)
+    return StageResult(path, rows_in=r.rows_read, rows_out=r.rows_extracted)
+
+
+def combine_extracts(ctx: RunContext) -> StageResult:
+    """The stage's manifest: every file's report, in the night's order."""
+    run = ctx.catalog
+    reports = [FileReport(**run.read_json("extract.file_report", file=f.part)) for f in read_night_files(ctx.run_dir)]
     path = run.write_manifest("extract", {"files": [asdict(r) for r in reports]})
     return StageResult(
         path,

@@ -4,6 +4,11 @@ Order: prepare_run -> extract -> standardize -> validate -> link -> receivables 
 -> summarize.
 Every task overwrites only its own stage folder under data/runs/<run_id>/, so any of them can be retried.
 The report runs even when an earlier task failed (a gated night still gets its control report and to-do lists).
+
+Extract, standardize and validate also come file by file, for a scheduler that spreads the night's files over
+workers: ``night_files`` lists them (as prepare_run resolved them), ``extract_file`` / ``standardize_file`` /
+``validate_file`` do one file, and ``combine_extract`` / ``combine_standardize`` / ``combine_validate`` write the
+stage's manifest from the files' results, as the whole stage does; the later stages cannot tell the difference.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext, make_context
 from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
-from transforms.pipeline.tracking import OWNED_RUNS, StageResult, tracked
+from transforms.pipeline.tracking import OWNED_RUNS, StageResult, tracked, tracked_file
 from transforms.pipeline.unrecorded import record_in_run_folder, unrecorded_runs
 from transforms.warehouse import ops
 from transforms.warehouse.engine import make_engine, safe_url
@@ -91,6 +96,7 @@ def prepare_run(
         # The settings of the whole run, copied and validated once: every task reads the copies.
         snapshot_settings(ctx.sources, ctx.run_dir)
         ctx.save()
+        _list_night_files(ctx)
     except OSError as exc:
         unwritable = path_fault(
             exc,
@@ -128,6 +134,21 @@ def prepare_run(
         raise type(unavailable)(f"{unavailable} (not in ops.run: {where})") from None
     log.info("run %s as of %s: staging in %s", run_id, as_of, ctx.run_dir)
     return ctx.run_dir
+
+
+def _list_night_files(ctx: RunContext) -> None:
+    """Resolve the sources' paths and globs once: the files every later task works on (the
+    catalog's ``files``)."""
+    from transforms.pipeline.file_plan import resolve_night_files, write_night_files
+
+    write_night_files(ctx.run_dir, resolve_night_files(ctx.load_sources()))
+
+
+def night_files(run_dir: str) -> list[str]:
+    """The keys of the night's files, in the sources file's order: what a scheduler maps the per-file tasks over."""
+    from transforms.pipeline.file_plan import read_night_files
+
+    return [f.key for f in read_night_files(run_dir)]
 
 
 def _record_in_folder(run_dir: str, *, run_id: str, as_of: str, message: str) -> str:
@@ -182,6 +203,54 @@ def validate(ctx: RunContext) -> StageResult:
     from transforms.pipeline.validate_stage import run_validate
 
     return run_validate(ctx)
+
+
+@tracked_file("extract_file")
+def extract_file(ctx: RunContext, key: str) -> StageResult:
+    """Read one of the night's files into the run's extract/ folder."""
+    from transforms.pipeline.extract_stage import extract_file as extract_one
+
+    return extract_one(ctx, key)
+
+
+@tracked("extract")
+def combine_extract(ctx: RunContext) -> StageResult:
+    """The extract stage's manifest, once every file is read."""
+    from transforms.pipeline.extract_stage import combine_extracts
+
+    return combine_extracts(ctx)
+
+
+@tracked_file("standardize_file")
+def standardize_file(ctx: RunContext, key: str) -> StageResult:
+    """Standardize one of the night's extracted files."""
+    from transforms.pipeline.standardize_stage import standardize_file as standardize_one
+
+    return standardize_one(ctx, key)
+
+
+@tracked("standardize")
+def combine_standardize(ctx: RunContext) -> StageResult:
+    """The night's staged tables and the stage's manifest, once every file is standardized."""
+    from transforms.pipeline.standardize_stage import combine_standardized
+
+    return combine_standardized(ctx)
+
+
+@tracked_file("validate_file")
+def validate_file(ctx: RunContext, key: str) -> StageResult:
+    """Run the data-quality suites on one file's staged rows (the gate is judged once, by combine_validate)."""
+    from transforms.pipeline.validate_stage import validate_file as validate_one
+
+    return validate_one(ctx, key)
+
+
+@tracked("validate")
+def combine_validate(ctx: RunContext) -> StageResult:
+    """The night's data-quality results from its files'; refuse to go on when a critical rule breaks."""
+    from transforms.pipeline.validate_stage import combine_validation
+
+    return combine_validation(ctx)
 
 
 @tracked("link")
@@ -270,8 +339,13 @@ def run_stages(run_dir: str, on_stage: Callable[[str], None] | None = None) -> N
 __all__ = [
     "STAGES",
     "RunContext",
+    "combine_extract",
+    "combine_standardize",
+    "combine_validate",
     "extract",
+    "extract_file",
     "link",
+    "night_files",
     "prepare_run",
     "publish",
     "receivables",
@@ -280,6 +354,8 @@ __all__ = [
     "run_stages",
     "segments",
     "standardize",
+    "standardize_file",
     "summarize",
     "validate",
+    "validate_file",
 ]

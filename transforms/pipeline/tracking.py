@@ -49,7 +49,8 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
             ctx = RunContext.load(run_dir)
             started = ops.utcnow()
             status, message, result = "succeeded", None, None
-            claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, ops.this_process())
+            owner = ops.this_process()
+            claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, owner)
             with measure() as m:
                 try:
                     result = fn(ctx)
@@ -61,7 +62,7 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
                     raise
                 finally:
                     if claimed:
-                        _claim(ctx, None)
+                        _claim(ctx, owner, release=True)
                     try:
                         _log_attempt(
                             ctx,
@@ -106,11 +107,29 @@ def _keep_quality_rows(ctx: RunContext) -> None:
         log.info("run %s stopped before publishing: %d dq rows kept on their own", ctx.run_id, loaded)
 
 
-def _claim(ctx: RunContext, owner: dict[str, object] | None) -> bool:
-    """Name the process running the run's current task in ops.run (None: no process); False when impossible."""
+def tracked_file(task: str) -> Callable[[Callable[[RunContext, str], StageResult]], Callable[[str, str], str]]:
+    """Turn ``fn(ctx, key) -> StageResult`` (one of the night's files) into ``task(run_dir, key) -> str``, whose
+    attempt is logged in ops as ``<task> <key>``."""
+
+    def wrap(fn: Callable[[RunContext, str], StageResult]) -> Callable[[str, str], str]:
+        @functools.wraps(fn)
+        def run(run_dir: str, key: str) -> str:
+            return tracked(f"{task} {key}")(lambda ctx: fn(ctx, key))(run_dir)
+
+        return run
+
+    return wrap
+
+
+def _claim(ctx: RunContext, owner: dict[str, object], *, release: bool = False) -> bool:
+    """Name the process running the run's current task in ops.run (``release``: no longer, if it still is named);
+    False when impossible."""
     engine = make_engine(ctx.warehouse_url)
     try:
-        ops.claim_run(engine, run_id=ctx.run_id, owner=owner)
+        if release:
+            ops.release_run(engine, run_id=ctx.run_id, owner=owner)
+        else:
+            ops.claim_run(engine, run_id=ctx.run_id, owner=owner)
         return True
     except Exception as exc:
         if warehouse_fault(exc, ctx.warehouse_url) is None:

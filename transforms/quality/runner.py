@@ -226,6 +226,20 @@ def with_failing_fields(per_file: pd.DataFrame, failures: pd.DataFrame) -> pd.Da
     return out[FILE_COLUMNS]
 
 
+def merge_metrics(parts: list[pd.DataFrame], *, as_of: dt.date, run_id: str) -> pd.DataFrame:
+    """The metrics of several validations (one per file) summed as one validation of all their rows counts them."""
+    return _metrics([p for p in parts if len(p)], as_of, run_id)
+
+
+#: The order failures are written in: by file and row, so that a person reads their rows in order.
+FAILURE_ORDER = [*ROW_LOCATION, "rule", "field"]
+
+
+def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
+    """Failures of several validations in the order one validation writes them."""
+    return failures.sort_values(FAILURE_ORDER, kind="stable").reset_index(drop=True)
+
+
 def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
     if not parts:
         empty = pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS})
@@ -235,7 +249,7 @@ def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.Data
     out["as_of"] = as_of
     out["run_id"] = run_id
     out["row_number"] = out["row_number"].astype("int64")
-    return out[FAILURE_COLUMNS].sort_values([*ROW_LOCATION, "rule", "field"])
+    return out[FAILURE_COLUMNS].sort_values(FAILURE_ORDER)
 
 
 def _metrics(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:

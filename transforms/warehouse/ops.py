@@ -67,6 +67,19 @@ def claim_run(engine: Engine, *, run_id: str, owner: dict[str, Any] | None) -> N
         )
 
 
+def release_run(engine: Engine, *, run_id: str, owner: dict[str, Any]) -> None:
+    """Record that no process runs the run any more, unless another task of it claimed it since: a scheduler runs
+    a night's files side by side, and the task still running must stay named."""
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "update ops.run set owner_pid = null, owner_host = null, owner_since = null "
+                "where run_id = :r and status = 'running' and owner_pid = :pid and owner_host = :host"
+            ),
+            {"r": run_id, "pid": owner["pid"], "host": owner["host"]},
+        )
+
+
 def process_alive(pid: int, since: dt.datetime | None) -> bool:
     """Whether process ``pid`` of this host is still the one that took the run at ``since`` (UTC)."""
     import psutil

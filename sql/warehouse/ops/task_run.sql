@@ -12,7 +12,7 @@ create table if not exists ops.task_run (
 );
 comment on table ops.task_run is 'One row per task attempt: timing, rows in and out, peak memory and outcome.';
 comment on column ops.task_run.run_id is 'The run (ops.run.run_id).';
-comment on column ops.task_run.task is 'The stage: extract, standardize, publish ...';
+comment on column ops.task_run.task is 'The stage: extract, standardize, publish ...; a night run file by file (the DAG on several workers) also logs each file: extract_file <file>, standardize_file <file>, validate_file <file>.';
 comment on column ops.task_run.started_at is 'When the attempt started (UTC).';
 comment on column ops.task_run.finished_at is 'When the attempt ended (UTC).';
 comment on column ops.task_run.status is 'succeeded or failed.';
