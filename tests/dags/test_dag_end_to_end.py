@@ -87,7 +87,7 @@ def dag_run(tmp_path_factory: pytest.TempPathFactory, airflow_env: Any, venv_scr
         [venv_script("airflow"), "dags", "test", DAG_ID, LOGICAL_DATE, "-c", json.dumps(conf)],
         env=env,
         log=tmp / "dags_test.log",
-        timeout=300,
+        timeout=600,  # 44 tasks (the file-by-file ones once per file), on 2 shared cores
     )
     report = _run(
         [sys.executable, "scripts/dag_run_report.py", DAG_ID, "--logical-date", LOGICAL_DATE],
@@ -205,7 +205,7 @@ def test_a_second_dag_run_of_the_night_leaves_every_table_as_one_run(
         [venv_script("airflow"), "dags", "test", DAG_ID, SECOND_LOGICAL_DATE, "-c", json.dumps(conf)],
         env=env,
         log=dag_run.tmp / "dags_test_again.log",
-        timeout=300,
+        timeout=600,  # 44 tasks (the file-by-file ones once per file), on 2 shared cores
     )
     assert again.returncode == 0, _tail(again)
     with duckdb.connect(str(dag_run.warehouse), read_only=True) as con:
