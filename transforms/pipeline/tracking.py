@@ -53,6 +53,10 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
             claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, owner)
             with measure() as m:
                 try:
+                    if task == "report":
+                        # A task killed outright (kill -9, out of memory) never reached the ``except`` below: the
+                        # report, which runs whatever happened, makes sure the stopped night's dq rows are in.
+                        _keep_quality_rows(ctx, unless_held=True)
                     result = fn(ctx)
                 except Exception as exc:
                     fault = as_fault(exc, ctx.warehouse_url)
@@ -93,13 +97,13 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
     return wrap
 
 
-def _keep_quality_rows(ctx: RunContext) -> None:
+def _keep_quality_rows(ctx: RunContext, *, unless_held: bool = False) -> None:
     """The stopped night's failing values and metrics into dq.* (when its checks ran); a warehouse that cannot
     take them is only logged: the task's own failure is what the operator must see."""
     from transforms.pipeline.publish_stage import publish_stopped_night
 
     try:
-        loaded = publish_stopped_night(ctx)
+        loaded = publish_stopped_night(ctx, unless_held=unless_held)
     except Exception as exc:
         log.warning("the night's failing values could not be kept in dq.*: %s", as_fault(exc, ctx.warehouse_url) or exc)
         return
