@@ -87,7 +87,9 @@ tasks.link(sys.argv[1])
 """
 
 
-def test_a_night_whose_task_was_killed_gets_its_failures_from_the_report(sample_dir: Path, tmp_path: Path) -> None:
+def test_a_night_whose_task_was_killed_is_closed_by_the_report_with_its_failures_kept(
+    sample_dir: Path, tmp_path: Path
+) -> None:
     data = tmp_path / "data"
     run_dir = tasks.prepare_run(
         sources=str(sample_dir / "sources.yml"),
@@ -107,5 +109,9 @@ def test_a_night_whose_task_was_killed_gets_its_failures_from_the_report(sample_
     validated = (len(pd.read_parquet(run.path("validate.failure"))), len(pd.read_parquet(run.path("validate.metric"))))
     assert validated[0] > 0 and _dq_rows(data, "killed") == validated
     assert run.manifest("report")["dq_rows_in_warehouse"] is True
+    # Nothing recorded the kill: the report closes the run, naming where it stopped.
+    with duckdb.connect(str(data / "warehouse.duckdb"), read_only=True) as con:
+        status, message = con.execute("select status, message from ops.run where run_id = 'killed'").fetchone()
+    assert status == "failed" and message.startswith("link never finished"), message
     tasks.report(run_dir)  # a second report loads nothing twice
     assert _dq_rows(data, "killed") == validated
