@@ -157,6 +157,15 @@ def prepare_records(records: pd.DataFrame, settings: LinkageSettings) -> pd.Data
     return out
 
 
+def linkage_keys(prepared: pd.DataFrame) -> np.ndarray:
+    """Each prepared record's evidence (every column but its id) as one 64-bit hash: records with equal keys compare
+    alike with any other, so an incremental night compares again only the records whose key changed."""
+    cols = [c for c in prepared.columns if c != ID]
+    hashed = pd.util.hash_pandas_object(prepared[cols].astype(object), index=False)
+    keys: np.ndarray = hashed.to_numpy(dtype=np.uint64)
+    return keys
+
+
 def _linkable(out: pd.DataFrame, settings: LinkageSettings) -> pd.Series:
     """A name and one piece of evidence; with no rule given, every record is linked."""
     rule = settings.identifiable
