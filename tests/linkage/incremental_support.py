@@ -47,7 +47,11 @@ def same_customer_share(one: pd.DataFrame, other: pd.DataFrame) -> float:
     largest overlaps first), and a record agrees when its two customers are a pair."""
     both = one.merge(other, on="record_id", suffixes=("_a", "_b"))
     overlap = (
-        both.groupby(["customer_id_a", "customer_id_b"]).size().rename("n").reset_index().sort_values("n", ascending=False)
+        both.groupby(["customer_id_a", "customer_id_b"])
+        .size()
+        .rename("n")
+        .reset_index()
+        .sort_values("n", ascending=False)
     )
     taken_a: set[object] = set()
     taken_b: set[object] = set()

@@ -158,10 +158,12 @@ def candidates_touching(prepared: pd.DataFrame, settings: LinkageSettings, chang
         left, right = _pairs_touching(codes, spec.max_block_size or settings.blocking.max_block_size, changed)
         ok = _allowed(prepared, settings, left, right)
         found.append((left[ok], right[ok]))
-        stats.append({"pass": spec.name, "pairs": int(ok.sum())})
     if not found:
         return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, dtype=object), stats)
     which, first = _first_sightings([left * n + right for left, right in found])
+    new_pairs = np.bincount(which, minlength=len(found))
+    for spec, (left, _), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
+        stats.append({"pass": spec.name, "pairs": len(left), "new_pairs": int(new)})
     names = np.array([spec.name for spec in settings.blocking.passes], dtype=object)
     return Candidates(
         left=np.concatenate([left for left, _ in found])[first],
