@@ -304,7 +304,14 @@ def summarize(run_dir: str) -> str:
 
 
 def run_all(
-    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+    *,
+    sources: str,
+    warehouse_url: str,
+    as_of: str,
+    run_id: str,
+    data_dir: str,
+    allow_older_night: bool = False,
+    full_relink: bool = False,
 ) -> str:
     """All tasks in DAG order, without a scheduler; returns the summary text."""
     run_dir = prepare_run(
@@ -315,6 +322,7 @@ def run_all(
         data_dir=data_dir,
         allow_older_night=allow_older_night,
         whole_run=True,
+        full_relink=full_relink,
     )
     run_stages(run_dir)
     return summarize(run_dir)

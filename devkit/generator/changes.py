@@ -1,5 +1,5 @@
-"""Helpers of the incremental-night tests: a second night's records with a share of them changed, and how many
-records two linkages put in the same customer."""
+"""A later night's change mode: last night's staged contacts with a share of them edited, moved, removed or added,
+and how many records two linkages put in the same customer (the incremental-night tests and probe)."""
 
 from __future__ import annotations
 
