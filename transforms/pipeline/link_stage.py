@@ -15,6 +15,7 @@ record keys and decisions).
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from typing import Any
@@ -156,7 +157,16 @@ def run_link(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         as_of=ctx.as_of_date,
     )
-    diagnostics = write_diagnostics(night.result, run.output("link.diagnostics"))
+    # An incremental night's page shows the kept model and only the pairs it compared or kept.
+    kind = (
+        f"<p>A full relink ({html.escape(str(state['reason']))}): every record compared, the model fitted tonight.</p>"
+        if state["night"] == "full"
+        else f"<p>An incremental night ({html.escape(str(state['reason']))}): only new and changed records were "
+        f"compared, scored with the model fitted by run {html.escape(str(state['model_run_id']))} (the last full "
+        f"relink, {html.escape(str(state['last_full_as_of']))}); the match weights are those of the pairs compared "
+        "tonight and of the pairs kept from last night at or above the review threshold.</p>"
+    )
+    diagnostics = write_diagnostics(night.result, run.output("link.diagnostics"), extra=[kind])
     run.write_text("link.model", json.dumps(night.result.model.to_dict(), indent=2))
     settings_json = settings.model_dump(mode="json", by_alias=True)
     run.write_text("link.linkage_settings", json.dumps(settings_json, indent=2))
