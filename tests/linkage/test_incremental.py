@@ -17,6 +17,7 @@ from devkit.generator.changes import change_records, same_customer_share
 from transforms.customers.consolidate import link_customers, with_fingerprints
 from transforms.linkage import LinkageSettings, LinkResult, load_linkage_settings
 from transforms.linkage.incremental import STATE_VERSION, KeptLinkage, full_relink_reason, kept_pairs, settings_hash
+from transforms.linkage.prepare import prepare_records
 from transforms.pipeline import tasks
 
 pytestmark = pytest.mark.slow  # stages and links a 2,000-customer company: full lane only (make test)
@@ -43,6 +44,7 @@ class Night:
             record_keys=self.result.record_keys,
             customers=self.previous(),
             decisions=NO_DECISIONS,
+            prepared=self.result.prepared,
         )
 
 
@@ -88,6 +90,16 @@ def test_an_incremental_night_links_as_a_full_relink_does(second: tuple[Night, N
     assert 0 < incremental.result.stats["touched_records"] < 0.2 * len(incremental.contacts)
     agree = same_customer_share(incremental.ids, full.ids)
     assert agree >= 0.999, f"only {agree:.4%} of the records are in the same customer as in a full relink"
+
+
+def test_last_nights_prepared_records_are_what_preparing_again_gives(
+    company: tuple[pd.DataFrame, LinkageSettings, Night], second: tuple[Night, Night]
+) -> None:
+    _, settings, _ = company
+    incremental, _ = second
+    assert incremental.result.prepared is not None
+    again = prepare_records(incremental.contacts, settings)
+    pd.testing.assert_frame_equal(incremental.result.prepared, again, check_dtype=False)
 
 
 def test_customers_nothing_reached_keep_their_ids(

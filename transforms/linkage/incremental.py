@@ -65,6 +65,8 @@ class KeptLinkage:
     customers: pd.DataFrame
     #: record_id_l, record_id_r, is_match: the stewards' decisions last night applied.
     decisions: pd.DataFrame
+    #: Last night's prepared records (``prepare.prepare_records``); None: prepare every record again.
+    prepared: pd.DataFrame | None = None
 
 
 def settings_hash(settings: LinkageSettings) -> str:
@@ -203,6 +205,28 @@ def _decision_keys(frame: pd.DataFrame) -> set[tuple[str, str, bool]]:
     return {(min(x, y), max(x, y), v) for x, y, v in zip(a, b, verdicts, strict=True)}
 
 
+def _prepared(
+    records: pd.DataFrame,
+    settings: LinkageSettings,
+    before: pd.DataFrame | None,
+    ids: np.ndarray,
+    changed: np.ndarray,
+) -> pd.DataFrame:
+    """Tonight's prepared records in tonight's order: last night's rows for the unchanged records (preparing is row
+    by row, so they are what preparing again would give), the changed ones prepared now."""
+    if before is None:
+        return prepare_records(records, settings)
+    at = pd.Index(before[ID]).get_indexer(ids[~changed])
+    if (at < 0).any() or not changed.any():  # rows missing (prepare everything), or nothing to prepare
+        return prepare_records(records, settings) if (at < 0).any() else before.iloc[at].reset_index(drop=True)
+    fresh = prepare_records(records[changed], settings)
+    parts = pd.concat([before.iloc[at][list(fresh.columns)], fresh], ignore_index=True)
+    order = np.concatenate([np.flatnonzero(~changed), np.flatnonzero(changed)])
+    out = parts.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    out[LINKABLE] = out[LINKABLE].astype(bool)
+    return out
+
+
 def link_incremental(
     records: pd.DataFrame,
     settings: LinkageSettings,
@@ -221,18 +245,18 @@ def link_incremental(
         t0 = now
 
     model = kept.model
-    prepared = prepare_records(records, settings)
-    n = len(prepared)
-    if prepared[ID].duplicated().any():
+    ids = records[settings.id_column].astype(str).to_numpy(dtype=object)
+    if pd.Series(ids).duplicated().any():
         raise ValueError(f"records: {settings.id_column} is not unique")
-    ids = prepared[ID].to_numpy()
-    keys = linkage_keys(prepared)
+    n = len(ids)
+    keys = linkage_keys(records, settings)
     known = kept.record_keys.drop_duplicates("record_id")
     at = pd.Index(known["record_id"]).get_indexer(ids)  # last night's row of each record (-1: new)
     old_keys = known["linkage_key"].to_numpy(dtype=np.uint64)
     changed = (at < 0) | (old_keys[np.maximum(at, 0)] != keys)
     tonight = set(ids.tolist())
     removed = [r for r in kept.record_keys["record_id"].tolist() if r not in tonight]
+    prepared = _prepared(records, settings, kept.prepared, ids, changed)
     lap("prepare")
 
     cands = candidates_touching(prepared, settings, changed)
@@ -381,4 +405,5 @@ def link_incremental(
         stats=stats,
         settings=settings,
         record_keys=pd.DataFrame({"record_id": ids, "linkage_key": keys}),
+        prepared=prepared,
     )

@@ -41,6 +41,8 @@ class LinkResult:
     settings: LinkageSettings | None = None
     #: record_id, linkage_key (``prepare.linkage_keys``): what the next night compares to find changed records.
     record_keys: pd.DataFrame | None = None
+    #: The prepared records (``prepare.prepare_records``): the next night reuses those that did not change.
+    prepared: pd.DataFrame | None = None
 
 
 class _Timer:
@@ -261,5 +263,6 @@ def link_records(
         model=model,
         stats={"night": "full", **stats},
         settings=settings,
-        record_keys=pd.DataFrame({"record_id": ids, "linkage_key": linkage_keys(prepared)}),
+        record_keys=pd.DataFrame({"record_id": ids, "linkage_key": linkage_keys(records, settings)}),
+        prepared=prepared,
     )

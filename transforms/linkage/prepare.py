@@ -157,11 +157,12 @@ def prepare_records(records: pd.DataFrame, settings: LinkageSettings) -> pd.Data
     return out
 
 
-def linkage_keys(prepared: pd.DataFrame) -> np.ndarray:
-    """Each prepared record's evidence (every column but its id) as one 64-bit hash: records with equal keys compare
-    alike with any other, so an incremental night compares again only the records whose key changed."""
-    cols = [c for c in prepared.columns if c != ID]
-    hashed = pd.util.hash_pandas_object(prepared[cols].astype(object), index=False)
+def linkage_keys(records: pd.DataFrame, settings: LinkageSettings) -> np.ndarray:
+    """Each record's linkage inputs (the columns ``settings.input_columns`` names but its id) as one 64-bit hash.
+    Preparing is row by row, so under the same settings records with equal keys are prepared alike and compare alike
+    with any other: an incremental night prepares and compares again only the records whose key changed."""
+    cols = [c for c in settings.input_columns if c != settings.id_column]
+    hashed = pd.util.hash_pandas_object(records[cols].astype("string"), index=False)
     keys: np.ndarray = hashed.to_numpy(dtype=np.uint64)
     return keys
 

@@ -216,6 +216,12 @@ DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset("link.record_keys", "link", "link/record_keys.parquet", about="each record's prepared evidence as a hash"),
     Dataset("link.decisions", "link", "link/decisions.parquet", about="the stewards' decisions the night applied"),
+    Dataset(
+        "link.prepared",
+        "link",
+        "link/prepared.parquet",
+        about="the records as linkage prepared them (match keys): the next night prepares only the changed ones",
+    ),
     # receivables
     Dataset("receivables.manifest", "receivables", "receivables/manifest.json", about="counts, model, tables"),
     Dataset(

@@ -78,6 +78,7 @@ def _kept(last: RunCatalog, previous: pd.DataFrame) -> KeptLinkage:
         record_keys=last.read("link.record_keys"),
         customers=previous[["record_id", "customer_id", "match_probability"]],
         decisions=last.read("link.decisions"),
+        prepared=last.read("link.prepared") if last.exists("link.prepared") else None,
     )
 
 
@@ -176,6 +177,8 @@ def run_link(ctx: RunContext) -> StageResult:
     run.write("link.kept_pairs", kept_pairs(night.result.pairs, settings))
     if night.result.record_keys is not None:
         run.write("link.record_keys", night.result.record_keys)
+    if night.result.prepared is not None:
+        run.write("link.prepared", night.result.prepared)
     run.write("link.decisions", night.decisions[["record_id_l", "record_id_r", "is_match"]].reset_index(drop=True))
     run.write_json("link.state", state)
     # The steward's console shows each review pair's comparison levels, which core.match_review does not keep.
@@ -210,6 +213,6 @@ def run_link(ctx: RunContext) -> StageResult:
         summary["id_events"],
     )
     # The on-entry matcher (crm-etl match) answers from tonight's records and model.
-    summary["match_index"] = str(write_match_index(run.root))
+    summary["match_index"] = str(write_match_index(run.root, prepared=night.result.prepared))
     manifest = run.write_manifest("link", {**summary, "publish": run.publish_section(list(_TABLES))})
     return StageResult(manifest, rows_in=len(night.contacts), rows_out=len(night.customers))
