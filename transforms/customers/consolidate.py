@@ -17,7 +17,8 @@ from sqlalchemy import Engine, inspect, text
 
 from transforms.customers.decisions import decisions_for_records
 from transforms.customers.fingerprint import fingerprints
-from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
+from transforms.customers.golden import GOLDEN_COLUMNS, record_dates
+from transforms.customers.golden_reuse import KeptGolden, golden_records, golden_settings_hash, row_keys
 from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
 from transforms.customers.settings import SurvivorshipSettings
 from transforms.lineage import RUN_STAMP
@@ -148,6 +149,12 @@ class Customers:
     metrics: pd.DataFrame  # dq.metric of the golden records' suite
     failing_values: int  # failing values on golden records (customer, rule, field)
     decisions: pd.DataFrame  # the stewards' decisions that apply to tonight's records
+    #: record_id, customer_id, row_key: what the next night compares to reuse a customer's golden record.
+    row_keys: pd.DataFrame | None = None
+    #: The hash of the settings the golden records were built with (``golden_reuse.golden_settings_hash``).
+    golden_hash: str = ""
+    #: Customers whose golden record was last night's.
+    golden_reused: int = 0
 
 
 def consolidate_customers(
@@ -163,11 +170,13 @@ def consolidate_customers(
     stored_decisions: pd.DataFrame,
     stamp: dict[str, Any],
     kept: KeptLinkage | None = None,
+    kept_golden: KeptGolden | None = None,
 ) -> Customers:
     """Link tonight's staged contacts into customers with stable ids and golden records, and check them.
 
     ``previous`` and ``next_number`` come from ``read_previous``, ``stored_decisions`` from the stewards' table;
-    ``stamp`` (as_of, run_id) is added to every table. ``kept``: last night's linkage, for an incremental night.
+    ``stamp`` (as_of, run_id) is added to every table. ``kept``: last night's linkage, for an incremental night;
+    ``kept_golden``: last night's golden records, reused for the customers whose records did not change.
     """
     contacts = with_fingerprints(contacts)
     decisions = decisions_for_records(stored_decisions, contacts)
@@ -184,11 +193,16 @@ def consolidate_customers(
 
     records = contacts.merge(ids.records, on="record_id")
     records["record_date"] = record_dates(records, interactions)
-    golden, provenance = build_golden(
+    requirements = golden_requirements(quality)
+    unassigned = [*survivorship.unassigned, default_responsible]
+    keys = row_keys(records)
+    golden, provenance, reused = golden_records(
         records,
         settings=survivorship,
-        requirements=golden_requirements(quality),
-        unassigned=[*survivorship.unassigned, default_responsible],
+        requirements=requirements,
+        unassigned=unassigned,
+        keys=keys,
+        kept=kept_golden,
     )
 
     customer_of = ids.records.set_index("record_id")["customer_id"]
@@ -222,4 +236,7 @@ def consolidate_customers(
         metrics=dq_metrics,
         failing_values=golden_values,
         decisions=decisions,
+        row_keys=keys,
+        golden_hash=golden_settings_hash(survivorship, requirements, unassigned),
+        golden_reused=reused,
     )

@@ -217,6 +217,12 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("link.record_keys", "link", "link/record_keys.parquet", about="each record's prepared evidence as a hash"),
     Dataset("link.decisions", "link", "link/decisions.parquet", about="the stewards' decisions the night applied"),
     Dataset(
+        "link.golden_keys",
+        "link",
+        "link/golden_keys.parquet",
+        about="each record's customer and a hash of its staged row: the next night reuses unchanged golden records",
+    ),
+    Dataset(
         "link.prepared",
         "link",
         "link/prepared.parquet",

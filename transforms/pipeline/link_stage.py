@@ -24,6 +24,7 @@ import pandas as pd
 
 from transforms.customers.consolidate import changed_share, consolidate_customers, read_previous, with_fingerprints
 from transforms.customers.decisions import load_decisions
+from transforms.customers.golden_reuse import KeptGolden
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
 from transforms.linkage import FittedModel, LinkageSettings, load_linkage_settings, write_diagnostics
@@ -79,6 +80,18 @@ def _kept(last: RunCatalog, previous: pd.DataFrame) -> KeptLinkage:
         customers=previous[["record_id", "customer_id", "match_probability"]],
         decisions=last.read("link.decisions"),
         prepared=last.read("link.prepared") if last.exists("link.prepared") else None,
+    )
+
+
+def _kept_golden(last: RunCatalog, before: dict[str, Any]) -> KeptGolden | None:
+    """Last night's golden records with what tells whether each can be reused (None: it kept no keys)."""
+    if not last.exists("link.golden_keys") or not before.get("golden_hash"):
+        return None
+    return KeptGolden(
+        settings_hash=str(before["golden_hash"]),
+        row_keys=last.read("link.golden_keys"),
+        customers=last.read("link.customer"),
+        provenance=last.read("link.customer_field_provenance"),
     )
 
 
@@ -149,7 +162,9 @@ def run_link(ctx: RunContext) -> StageResult:
         stored_decisions=stored,
         stamp={"as_of": ctx.as_of_date, "run_id": ctx.run_id},
         kept=kept,
+        kept_golden=_kept_golden(last, before) if kept is not None and last is not None and before else None,
     )
+    state["golden_hash"] = night.golden_hash
 
     workbook = write_review_workbook(
         night.result.review,
@@ -177,6 +192,8 @@ def run_link(ctx: RunContext) -> StageResult:
     run.write("link.kept_pairs", kept_pairs(night.result.pairs, settings))
     if night.result.record_keys is not None:
         run.write("link.record_keys", night.result.record_keys)
+    if night.row_keys is not None:
+        run.write("link.golden_keys", night.row_keys)
     if night.result.prepared is not None:
         run.write("link.prepared", night.result.prepared)
     run.write("link.decisions", night.decisions[["record_id_l", "record_id_r", "is_match"]].reset_index(drop=True))
@@ -193,6 +210,7 @@ def run_link(ctx: RunContext) -> StageResult:
         "changed_share": round(share, 4),
         "last_full_relink": state["last_full_as_of"],
         **{k: figures[k] for k in ("changed_records", "removed_records", "touched_records") if k in figures},
+        "golden_records_reused": night.golden_reused,
         "records": len(night.contacts),
         "customers": len(night.customers),
         "candidate_pairs": int(night.result.stats.get("candidate_pairs", len(night.result.pairs))),
