@@ -36,14 +36,14 @@ class Night:
         out = self.ids.merge(self.contacts[["record_id", "record_fingerprint"]], on="record_id")
         return out.merge(self.result.clusters[["record_id", "match_probability"]], on="record_id")
 
-    def kept(self, settings: LinkageSettings) -> KeptLinkage:
+    def kept(self, settings: LinkageSettings, decisions: pd.DataFrame = NO_DECISIONS) -> KeptLinkage:
         assert self.result.record_keys is not None
         return KeptLinkage(
             model=self.result.model,
             pairs=kept_pairs(self.result.pairs, settings),
             record_keys=self.result.record_keys,
             customers=self.previous(),
-            decisions=NO_DECISIONS,
+            decisions=decisions,
             prepared=self.result.prepared,
         )
 
@@ -148,6 +148,29 @@ def test_a_new_steward_verdict_splits_the_customer_on_an_incremental_night(
     of = night.ids.set_index("record_id")["customer_id"]
     assert of[one] != of[other]
     assert night.result.stats["changed_decisions"] == 1
+
+
+def test_a_stewards_link_holds_on_the_nights_after_it(company: tuple[pd.DataFrame, LinkageSettings, Night]) -> None:
+    """Two customers a steward joined stay joined on the next incremental night, when nothing about the verdict or
+    the records changed (their records are not reached, so they keep last night's customer)."""
+    contacts, settings, first = company
+    assert first.result.prepared is not None
+    linkable = set(first.result.prepared.loc[first.result.prepared["_linkable"], "_id"])
+    ids = first.ids[first.ids["record_id"].isin(linkable)]
+    sizes = ids["customer_id"].value_counts()
+    one = ids.loc[ids["customer_id"] == sizes[sizes == 1].index[0], "record_id"].iloc[0]
+    other = ids.loc[ids["customer_id"] == sizes[sizes >= 2].index[0], "record_id"].iloc[0]
+    verdict = pd.DataFrame({"record_id_l": [one], "record_id_r": [other], "is_match": [True]})
+    second = _night(contacts, settings, previous=first.previous(), kept=first.kept(settings), decisions=verdict)
+    third = _night(
+        contacts, settings, previous=second.previous(), kept=second.kept(settings, verdict), decisions=verdict
+    )
+    for night in (second, third):
+        of = night.ids.set_index("record_id")["customer_id"]
+        assert of[one] == of[other]
+    assert second.result.stats["changed_decisions"] == 1
+    assert third.result.stats["changed_decisions"] == 0
+    assert third.result.stats["touched_records"] == 0
 
 
 def _state(settings: LinkageSettings, last_full: str = "2026-11-20") -> dict[str, object]:

@@ -334,8 +334,12 @@ def link_incremental(
         cannot=cannot_keys,
     )
     linkable = prepared[LINKABLE].to_numpy(dtype=bool)
-    # The untouched keep last night's customers; name-only records start alone and are looked at again below.
-    as_before = ~touched & linkable
+    # The untouched keep last night's customers; name-only records (not linked, no steward's link) start alone and
+    # are looked at again below.
+    in_edge = np.zeros(n, dtype=bool)
+    in_edge[edge_l] = True
+    in_edge[edge_r] = True
+    as_before = ~touched & (linkable | in_edge)
     labels = clustering.labels.copy()
     labels[as_before] = int(labels.max(initial=-1)) + 1 + customer[as_before]
     labels = pd.factorize(labels)[0].astype(np.int64)
