@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,11 @@ def resolve_files(spec: SourceSpec) -> list[SourceFile]:
             continue
         display = str(p)
         if base is not None:
+            # Relative even when the file lies outside the sources file's folder (``../shared/...``): the name is
+            # part of every row's id, which must not change when the whole tree is moved or mounted elsewhere.
             try:
-                display = p.resolve().relative_to(base.resolve()).as_posix()
-            except ValueError:
+                display = Path(os.path.relpath(p.resolve(), base.resolve())).as_posix()
+            except ValueError:  # another drive
                 display = str(p)
         out.append(SourceFile(path=p, display=display))
     return out
