@@ -9,6 +9,7 @@ the run's tables in one transaction.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from typing import Any
@@ -69,6 +70,9 @@ def run_link(ctx: RunContext) -> StageResult:
         stored_decisions=stored,
         stamp={"as_of": ctx.as_of_date, "run_id": ctx.run_id},
     )
+    # The staged frames as read are done with (the night keeps its own contacts): freed before the writing.
+    del contacts, interactions
+    gc.collect()
 
     workbook = write_review_workbook(
         night.result.review,
