@@ -92,7 +92,5 @@ def _rows(db: Path, table: str) -> pd.DataFrame:
         ([4, 5, 20, 1, 9], 10, [[0, 1], [2], [3, 4]]),
     ],
 )
-def test_files_are_validated_together_up_to_the_budget(
-    rows: list[int], budget: int, groups: list[list[int]]
-) -> None:
+def test_files_are_validated_together_up_to_the_budget(rows: list[int], budget: int, groups: list[list[int]]) -> None:
     assert file_groups(rows, budget) == groups
