@@ -23,12 +23,11 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from devkit.bench.blocks import replace_block
+from devkit.bench.blocks import markers, replace_block
 from transforms.warehouse.engine import make_engine
 
 PROJECT = Path(__file__).resolve().parents[2]
-MARK_BEGIN = "<!-- bench:night:begin -->"
-MARK_END = "<!-- bench:night:end -->"
+MARK_BEGIN, MARK_END = markers("night")
 STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments", "publish", "report")
 AS_OF = "2026-11-20"
 

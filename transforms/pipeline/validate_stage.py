@@ -40,7 +40,7 @@ from transforms.pipeline.tracking import StageResult
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_rule_results
-from transforms.quality.frames import frames_for_run, payment_frame
+from transforms.quality.frames import frames_for_run
 from transforms.quality.gate import QualityGateError, gate_violations
 from transforms.quality.history import previous_row_counts
 from transforms.quality.settings import DEFAULT_FILE, check_source_names, settings_for_sources
@@ -161,11 +161,18 @@ def validate_files(ctx: RunContext, keys: Sequence[str], *, part: str, data_docs
     everything = set(keys) == set(night)
     files = None if everything else {(night[k].source_name, night[k].display) for k in keys}
     staged = read_staged(ctx.run_dir, files=files)
-    frames = frames_for_run(staged, settings=settings, sentinels=sentinels, sources=sources, as_of=ctx.as_of_date)
-    if files is not None and "payment" in frames:
+    night_invoices = None
+    if files is not None and len(staged["payment"]):
         # A payment is checked against every invoice of the night, whichever file holds it.
-        invoices = read_staged(ctx.run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])["invoice"]
-        frames["payment"] = payment_frame(staged["payment"], invoices, staged["field_issue"])
+        night_invoices = read_staged(ctx.run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])
+    frames = frames_for_run(
+        staged,
+        settings=settings,
+        sentinels=sentinels,
+        sources=sources,
+        as_of=ctx.as_of_date,
+        payment_invoices=None if night_invoices is None else night_invoices["invoice"],
+    )
     out_dir = run.path("validate.part", part=part)
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
