@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from devkit.bench.blocks import markers, replace_block
+from transforms.pipeline.catalog import RunCatalog
 from transforms.warehouse.engine import make_engine
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -88,10 +89,8 @@ def bench_size(root: Path, customers: int, repeats: int, seed: int) -> dict[str,
         data_dir = root / f"night_{customers}"
         nights.append(run_night(sources, data_dir))
         stages.append(stage_figures(data_dir / "warehouse.duckdb"))
-    import pyarrow.parquet as pq
-
-    extract = data_dir / "runs" / "bench_night" / "extract"
-    rows = sum(pq.read_metadata(p).num_rows for p in extract.glob("*.parquet"))
+    manifest = RunCatalog.of_run(data_dir, "bench_night").manifest("extract")
+    rows = sum(int(f["rows_read"]) for f in manifest["files"])  # every row under a header, as the stage table says
     return {
         "customers": customers,
         "rows": rows,
