@@ -68,7 +68,8 @@ Re-running a run (clear + rerun) is safe: `prepare_run` is idempotent and
 (YYYY-MM-DD; empty = the run's data interval end / logical date), `sources`,
 `warehouse_url`, `data_dir` (defaults come from `CRM_SOURCES`, `CRM_WAREHOUSE_URL`,
 `CRM_DATA_DIR` or the project folder, as for `crm-etl`), `allow_older_night` (off: a night older than the
-newest published one is refused, since publishing it would move the customer ids and current tables back).
+newest published one is refused, since publishing it would move the customer ids and current tables back),
+`full_relink` (off: a night with few changed records links only those; on: every record, model refitted).
 
 A night is published once: running it again (a rerun, or the scheduled run next to a triggered one)
 replaces its rows in the history tables (dq.*, marts.customer_reliability_history,
@@ -183,6 +184,13 @@ def _resolve_as_of(requested: str | None, context: Any) -> str:
             description="Publish even if the warehouse holds a newer night: the customer ids and current tables "
             "go back to this night. Off: such a run is refused.",
         ),
+        "full_relink": Param(
+            False,
+            type="boolean",
+            title="Full relink",
+            description="Link every record again and refit the linkage model (as `crm-etl run --full`). Off: a "
+            "night with few changed records links only those (linkage.yml `incremental` says when it may).",
+        ),
     },
     tags=["crm", "consolidation", "nightly"],
     doc_md=DOC_MD,
@@ -201,6 +209,7 @@ def nightly_consolidation() -> None:
             run_id=context["run_id"],
             data_dir=params["data_dir"],
             allow_older_night=bool(params.get("allow_older_night", False)),
+            full_relink=bool(params.get("full_relink", False)),
         )
 
     @task(doc_md=TASK_DOCS["night_files"])

@@ -145,6 +145,24 @@ def ensure_database(server: str, name: str, *, fresh: bool) -> str:
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
+def queue_keys(queue: str) -> tuple[str, str, str]:
+    """The broker's keys of one queue (its exchange is named after it): the list of waiting tasks and kombu's
+    binding tables, which stay after the queue is empty."""
+    return queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+
+
+def forget_queue(url: str, queue: str) -> None:
+    """Delete this setup's queue from the broker (its list and kombu's binding of it): a shared Redis keeps
+    nothing of a night that is over. Other queues and keys are left alone."""
+    import redis
+
+    try:
+        broker = redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3)
+        broker.delete(*queue_keys(queue))
+    except redis.RedisError as exc:
+        print(f"the broker's queue {queue} could not be deleted: {exc}", file=sys.stderr)
+
+
 def drop_database(server: str, name: str) -> None:
     """Drop the metadata database (a test's own)."""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
@@ -262,7 +280,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--postgres", default="postgresql+psycopg2://postgres@127.0.0.1:5432/postgres", help="server")
     p.add_argument("--database", default="airflow_celery", help="Airflow's metadata database (created if missing)")
     p.add_argument("--fresh", action="store_true", help="drop and create the metadata database first")
-    p.add_argument("--drop-after", action="store_true", help="drop the metadata database at the end")
+    p.add_argument(
+        "--drop-after", action="store_true", help="drop the metadata database and its broker queue at the end"
+    )
     p.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="the Celery broker")
     p.add_argument("--workers", type=int, default=2, help="Celery workers (one task at a time each)")
     p.add_argument("--port", type=int, default=8091, help="the API server's port (the UI and the execution API)")
@@ -358,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
         components.stop()
         if args.drop_after:
             drop_database(args.postgres, args.database)
+            forget_queue(args.redis, f"crm_{args.database}")
 
 
 if __name__ == "__main__":

@@ -23,13 +23,17 @@ mkdir -p "$AIRFLOW_HOME/logs"
 LOG="$AIRFLOW_HOME/logs/demo-$(date -u +%Y%m%dT%H%M%SZ).log"
 echo "==> airflow dags test $DAG_ID $TODAY  (as_of $TODAY; full log: ${LOG#"$PWD"/})"
 
-# The full Airflow log goes to $LOG; the terminal gets one line per task start/end.
+# The full Airflow log goes to $LOG; the terminal gets one line per task start/end (a task run once per source
+# file shows the file's position in the night, [0], [1] ...).
 STARTED="$(date -u +%FT%TZ)"
 set +e
 $UV run airflow dags test "$DAG_ID" "$TODAY" -c "{\"as_of\": \"$TODAY\"}" 2>&1 \
     | tee "$LOG" \
-    | sed -nu -E -e 's/.*\[DAG TEST\] starting task_id=([a-z_]+).*/    started \1/p' \
-        -e 's/.*\[DAG TEST\] end task task_id=([a-z_]+).*/    ended   \1/p'
+    | sed -nu -E \
+        -e 's/.*\[DAG TEST\] starting task_id=([a-z_]+) map_index=-1.*/    started \1/p' \
+        -e 's/.*\[DAG TEST\] starting task_id=([a-z_]+) map_index=([0-9]+).*/    started \1 [\2]/p' \
+        -e 's/.*\[DAG TEST\] end task task_id=([a-z_]+) map_index=-1.*/    ended   \1/p' \
+        -e 's/.*\[DAG TEST\] end task task_id=([a-z_]+) map_index=([0-9]+).*/    ended   \1 [\2]/p'
 status=${PIPESTATUS[0]}
 set -e
 

@@ -140,6 +140,14 @@ def run(
             "default CRM_WAREHOUSE_LOCK_WAIT or 180.",
         ),
     ] = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full",
+            help="Link every record again and refit the linkage model, rather than only what changed since the "
+            "last night.",
+        ),
+    ] = False,
 ) -> None:
     """Run the nightly tasks in the DAG's order, without Airflow."""
     _logging(verbose)
@@ -168,6 +176,7 @@ def run(
             data_dir=str(data_dir),
             allow_older_night=allow_older_night,
             whole_run=True,
+            full_relink=full,
         )
     except SettingsError as exc:
         err.print(f"[red]Invalid sources file[/red]\n{exc}")

@@ -21,6 +21,7 @@ import psutil
 
 from devkit.bench.blocks import replace_block
 from transforms.pipeline import tasks
+from transforms.pipeline.catalog import RunCatalog
 
 PROJECT = Path(__file__).resolve().parents[2]
 MARK_BEGIN = "<!-- bench:stages:begin -->"
@@ -88,7 +89,7 @@ def bench_size(root: Path, customers: int, repeats: int, seed: int) -> list[dict
         )
         for stage in tasks.STAGES:
             samples[stage].append(probe(stage, run_dir))
-        summary = json.loads((Path(run_dir) / "publish" / "summary.json").read_text())
+        summary = RunCatalog(run_dir).read_json("publish.summary")
         rows_read = summary["counts"]["rows_read"]
     out: list[dict[str, object]] = []
     for stage, runs in samples.items():

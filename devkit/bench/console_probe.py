@@ -57,14 +57,15 @@ def base_night(root: Path, customers: int, seed: int) -> tuple[Path, Path]:
     """(warehouse file, run folder) of one finished night over a generated company (made once)."""
     from devkit.generator import generate_sample
     from transforms.pipeline import tasks
+    from transforms.pipeline.catalog import RunCatalog
 
     sample = sample_folder(root, customers, seed)
     if not (sample / "sources.yml").is_file():
         generate_sample(sample, customers=customers, seed=seed)
     data = root / f"console_base_{customers}_{seed}"
     warehouse = data / "warehouse.duckdb"
-    run_dir = data / "runs" / RUN_ID
-    if not (run_dir / "publish" / "summary.json").is_file() or not warehouse.is_file():
+    run = RunCatalog.of_run(data, RUN_ID)
+    if not run.exists("publish.summary") or not warehouse.is_file():
         shutil.rmtree(data, ignore_errors=True)
         tasks.run_all(
             sources=str(sample / "sources.yml"),
@@ -73,7 +74,7 @@ def base_night(root: Path, customers: int, seed: int) -> tuple[Path, Path]:
             run_id=RUN_ID,
             data_dir=str(data),
         )
-    return warehouse, run_dir
+    return warehouse, run.root
 
 
 def _suffixed(column: str) -> str:

@@ -38,6 +38,7 @@ from transforms.linkage.blocking import candidate_pairs
 from transforms.linkage.compare import compare_pairs
 from transforms.linkage.prepare import prepare_records
 from transforms.linkage.settings import LinkageSettings
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.memory import measure
 
 LOCATION = ["source_name", "source_file", "sheet", "row_number"]
@@ -96,7 +97,7 @@ def bench_linkage(root: Path, customers: int, *, compare_sample: int = 200_000) 
     """Time, peak resident memory (MiB) and pairwise F1 of linking ``customers`` generated customers;
     plus pairs/second of the comparison step, ours vs recordlinkage.Compare, on a sample of the candidates."""
     run_dir = staged_contacts(root, customers)
-    contacts = pd.read_parquet(run_dir / "standardize" / "contact.parquet")
+    contacts = pd.read_parquet(RunCatalog(run_dir).path("standardize.contact"))
     sample = sample_folder(root, customers)
     truth = contact_truth(contacts, pd.read_parquet(sample / "truth" / "rows.parquet"))
     settings = load_linkage_settings(None)
@@ -144,7 +145,7 @@ def bench_linkage(root: Path, customers: int, *, compare_sample: int = 200_000) 
 def run_engine(engine: str, run_dir: Path, truth_rows: Path) -> dict[str, Any]:
     """Link a run's staged contacts with one engine in this process: seconds and peak resident memory (MiB) of
     the linkage alone (reading the files and scoring come before and after), and pairwise scores."""
-    contacts = pd.read_parquet(run_dir / "standardize" / "contact.parquet")
+    contacts = pd.read_parquet(RunCatalog(run_dir).path("standardize.contact"))
     truth = contact_truth(contacts, pd.read_parquet(truth_rows))
     settings = load_linkage_settings(None)
     if engine == "splink":

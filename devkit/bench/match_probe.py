@@ -37,6 +37,7 @@ import pyarrow.parquet as pq
 from devkit.bench.linkage_probe import staged_contacts
 from transforms.linkage import link_records, load_linkage_settings
 from transforms.linkage.matcher import MatchIndex, ReadingDefaults
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.memory import measure
 from transforms.standardize.names import name_key
 from transforms.standardize.vectorize import map_unique
@@ -52,7 +53,7 @@ def linked_base(root: Path, customers: int) -> tuple[pd.DataFrame, pd.DataFrame,
     run_dir = staged_contacts(root, customers)
     settings = load_linkage_settings(None)
     wanted = list(dict.fromkeys([*settings.input_columns, *_FORM_COLUMNS, "surname_key"]))
-    contacts = pq.read_table(run_dir / "standardize" / "contact.parquet", columns=wanted).to_pandas()
+    contacts = pq.read_table(RunCatalog(run_dir).path("standardize.contact"), columns=wanted).to_pandas()
     done = root / f"link_{customers}"
     if not (done / "model.json").is_file():
         start = time.perf_counter()

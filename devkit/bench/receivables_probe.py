@@ -25,6 +25,7 @@ import duckdb
 
 from devkit.bench.blocks import write_block
 from devkit.bench.samples import staged_sample
+from transforms.pipeline.catalog import RunCatalog
 
 BASE_CUSTOMERS = 20_000
 RUN_ID = "bench_receivables"
@@ -62,30 +63,28 @@ def replicate_file(source: Path, target: Path, copies: int) -> int:
 
 def replicated_run(root: Path, customers: int) -> Path:
     """A run folder holding ``customers`` customers' staged and linked records, ready for the receivables stage."""
-    base = staged_sample(root, BASE_CUSTOMERS, run_id=RUN_ID, stages=("extract", "standardize", "link"))
+    base = RunCatalog(staged_sample(root, BASE_CUSTOMERS, run_id=RUN_ID, stages=("extract", "standardize", "link")))
     copies = max(1, round(customers / BASE_CUSTOMERS))
-    run_dir = base.parent / f"{RUN_ID}_x{copies}"
-    done = run_dir / "replicated.json"
+    run = RunCatalog(base.root.parent / f"{RUN_ID}_x{copies}")
+    done = run.root / "replicated.json"
     if done.is_file():
-        return run_dir
-    shutil.rmtree(run_dir, ignore_errors=True)
-    (run_dir / "standardize").mkdir(parents=True)
-    (run_dir / "link").mkdir()
-    shutil.copytree(base / "extract", run_dir / "extract")
-    context = json.loads((base / "run.json").read_text("utf-8"))
-    context.update(run_id=run_dir.name, run_dir=str(run_dir))
-    (run_dir / "run.json").write_text(json.dumps(context, indent=2), "utf-8")
-    manifest = json.loads((base / "standardize" / "manifest.json").read_text("utf-8"))
+        return run.root
+    shutil.rmtree(run.root, ignore_errors=True)
+    shutil.copytree(base.stage_path("extract"), run.stage_path("extract"))
+    context = base.read_json("run")
+    context.update(run_id=run.root.name, run_dir=str(run.root))
+    run.write_json("run", context)
+    manifest = base.manifest("standardize")
     rows = {}
     for name in ("contact", "invoice", "payment"):
-        target = run_dir / "standardize" / f"{name}.parquet"
+        target = run.output(f"standardize.{name}")
         rows[name] = replicate_file(Path(manifest["tables"][name]["path"]), target, copies)
         manifest["tables"][name]["path"] = str(target)
-    (run_dir / "standardize" / "manifest.json").write_text(json.dumps(manifest, indent=2), "utf-8")
-    links = run_dir / "link" / "customer_source_record.parquet"
-    rows["links"] = replicate_file(base / "link" / "customer_source_record.parquet", links, copies)
+    run.write_manifest("standardize", manifest)
+    links = run.output("link.customer_source_record")
+    rows["links"] = replicate_file(base.path("link.customer_source_record"), links, copies)
     done.write_text(json.dumps({"customers": copies * BASE_CUSTOMERS, "rows": rows}), "utf-8")
-    return run_dir
+    return run.root
 
 
 def bench_receivables(root: Path, customers: int, repeats: int = 1) -> dict[str, Any]:
@@ -96,7 +95,7 @@ def bench_receivables(root: Path, customers: int, repeats: int = 1) -> dict[str,
     run_dir = replicated_run(root, customers)
     info = json.loads((run_dir / "replicated.json").read_text("utf-8"))
     runs = [probe("receivables", str(run_dir)) for _ in range(repeats)]
-    manifest = json.loads((run_dir / "receivables" / "manifest.json").read_text("utf-8"))
+    manifest = RunCatalog(run_dir).manifest("receivables")
     return {
         "stage": "receivables",
         "customers": info["customers"],

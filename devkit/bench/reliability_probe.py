@@ -24,6 +24,7 @@ import pandas as pd
 from devkit.bench.blocks import write_block
 from devkit.bench.samples import AS_OF, sample_folder, staged_sample
 from devkit.scoring.backtest import backtest
+from transforms.pipeline.catalog import RunCatalog
 from transforms.receivables.ledger import settle
 from transforms.receivables.reliability import assess
 from transforms.receivables.settings import ReliabilitySettings, load_reliability
@@ -39,8 +40,8 @@ def _staged_company(root: Path, sources: Path, as_of: str) -> Path:
     """A run of ``sources`` through extract and standardize under ``root`` (reused when already there)."""
     from transforms.pipeline import tasks
 
-    run_dir = root / "runs" / "reliability"
-    if not (run_dir / "standardize" / "manifest.json").is_file():
+    run_dir = RunCatalog.of_run(root, "reliability").root
+    if not RunCatalog(run_dir).has_manifest("standardize"):
         run = tasks.prepare_run(
             sources=str(sources),
             warehouse_url=f"duckdb:///{root / 'w.duckdb'}",
@@ -57,8 +58,8 @@ def measure(
     run_dir: Path, truth: pd.Series, *, settings: ReliabilitySettings, base_currency: str, as_of: dt.date
 ) -> dict[str, Any]:
     """Accuracy per accounting code (``truth``: code -> true class) and the backtest, from a staged run."""
-    inv = run_dir / "standardize" / "invoice.parquet"
-    pay = run_dir / "standardize" / "payment.parquet"
+    staged = RunCatalog(run_dir)
+    inv, pay = staged.path("standardize.invoice"), staged.path("standardize.payment")
     (run_dir / "reliability_probe").mkdir(exist_ok=True)
     started = time.perf_counter()
     result = assess(

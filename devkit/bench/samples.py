@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from transforms.pipeline.catalog import RunCatalog
+
 AS_OF = "2026-11-20"
 
 
@@ -33,8 +35,8 @@ def staged_sample(
     if not (sample / "sources.yml").is_file():
         generate_sample(sample, customers=customers, seed=seed)
     data = root / f"data_{customers}_{seed}"
-    run_dir = data / "runs" / run_id
-    if not (run_dir / stages[-1] / "manifest.json").is_file():
+    run_dir = RunCatalog.of_run(data, run_id).root
+    if not RunCatalog(run_dir).has_manifest(stages[-1]):
         run = tasks.prepare_run(
             sources=str(sample / "sources.yml"),
             warehouse_url=f"duckdb:///{data / 'w.duckdb'}",

@@ -14,7 +14,6 @@ of its records belong to, so linkage errors count, as they do in a real night.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from devkit.bench.linkage_probe import contact_truth
 from devkit.bench.samples import sample_folder, staged_sample
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.memory import measure
 from transforms.pipeline.publish_stage import load_outputs
@@ -57,14 +57,14 @@ def _publish(ctx: RunContext) -> None:
 
 def profile_agreement(run_dir: Path, sample: Path) -> float:
     """Adjusted Rand index between the run's segments and the hidden profile of each customer's majority person."""
-    links = pd.read_parquet(run_dir / "link" / "customer_source_record.parquet")
+    links = RunCatalog(run_dir).read("link.customer_source_record")
     located = contact_truth(links, pd.read_parquet(sample / "truth" / "rows.parquet")).assign(
         customer_id=links["customer_id"].to_numpy()
     )
     person = located.dropna(subset=["entity"]).groupby("customer_id")["entity"].agg(lambda s: s.value_counts().index[0])
     people = pd.read_parquet(sample / "truth" / "customers.parquet", columns=["customer_id", "behaviour_profile"])
     profile = people.set_index("customer_id")["behaviour_profile"]
-    segments = pd.read_parquet(run_dir / "segments" / "customer_segment.parquet", columns=["customer_id", "segment_id"])
+    segments = RunCatalog(run_dir).read("segments.customer_segment", ["customer_id", "segment_id"])
     truth = profile.reindex(person.reindex(segments["customer_id"]).to_numpy())
     return float(adjusted_rand_score(truth.to_numpy(), segments["segment_id"].to_numpy()))
 
@@ -84,7 +84,7 @@ def bench_segments(root: Path, customers: int, *, seed: int = 7) -> list[dict[st
         night_ctx = dataclasses.replace(ctx, run_id=run_id)
         with measure() as m:
             run_segments(night_ctx)
-        manifest = json.loads((run_dir / "segments" / "manifest.json").read_text("utf-8"))
+        manifest = ctx.catalog.manifest("segments")
         rows.append(
             {
                 "stage": "segments",

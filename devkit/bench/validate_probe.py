@@ -42,14 +42,15 @@ def prepare(root: Path, customers: int, seed: int = 7) -> str:
     """A sample company and a run of it up to standardize; returns the run folder."""
     from devkit.generator import generate_sample
     from transforms.pipeline import tasks
+    from transforms.pipeline.catalog import RunCatalog
 
     sample = root / f"sample_{customers}"
     if not (sample / "sources.yml").exists():
         generate_sample(sample, customers=customers, seed=seed, as_of=dt.date.fromisoformat(AS_OF))
     data = root / f"data_{customers}"
     run_id = f"bench_validate_{customers}"
-    run_dir = data / "runs" / run_id
-    if not (run_dir / "standardize" / "manifest.json").exists():
+    run_dir = RunCatalog.of_run(data, run_id).root
+    if not RunCatalog(run_dir).has_manifest("standardize"):
         run_dir_s = tasks.prepare_run(
             sources=str(sample / "sources.yml"),
             warehouse_url=f"duckdb:///{data / 'wh.duckdb'}",

@@ -8,6 +8,7 @@ hold the same tables, history included.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import socket
@@ -104,6 +105,7 @@ def nights(tmp_path_factory: pytest.TempPathFactory, venv_script: Any) -> Simple
         celery_warehouse=celery_data / "warehouse.duckdb",
         cli_warehouse=cli_data / "warehouse.duckdb",
         components=tmp / "airflow_home" / "logs" / "components",
+        queue=f"crm_{database}",
     )
 
 
@@ -113,6 +115,18 @@ def test_the_night_succeeds_on_celery_workers(nights: SimpleNamespace) -> None:
     assert len(states) == 14 and set(states.values()) == {"success"}, states
     for task in MAPPED:
         assert re.search(rf"^  {task} .*\(11 files\)$", nights.output, flags=re.MULTILINE), task
+
+
+def test_the_broker_keeps_nothing_of_the_night_after_it(nights: SimpleNamespace) -> None:
+    import redis
+
+    spec = importlib.util.spec_from_file_location("celery_night", PROJECT_ROOT / "scripts" / "celery_night.py")
+    assert spec and spec.loader
+    celery_night = sys.modules.setdefault("celery_night", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(celery_night)
+    broker = redis.Redis.from_url(REDIS_URL)
+    assert nights.returncode == 0, nights.output[-3000:]
+    assert broker.exists(*celery_night.queue_keys(nights.queue)) == 0
 
 
 def test_the_files_were_spread_over_both_workers(nights: SimpleNamespace) -> None:

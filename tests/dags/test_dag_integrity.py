@@ -127,9 +127,10 @@ def test_only_the_report_runs_after_a_failure(dag) -> None:  # type: ignore[no-u
 
 def test_params_defaults_follow_environment(dag, crm_env: Path) -> None:  # type: ignore[no-untyped-def]
     params = dag.params
-    assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir", "allow_older_night"}
+    assert set(params.keys()) == {"as_of", "sources", "warehouse_url", "data_dir", "allow_older_night", "full_relink"}
     assert params["as_of"] is None
     assert params["allow_older_night"] is False
+    assert params["full_relink"] is False
     assert params["sources"] == str(crm_env / "sources.yml")
     assert params["data_dir"] == str(crm_env / "data")
     assert params["warehouse_url"] == f"duckdb:///{crm_env / 'warehouse.duckdb'}"

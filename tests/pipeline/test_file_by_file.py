@@ -92,3 +92,28 @@ def test_the_data_docs_index_links_each_file(file_by_file: tuple[Path, Path]) ->
     index = RunCatalog(run_dir).path("validate.data_docs_page").read_text("utf-8")
     for key in tasks.night_files(str(run_dir)):
         assert f">{key}</a>" in index, key
+
+
+def test_a_file_task_killed_on_a_worker_is_named_when_the_report_closes_the_night(
+    pipeline_run: PipelineRun, tmp_path: Path
+) -> None:
+    """Two files extracted, the others' tasks killed before they wrote anything: the report finds the night still
+    "running" with no live process and closes it, naming the files whose extract never finished."""
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    run_dir = tasks.prepare_run(
+        sources=str(pipeline_run.sample_dir / "sources.yml"),
+        warehouse_url=f"duckdb:///{warehouse}",
+        as_of=AS_OF,
+        run_id="killed_file",
+        data_dir=str(tmp_path),
+    )
+    files = tasks.night_files(run_dir)
+    for key in files[:2]:
+        tasks.extract_file(run_dir, key)
+    tasks.report(run_dir)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        status, message = con.execute("select status, message from ops.run where run_id = 'killed_file'").fetchone()
+    assert status == "failed"
+    assert message.startswith(f"extract of {', '.join(files[2:5])} and {len(files) - 5} more never finished"), message

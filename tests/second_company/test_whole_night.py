@@ -62,4 +62,4 @@ def test_complaints_are_recognised_in_the_company_s_own_words(night: dict[str, A
 
 
 def test_segments_follow_the_hidden_behaviour(night: dict[str, Any]) -> None:
-    assert night["segments"]["adjusted_rand_index"] >= 0.53, night["segments"]
+    assert night["segments"]["adjusted_rand_index"] >= 0.55, night["segments"]

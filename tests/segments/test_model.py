@@ -1,13 +1,18 @@
-"""How the number of segments is chosen, and what a segment's name says about a customer gone quiet."""
+"""How the number of segments is chosen, how durations are scaled, and what a segment's name says about a customer
+gone quiet."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
 
-from transforms.segments.model import fit_segments
+from transforms.segments.model import fit_segments, make_preprocessor, to_feature_units
 from transforms.segments.naming import describe_segment
-from transforms.segments.settings import NamingSettings, load_segments_file
+from transforms.segments.settings import ModelSettings, NamingSettings, load_segments_file
+from transforms.settings.errors import SettingsError
 
 
 def _groups(sizes: list[int], centres: list[tuple[float, float]], seed: int = 1) -> pd.DataFrame:
@@ -58,3 +63,35 @@ def test_a_quiet_segment_is_named_inactive() -> None:
     settings = NamingSettings()
     assert describe_segment(everyone.iloc[8:], everyone, settings).endswith("inactive")
     assert "inactive" not in describe_segment(everyone.iloc[:8], everyone, settings)
+
+
+def test_a_duration_is_logged_in_its_unit() -> None:
+    # the 1 of log(1 + x) is one unit: in days, the first weeks of a new customer lie as far apart as years of an
+    # old one; counted in months they do not, and centres still come back in days
+    tenure = pd.DataFrame({"tenure_days": [3.0, 30.0, 365.0, 1095.0]})
+    model = load_segments_file().model.model_copy(
+        update={"log_features": ["tenure_days"], "ratio_features": [], "numeric_features": [], "flag_missing": []}
+    )
+    assert model.log_units == {"tenure_days": 30.44}
+
+    def gaps(settings: ModelSettings) -> tuple[float, float]:
+        z = make_preprocessor(settings).fit_transform(tenure)[:, 0]
+        return z[1] - z[0], z[3] - z[2]
+
+    new_in_days, old_in_days = gaps(model.model_copy(update={"log_units": {}}))
+    new_in_months, old_in_months = gaps(model)
+    assert new_in_days > old_in_days
+    assert new_in_months < old_in_months
+    pre = make_preprocessor(model)
+    z = pre.fit_transform(tenure)
+    assert np.allclose(to_feature_units(pre, z)["log__tenure_days"], tenure["tenure_days"])
+
+
+def test_log_units_checked_but_not_against_a_company_s_own_list(tmp_path: Path) -> None:
+    own = tmp_path / "segments.yml"
+    own.write_text("model:\n  log_features: [invoices_per_year, complaints]\n", "utf-8")
+    assert load_segments_file(own).model.log_units == {"tenure_days": 30.44}  # the defaults' unit stays harmless
+    for bad in ("{surname: 2}", "{tenure_days: 0}"):
+        own.write_text(f"model:\n  log_units: {bad}\n", "utf-8")
+        with pytest.raises(SettingsError, match=r"model\.log_units"):
+            load_segments_file(own)

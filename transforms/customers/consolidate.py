@@ -17,11 +17,13 @@ from sqlalchemy import Engine, inspect, text
 
 from transforms.customers.decisions import decisions_for_records
 from transforms.customers.fingerprint import fingerprints
-from transforms.customers.golden import GOLDEN_COLUMNS, build_golden, record_dates
+from transforms.customers.golden import GOLDEN_COLUMNS, record_dates
+from transforms.customers.golden_reuse import KeptGolden, golden_records, golden_settings_hash, row_keys
 from transforms.customers.identity import IdAssignment, assign_customer_ids, id_number
 from transforms.customers.settings import SurvivorshipSettings
 from transforms.lineage import RUN_STAMP
 from transforms.linkage import LinkageSettings, LinkResult, link_records
+from transforms.linkage.incremental import KeptLinkage, link_incremental
 from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import QualitySettings, settings_for_sources
@@ -39,7 +41,11 @@ def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
         return None, 1
     with engine.connect() as conn:
         prev = pd.read_sql(
-            text("select record_id, record_fingerprint, customer_id from core.customer_source_record"), conn
+            text(
+                "select record_id, record_fingerprint, customer_id, match_probability, run_id"
+                " from core.customer_source_record"
+            ),
+            conn,
         )
         ids = prev["customer_id"]
         if insp.has_table("customer_id_history", schema="core"):
@@ -47,6 +53,18 @@ def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
             ids = pd.concat([ids, hist["customer_id"], hist["related_customer_id"]])
     highest = id_number(ids.dropna()).max()
     return prev, 1 if pd.isna(highest) else int(highest) + 1
+
+
+def changed_share(contacts: pd.DataFrame, previous: pd.DataFrame | None) -> float:
+    """New, edited (another fingerprint) and removed records since last night, as a share of tonight's records:
+    what decides whether a night may link incrementally (``contacts`` carries record_fingerprint)."""
+    if previous is None or previous.empty:
+        return 1.0
+    before = previous.drop_duplicates("record_id").set_index("record_id")["record_fingerprint"]
+    was = contacts["record_id"].map(before)
+    edited = int((was.isna() | (was != contacts["record_fingerprint"])).sum())
+    removed = int((~before.index.isin(contacts["record_id"])).sum())
+    return (edited + removed) / max(len(contacts), 1)
 
 
 def golden_requirements(settings: QualitySettings) -> list[tuple[str, ...]]:
@@ -75,14 +93,19 @@ def link_customers(
     previous: pd.DataFrame | None,
     next_number: int,
     decisions: pd.DataFrame | None = None,
+    kept: KeptLinkage | None = None,
 ) -> tuple[LinkResult, pd.DataFrame, IdAssignment]:
     """Link the records and give each cluster its customer id (last night's where the evidence is unchanged).
 
-    ``contacts`` carries record_fingerprint. Returns the linkage result, every record's cluster with its match
-    probability (records the model left out are clusters of their own), and the id assignment.
+    ``contacts`` carries record_fingerprint. With ``kept`` (what last night kept), only what changed is linked
+    (``transforms.linkage.incremental``); without, everything. Returns the linkage result, every record's cluster
+    with its match probability (records the model left out are clusters of their own), and the id assignment.
     """
     given = decisions if decisions is not None and len(decisions) else None
-    result = link_records(contacts, settings, decisions=given)
+    if kept is not None:
+        result = link_incremental(contacts, settings, kept, decisions=given)
+    else:
+        result = link_records(contacts, settings, decisions=given)
     clusters = result.clusters.merge(contacts[["record_id", "record_fingerprint"]], on="record_id", how="right")
     lonely = clusters["cluster"].isna()
     start = int(clusters["cluster"].max()) + 1 if (~lonely).any() else 0
@@ -90,6 +113,14 @@ def link_customers(
     clusters["match_probability"] = clusters["match_probability"].fillna(1.0)
     ids = assign_customer_ids(clusters, previous, next_number=next_number)
     return result, clusters, ids
+
+
+def with_fingerprints(contacts: pd.DataFrame) -> pd.DataFrame:
+    """The staged contacts with each record's fingerprint (a copy; one already there is kept)."""
+    out = contacts.copy()
+    if "record_fingerprint" not in out.columns:
+        out["record_fingerprint"] = fingerprints(out)
+    return out
 
 
 def customer_interactions(interactions: pd.DataFrame, contacts: pd.DataFrame, customer_of: pd.Series) -> pd.DataFrame:
@@ -118,6 +149,12 @@ class Customers:
     metrics: pd.DataFrame  # dq.metric of the golden records' suite
     failing_values: int  # failing values on golden records (customer, rule, field)
     decisions: pd.DataFrame  # the stewards' decisions that apply to tonight's records
+    #: record_id, customer_id, row_key: what the next night compares to reuse a customer's golden record.
+    row_keys: pd.DataFrame | None = None
+    #: The hash of the settings the golden records were built with (``golden_reuse.golden_settings_hash``).
+    golden_hash: str = ""
+    #: Customers whose golden record was last night's.
+    golden_reused: int = 0
 
 
 def consolidate_customers(
@@ -132,17 +169,19 @@ def consolidate_customers(
     next_number: int,
     stored_decisions: pd.DataFrame,
     stamp: dict[str, Any],
+    kept: KeptLinkage | None = None,
+    kept_golden: KeptGolden | None = None,
 ) -> Customers:
     """Link tonight's staged contacts into customers with stable ids and golden records, and check them.
 
     ``previous`` and ``next_number`` come from ``read_previous``, ``stored_decisions`` from the stewards' table;
-    ``stamp`` (as_of, run_id) is added to every table.
+    ``stamp`` (as_of, run_id) is added to every table. ``kept``: last night's linkage, for an incremental night;
+    ``kept_golden``: last night's golden records, reused for the customers whose records did not change.
     """
-    contacts = contacts.copy()
-    contacts["record_fingerprint"] = fingerprints(contacts)
+    contacts = with_fingerprints(contacts)
     decisions = decisions_for_records(stored_decisions, contacts)
     result, clusters, ids = link_customers(
-        contacts, linkage, previous=previous, next_number=next_number, decisions=decisions
+        contacts, linkage, previous=previous, next_number=next_number, decisions=decisions, kept=kept
     )
 
     links = (
@@ -154,11 +193,16 @@ def consolidate_customers(
 
     records = contacts.merge(ids.records, on="record_id")
     records["record_date"] = record_dates(records, interactions)
-    golden, provenance = build_golden(
+    requirements = golden_requirements(quality)
+    unassigned = [*survivorship.unassigned, default_responsible]
+    keys = row_keys(records)
+    golden, provenance, reused = golden_records(
         records,
         settings=survivorship,
-        requirements=golden_requirements(quality),
-        unassigned=[*survivorship.unassigned, default_responsible],
+        requirements=requirements,
+        unassigned=unassigned,
+        keys=keys,
+        kept=kept_golden,
     )
     del records  # every contact with its customer: the golden records are made, and it is as large as contacts
 
@@ -193,4 +237,7 @@ def consolidate_customers(
         metrics=dq_metrics,
         failing_values=golden_values,
         decisions=decisions,
+        row_keys=keys,
+        golden_hash=golden_settings_hash(survivorship, requirements, unassigned),
+        golden_reused=reused,
     )

@@ -20,7 +20,7 @@ from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
 from transforms.linkage.name_only import name_only_joins
-from transforms.linkage.prepare import ID, prepare_records
+from transforms.linkage.prepare import ID, linkage_keys, prepare_records
 from transforms.linkage.review import review_list
 from transforms.linkage.settings import LinkageSettings
 
@@ -39,6 +39,10 @@ class LinkResult:
     model: FittedModel
     stats: dict[str, Any] = field(default_factory=dict)
     settings: LinkageSettings | None = None
+    #: record_id, linkage_key (``prepare.linkage_keys``): what the next night compares to find changed records.
+    record_keys: pd.DataFrame | None = None
+    #: The prepared records (``prepare.prepare_records``): the next night reuses those that did not change.
+    prepared: pd.DataFrame | None = None
 
 
 class _Timer:
@@ -254,4 +258,13 @@ def link_records(
         clustering.stats["clusters"],
         len(review),
     )
-    return LinkResult(pairs=pairs, clusters=clusters, review=review, model=model, stats=stats, settings=settings)
+    return LinkResult(
+        pairs=pairs,
+        clusters=clusters,
+        review=review,
+        model=model,
+        stats={"night": "full", **stats},
+        settings=settings,
+        record_keys=pd.DataFrame({"record_id": ids, "linkage_key": linkage_keys(records, settings)}),
+        prepared=prepared,
+    )

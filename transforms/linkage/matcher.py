@@ -287,14 +287,16 @@ class MatchIndex:
         *,
         reading: ReadingDefaults | None = None,
         run_id: str | None = None,
+        prepared: pd.DataFrame | None = None,
     ) -> MatchIndex:
         """The index of a run folder (its staged contacts, record links and model), or of
         ``(contacts, links, model, settings)``: staged contact rows, record_id -> customer_id, the fitted model
-        and the settings it was fitted with."""
+        and the settings it was fitted with. ``prepared``: the contacts already prepared with those settings."""
         if isinstance(source, (str, Path)):
-            return cls._from_run(Path(source))
+            return cls._from_run(Path(source), prepared=prepared)
         contacts, links, model, settings = source
-        prepared = prepare_records(contacts, settings)
+        if prepared is None:
+            prepared = prepare_records(contacts, settings)
         customer_of = links.drop_duplicates("record_id").set_index("record_id")["customer_id"]
         customer = prepared[ID].map(customer_of)
         known = customer.notna().to_numpy()
@@ -340,9 +342,9 @@ class MatchIndex:
         )
 
     @classmethod
-    def _from_run(cls, run_dir: Path) -> MatchIndex:
+    def _from_run(cls, run_dir: Path, *, prepared: pd.DataFrame | None = None) -> MatchIndex:
         contacts, links, model, settings, reading, run_id = read_run_files(run_dir)
-        return cls.build((contacts, links, model, settings), reading=reading, run_id=run_id)
+        return cls.build((contacts, links, model, settings), reading=reading, run_id=run_id, prepared=prepared)
 
     # --------------------------------------------------------------------------------------- saving, loading
 
@@ -662,7 +664,8 @@ def read_run_files(
     return contacts, links, model, settings, ReadingDefaults.from_sources(sources_file), about.get("run_id")
 
 
-def write_match_index(run_dir: Path) -> Path:
-    """Build the match index of a linked run from its files and save it in the run's ``link.match_index``."""
-    index = MatchIndex.build(Path(run_dir))
+def write_match_index(run_dir: Path, *, prepared: pd.DataFrame | None = None) -> Path:
+    """Build the match index of a linked run from its files and save it in the run's ``link.match_index``;
+    ``prepared``: the run's contacts as the linkage prepared them (else they are prepared again)."""
+    index = MatchIndex.build(Path(run_dir), prepared=prepared)
     return index.save(RunCatalog(run_dir).path("link.match_index"))

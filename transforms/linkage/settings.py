@@ -332,6 +332,19 @@ class Review(_Frozen):
     max_share_of_records: float = Field(default=0.01, gt=0, le=1)
 
 
+class Incremental(_Frozen):
+    """When a night links only what changed since the last night (``transforms.linkage.incremental``) and when it
+    links everything again. A full relink refits the model; between them the last full night's model scores the
+    changed records, so the nights drift apart from a full relink only as far as a fresh model would differ."""
+
+    #: Whether a night may link incrementally at all (false: every night is a full relink).
+    enabled: bool = True
+    #: A night whose changed, new and removed records exceed this share of its records is linked in full.
+    max_changed_share: float = Field(default=0.10, gt=0, le=1)
+    #: A full relink at least this often (days since the last one), so the model follows the company.
+    full_every_days: int = Field(default=7, ge=1)
+
+
 class Conflict(_Frozen):
     """Strong evidence of two different people: every comparison in ``disagree`` disagrees (level 0, both
     present) and none in ``unless_agree`` agrees even closely. ``unless_agree`` tells a household member (another
@@ -378,6 +391,7 @@ class LinkageSettings(_Frozen):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     review: Review = Field(default_factory=Review)
     name_only: NameOnly = Field(default_factory=NameOnly)
+    incremental: Incremental = Field(default_factory=Incremental)
 
     @field_validator("nicknames", "surname_variants")
     @classmethod

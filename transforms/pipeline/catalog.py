@@ -203,6 +203,33 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("link.model", "link", "link/model.json", about="the fitted linkage model"),
     Dataset("link.linkage_settings", "link", "link/linkage_settings.json", about="the linkage settings used"),
     Dataset("link.match_index", "link", "link/match_index", about="the on-entry matcher's index (crm-etl match)"),
+    # what a night keeps for the next one to link incrementally (transforms.linkage.incremental)
+    Dataset(
+        "link.state",
+        "link",
+        "link/state.json",
+        about="the night's kind (full or incremental) and why, the settings hash, the last full relink",
+    ),
+    Dataset(
+        "link.kept_pairs",
+        "link",
+        "link/kept_pairs.parquet",
+        about="scored pairs at or above the review threshold, with their comparison levels",
+    ),
+    Dataset("link.record_keys", "link", "link/record_keys.parquet", about="each record's prepared evidence as a hash"),
+    Dataset("link.decisions", "link", "link/decisions.parquet", about="the stewards' decisions the night applied"),
+    Dataset(
+        "link.golden_keys",
+        "link",
+        "link/golden_keys.parquet",
+        about="each record's customer and a hash of its staged row: the next night reuses unchanged golden records",
+    ),
+    Dataset(
+        "link.prepared",
+        "link",
+        "link/prepared.parquet",
+        about="the records as linkage prepared them (match keys): the next night prepares only the changed ones",
+    ),
     # receivables
     Dataset("receivables.manifest", "receivables", "receivables/manifest.json", about="counts, model, tables"),
     Dataset(

@@ -26,6 +26,8 @@ class RunContext:
     allow_older_night: bool = False
     #: The run's copy of its settings files (run_settings.snapshot_settings); empty for a run made before.
     settings_dir: str = ""
+    #: Link every record again and refit the model, even where only a few records changed (``crm-etl run --full``).
+    full_relink: bool = False
 
     @property
     def as_of_date(self) -> dt.date:
@@ -72,7 +74,14 @@ class RunContext:
 
 
 def make_context(
-    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+    *,
+    sources: str,
+    warehouse_url: str,
+    as_of: str,
+    run_id: str,
+    data_dir: str,
+    allow_older_night: bool = False,
+    full_relink: bool = False,
 ) -> RunContext:
     """Build the context of a new or retried run."""
     dt.date.fromisoformat(as_of)
@@ -87,4 +96,5 @@ def make_context(
         run_dir=str(run.root),
         allow_older_night=allow_older_night,
         settings_dir=str(run.path("settings")),
+        full_relink=full_relink,
     )

@@ -5,21 +5,39 @@ stewards' decisions from the warehouse; the customers are made by ``transforms.c
 core tables and the golden records' data-quality rows for publish, the review workbook, the model's diagnostics
 page, the fitted model and the on-entry matcher's index. Nothing is written to the warehouse here: publish loads
 the run's tables in one transaction.
+
+A night links only what changed since the last published night (``transforms.linkage.incremental``) when that
+night's run folder kept its linkage state, unless a full relink is due (``full_relink_reason``: asked for, the
+linkage settings changed, too many records changed, the last full relink too old); the manifest says which kind
+of night it was and why. Each night writes the state the next one starts from (``link.state`` and the kept pairs,
+record keys and decisions).
 """
 
 from __future__ import annotations
 
 import gc
+import html
 import json
 import logging
 from typing import Any
 
-from transforms.customers.consolidate import consolidate_customers, read_previous
+import pandas as pd
+
+from transforms.customers.consolidate import changed_share, consolidate_customers, read_previous, with_fingerprints
 from transforms.customers.decisions import load_decisions
+from transforms.customers.golden_reuse import KeptGolden
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
-from transforms.linkage import load_linkage_settings, write_diagnostics
+from transforms.linkage import FittedModel, LinkageSettings, load_linkage_settings, write_diagnostics
+from transforms.linkage.incremental import (
+    STATE_VERSION,
+    KeptLinkage,
+    full_relink_reason,
+    kept_pairs,
+    settings_hash,
+)
 from transforms.linkage.matcher import write_match_index
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.settings import settings_for_sources
@@ -40,6 +58,67 @@ _TABLES = {
 }
 
 
+#: What a night keeps in its run folder for the next one to link incrementally.
+_KEPT = ("link.state", "link.model", "link.kept_pairs", "link.record_keys", "link.decisions")
+
+
+def _last_night(ctx: RunContext, previous: pd.DataFrame | None) -> tuple[RunCatalog | None, dict[str, Any] | None]:
+    """The run folder of the published night tonight follows, and its linkage state (None when it kept none)."""
+    if previous is None or previous.empty or "run_id" not in previous.columns:
+        return None, None
+    last = RunCatalog.of_run(ctx.data_dir, str(previous["run_id"].iloc[0]))
+    if not all(last.exists(name) for name in _KEPT) or last.root == ctx.catalog.root:
+        return None, None
+    state: dict[str, Any] = last.read_json("link.state")
+    return last, state
+
+
+def _kept(last: RunCatalog, previous: pd.DataFrame) -> KeptLinkage:
+    return KeptLinkage(
+        model=FittedModel.from_dict(last.read_json("link.model")),
+        pairs=last.read("link.kept_pairs"),
+        record_keys=last.read("link.record_keys"),
+        customers=previous[["record_id", "customer_id", "match_probability"]],
+        decisions=last.read("link.decisions"),
+        prepared=last.read("link.prepared") if last.exists("link.prepared") else None,
+    )
+
+
+def _kept_golden(last: RunCatalog, before: dict[str, Any]) -> KeptGolden | None:
+    """Last night's golden records with what tells whether each can be reused (None: it kept no keys)."""
+    if not last.exists("link.golden_keys") or not before.get("golden_hash"):
+        return None
+    return KeptGolden(
+        settings_hash=str(before["golden_hash"]),
+        row_keys=last.read("link.golden_keys"),
+        customers=last.read("link.customer"),
+        provenance=last.read("link.customer_field_provenance"),
+    )
+
+
+def _night_state(
+    ctx: RunContext, settings: LinkageSettings, reason: str | None, before: dict[str, Any] | None, share: float
+) -> dict[str, Any]:
+    """What tonight tells the next night: its kind and why, the settings hash and the last full relink."""
+    if reason is None and before is not None:
+        return {
+            "version": STATE_VERSION,
+            "night": "incremental",
+            "reason": f"{share:.1%} of the records changed since the last night",
+            "settings_hash": before["settings_hash"],
+            "last_full_as_of": before["last_full_as_of"],
+            "model_run_id": before["model_run_id"],
+        }
+    return {
+        "version": STATE_VERSION,
+        "night": "full",
+        "reason": reason,
+        "settings_hash": settings_hash(settings),
+        "last_full_as_of": ctx.as_of,
+        "model_run_id": ctx.run_id,
+    }
+
+
 def run_link(ctx: RunContext) -> StageResult:
     """Link tonight's records into customers and write the core tables, the review workbook and diagnostics."""
     run = ctx.catalog
@@ -58,6 +137,20 @@ def run_link(ctx: RunContext) -> StageResult:
     survivorship, survivorship_from = load_survivorship(ctx.settings_file)
     survivorship_from = ctx.shown(survivorship_from)
     quality, _ = settings_for_sources(ctx.settings_file)
+    contacts = with_fingerprints(contacts)
+    share = changed_share(contacts, previous)
+    last, before = _last_night(ctx, previous)
+    reason = full_relink_reason(
+        asked=ctx.full_relink,
+        settings=settings,
+        as_of=ctx.as_of_date,
+        state=before,
+        has_previous=previous is not None and not previous.empty,
+        changed_share=share,
+    )
+    kept = _kept(last, previous) if reason is None and last is not None and previous is not None else None
+    state = _night_state(ctx, settings, None if kept is not None else reason, before, share)
+    log.info("link: a%s night: %s", "n incremental" if kept is not None else " full", state["reason"])
     night = consolidate_customers(
         contacts,
         interactions,
@@ -69,7 +162,10 @@ def run_link(ctx: RunContext) -> StageResult:
         next_number=next_number,
         stored_decisions=stored,
         stamp={"as_of": ctx.as_of_date, "run_id": ctx.run_id},
+        kept=kept,
+        kept_golden=_kept_golden(last, before) if kept is not None and last is not None and before else None,
     )
+    state["golden_hash"] = night.golden_hash
     # The staged frames as read are done with (the night keeps its own contacts): freed before the writing.
     del contacts, interactions
     gc.collect()
@@ -81,18 +177,44 @@ def run_link(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         as_of=ctx.as_of_date,
     )
-    diagnostics = write_diagnostics(night.result, run.output("link.diagnostics"))
+    # An incremental night's page shows the kept model and only the pairs it compared or kept.
+    kind = (
+        f"<p>A full relink ({html.escape(str(state['reason']))}): every record compared, the model fitted tonight.</p>"
+        if state["night"] == "full"
+        else f"<p>An incremental night ({html.escape(str(state['reason']))}): only new and changed records were "
+        f"compared, scored with the model fitted by run {html.escape(str(state['model_run_id']))} (the last full "
+        f"relink, {html.escape(str(state['last_full_as_of']))}); the match weights are those of the pairs compared "
+        "tonight and of the pairs kept from last night at or above the review threshold.</p>"
+    )
+    diagnostics = write_diagnostics(night.result, run.output("link.diagnostics"), extra=[kind])
     run.write_text("link.model", json.dumps(night.result.model.to_dict(), indent=2))
     settings_json = settings.model_dump(mode="json", by_alias=True)
     run.write_text("link.linkage_settings", json.dumps(settings_json, indent=2))
     for name, field in _TABLES.items():
         run.write(name, getattr(night, field))
+    # What the next night starts from (written after the tables: a night stopped before here is linked in full).
+    run.write("link.kept_pairs", kept_pairs(night.result.pairs, settings))
+    if night.result.record_keys is not None:
+        run.write("link.record_keys", night.result.record_keys)
+    if night.row_keys is not None:
+        run.write("link.golden_keys", night.row_keys)
+    if night.result.prepared is not None:
+        run.write("link.prepared", night.result.prepared)
+    run.write("link.decisions", night.decisions[["record_id_l", "record_id_r", "is_match"]].reset_index(drop=True))
+    run.write_json("link.state", state)
     # The steward's console shows each review pair's comparison levels, which core.match_review does not keep.
     levels = [c for c in night.review.columns if c.startswith("cmp_")]
     run.write("link.review_levels", night.review[["record_id_l", "record_id_r", *levels]])
 
     events = night.id_history["event"].value_counts().to_dict() if len(night.id_history) else {}
+    figures = night.result.stats
     summary: dict[str, Any] = {
+        "night": state["night"],
+        "night_reason": state["reason"],
+        "changed_share": round(share, 4),
+        "last_full_relink": state["last_full_as_of"],
+        **{k: figures[k] for k in ("changed_records", "removed_records", "touched_records") if k in figures},
+        "golden_records_reused": night.golden_reused,
         "records": len(night.contacts),
         "customers": len(night.customers),
         "candidate_pairs": int(night.result.stats.get("candidate_pairs", len(night.result.pairs))),
@@ -113,6 +235,6 @@ def run_link(ctx: RunContext) -> StageResult:
         summary["id_events"],
     )
     # The on-entry matcher (crm-etl match) answers from tonight's records and model.
-    summary["match_index"] = str(write_match_index(run.root))
+    summary["match_index"] = str(write_match_index(run.root, prepared=night.result.prepared))
     manifest = run.write_manifest("link", {**summary, "publish": run.publish_section(list(_TABLES))})
     return StageResult(manifest, rows_in=len(night.contacts), rows_out=len(night.customers))

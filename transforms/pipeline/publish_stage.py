@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, text
 from transforms.pipeline.catalog import RunCatalog, TableOutput, load_dataset
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
-from transforms.quality.history import PUBLISHED, run_status
+from transforms.quality.history import PUBLISHED, holds_quality_rows, run_status
 from transforms.quality.reconciliation import reconcile
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
@@ -163,14 +163,15 @@ def was_published(ctx: RunContext, engine: Engine) -> bool:
     return False
 
 
-def publish_stopped_night(ctx: RunContext) -> int | None:
+def publish_stopped_night(ctx: RunContext, *, unless_held: bool = False) -> int | None:
     """Put the failing values and metrics of a night that stopped after its checks into dq.* on their own.
 
     Loads, in one transaction, the night's datasets of dq.failure and dq.metric that its stages wrote before it
     stopped (the night's rows replaced, whichever run wrote them, so a retry or a rerun never doubles them);
     staging, core and marts keep the previous night. Returns the rows loaded, or None when nothing is written:
     the checks did not run, the run was published, another run published the night (its rows describe the
-    tables that are there), or the night is older than the newest published one.
+    tables that are there), or the night is older than the newest published one; with ``unless_held``, also
+    when the warehouse already holds this run's dq rows (the report's check after a task killed outright).
     """
     run = ctx.catalog
     if not run.has_manifest("validate"):
@@ -178,7 +179,7 @@ def publish_stopped_night(ctx: RunContext) -> int | None:
     engine = make_engine(ctx.warehouse_url)
     loaded = 0
     try:
-        if was_published(ctx, engine):
+        if was_published(ctx, engine) or (unless_held and holds_quality_rows(engine, ctx.run_id)):
             return None
         with engine.begin() as conn:
             apply_ddl(conn)

@@ -4,11 +4,12 @@ It runs whatever happened before it (trigger rule ``all_done`` in the DAG), and 
 the trend of earlier nights, the run catalog for tonight's failing values and metrics (every stage's that ran).
 It never writes the warehouse. On a gated night (or one that failed after its checks) nothing was published; the
 night's dq.failure and dq.metric rows went into the warehouse when the night stopped
-(``publish_stage.publish_stopped_night``), so the trend and the stewards' queries see it.
+(``publish_stage.publish_stopped_night``), so the trend and the stewards' queries see it. When the task that
+stopped was killed outright, the report task's wrapper loads them before the report reads (``tracking.tracked``).
 
 Writes the run catalog's ``report.page`` (self-contained HTML), ``report.todo`` (``todo_<employee>.xlsx`` and
-``reminder_<employee>.txt``) and ``report.manifest`` (whose ``dq_loaded_by_report`` says, under its first name,
-whether the warehouse holds this unpublished night's dq rows). Returns the report's path.
+``reminder_<employee>.txt``) and ``report.manifest`` (whose ``dq_rows_in_warehouse`` says whether the warehouse
+holds this unpublished night's dq rows). Returns the report's path.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ def run_report(ctx: RunContext) -> StageResult:
     manifest: dict[str, Any] = {
         "report": str(report),
         "published": published,
-        "dq_loaded_by_report": quality_loaded,
+        "dq_rows_in_warehouse": quality_loaded,
         "failures": len(failures),
         "todo": [
             {"employee": t.employee, "workbook": str(t.workbook), "reminder": str(t.reminder), "rows": t.rows}

@@ -68,6 +68,8 @@ def _stage_lines(stages: dict[str, Any], report: dict[str, Any]) -> list[str]:
             "                  (mark match / not a match, then: crm-etl review import <file>)",
             f"Linkage model:    {link['diagnostics']}",
         ]
+        if link.get("night"):
+            lines.append(f"Linkage night:    {link['night']} ({link['night_reason']})")
     classes = ((stages.get("receivables") or {}).get("counts") or {}).get("customers_by_class") or {}
     if classes:
         text = ", ".join(f"{k} {v}" for k, v in sorted(classes.items(), key=lambda kv: -kv[1]))

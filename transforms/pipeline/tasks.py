@@ -74,12 +74,14 @@ def prepare_run(
     data_dir: str,
     allow_older_night: bool = False,
     whole_run: bool = False,
+    full_relink: bool = False,
 ) -> str:
     """Copy and validate the settings files, create the run folder and open the run in ops.run; returns the
     run folder.
 
     A night older than the newest published one is refused here, before any work (and again by publish):
     publishing it would move the customer ids and current tables back, unless ``allow_older_night``.
+    ``full_relink``: the link task links every record again rather than only what changed since last night.
     ``whole_run``: this process runs every stage too (``crm-etl run``), so the run is recorded as its own from
     the start; under a scheduler each task records itself while it runs. Runs whose process died (kill -9)
     are marked failed here. A run folder or warehouse that cannot be written raises a ``FaultError`` in one line;
@@ -92,6 +94,7 @@ def prepare_run(
         run_id=run_id,
         data_dir=data_dir,
         allow_older_night=allow_older_night,
+        full_relink=full_relink,
     )
     try:
         # The settings of the whole run, copied and validated once: every task reads the copies.
@@ -302,7 +305,14 @@ def summarize(run_dir: str) -> str:
 
 
 def run_all(
-    *, sources: str, warehouse_url: str, as_of: str, run_id: str, data_dir: str, allow_older_night: bool = False
+    *,
+    sources: str,
+    warehouse_url: str,
+    as_of: str,
+    run_id: str,
+    data_dir: str,
+    allow_older_night: bool = False,
+    full_relink: bool = False,
 ) -> str:
     """All tasks in DAG order, without a scheduler; returns the summary text."""
     run_dir = prepare_run(
@@ -313,6 +323,7 @@ def run_all(
         data_dir=data_dir,
         allow_older_night=allow_older_night,
         whole_run=True,
+        full_relink=full_relink,
     )
     run_stages(run_dir)
     return summarize(run_dir)

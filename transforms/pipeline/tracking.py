@@ -50,9 +50,15 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
             started = ops.utcnow()
             status, message, result = "succeeded", None, None
             owner = ops.this_process()
+            if task == "report" and ctx.run_id not in OWNED_RUNS:
+                _close_unfinished_night(ctx)  # before the report names itself the run's process
             claimed = ctx.run_id not in OWNED_RUNS and _claim(ctx, owner)
             with measure() as m:
                 try:
+                    if task == "report":
+                        # A task killed outright (kill -9, out of memory) never reached the ``except`` below: the
+                        # report, which runs whatever happened, makes sure the stopped night's dq rows are in.
+                        _keep_quality_rows(ctx, unless_held=True)
                     result = fn(ctx)
                 except Exception as exc:
                     fault = as_fault(exc, ctx.warehouse_url)
@@ -93,18 +99,65 @@ def tracked(task: str) -> Callable[[Callable[[RunContext], StageResult]], Callab
     return wrap
 
 
-def _keep_quality_rows(ctx: RunContext) -> None:
+def _keep_quality_rows(ctx: RunContext, *, unless_held: bool = False) -> None:
     """The stopped night's failing values and metrics into dq.* (when its checks ran); a warehouse that cannot
     take them is only logged: the task's own failure is what the operator must see."""
     from transforms.pipeline.publish_stage import publish_stopped_night
 
     try:
-        loaded = publish_stopped_night(ctx)
+        loaded = publish_stopped_night(ctx, unless_held=unless_held)
     except Exception as exc:
         log.warning("the night's failing values could not be kept in dq.*: %s", as_fault(exc, ctx.warehouse_url) or exc)
         return
     if loaded is not None:
         log.info("run %s stopped before publishing: %d dq rows kept on their own", ctx.run_id, loaded)
+
+
+def _close_unfinished_night(ctx: RunContext) -> None:
+    """Mark the run failed when it reaches its report unpublished, still "running", and no live process runs it:
+    a task of it was killed outright (kill -9, out of memory) and recorded nothing, maybe on a worker other than
+    the one ops.run named as the run's process, so nothing else would ever close it. The message names where the
+    night stopped."""
+    from transforms.pipeline.publish_stage import was_published
+    from transforms.quality.history import run_status
+
+    try:
+        engine = make_engine(ctx.warehouse_url)
+        try:
+            running = run_status(engine, ctx.run_id) == "running" and not ops.owner_alive(engine, run_id=ctx.run_id)
+            if running and not was_published(ctx, engine):
+                where = unfinished_step(ctx)
+                ops.fail_run(
+                    engine,
+                    run_id=ctx.run_id,
+                    message=f"{where} never finished and recorded no failure: its process was probably killed "
+                    "(out of memory, or stopped by hand); nothing of this night was published. Run the night again",
+                )
+                log.warning("run %s: %s never finished; marked failed in ops.run", ctx.run_id, where)
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        if warehouse_fault(exc, ctx.warehouse_url) is None:
+            raise
+
+
+def unfinished_step(ctx: RunContext) -> str:
+    """The first step of the night without its output: a stage, or a stage of one of the night's files."""
+    from transforms.pipeline.file_plan import read_night_files
+    from transforms.pipeline.tasks import STAGES
+
+    run = ctx.catalog
+    per_file = {"extract": "extract.file_report", "standardize": "standardize.file_manifest"}
+    for stage in STAGES:
+        if run.has_manifest(stage):
+            continue
+        if stage in per_file and run.exists("files"):
+            missing = [f.key for f in read_night_files(ctx.run_dir) if not run.exists(per_file[stage], file=f.part)]
+            if missing:
+                more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+                return f"{stage} of {', '.join(missing[:3])}{more}"
+        return stage
+    return "the report"
 
 
 def tracked_file(task: str) -> Callable[[Callable[[RunContext, str], StageResult]], Callable[[str, str], str]]:

@@ -46,16 +46,24 @@ def _log_ratio(x: np.ndarray) -> np.ndarray:
     return np.asarray(np.log(np.clip(np.asarray(x, dtype=float), 1e-3, None)))
 
 
-def _log_pipeline(forward: Callable[[np.ndarray], np.ndarray], inverse: Callable[[np.ndarray], np.ndarray]) -> Pipeline:
-    """Median for empty values, a log, then standard scaling (counts: log(1 + x); ratios: log x)."""
+def _log_pipeline(
+    forward: Callable[[np.ndarray], np.ndarray],
+    inverse: Callable[[np.ndarray], np.ndarray],
+    units: np.ndarray | float = 1.0,
+) -> Pipeline:
+    """Median for empty values, a log, then standard scaling (counts: log(1 + x); ratios: log x).
+
+    ``units`` (one per column) divides each value before the log: with log(1 + x) the 1 is one unit, so a duration
+    in days and the same duration in months are not the same shape once logged (see ``ModelSettings.log_units``).
+    """
     return Pipeline(
         [
             ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),  # a column empty tonight stays
             (
                 "log",
                 FunctionTransformer(
-                    lambda x: forward(np.clip(np.asarray(x, dtype=float), 0, None)),
-                    inverse_func=inverse,
+                    lambda x: forward(np.clip(np.asarray(x, dtype=float), 0, None) / units),
+                    inverse_func=lambda y: inverse(np.asarray(y, dtype=float)) * units,
                     feature_names_out="one-to-one",
                     check_inverse=False,
                 ),
@@ -66,10 +74,12 @@ def _log_pipeline(forward: Callable[[np.ndarray], np.ndarray], inverse: Callable
 
 
 def make_preprocessor(settings: ModelSettings) -> ColumnTransformer:
-    """Counts and amounts log-scaled, other numbers scaled, chosen gaps flagged, categories one-hot (weighted)."""
+    """Counts and durations log-scaled (each in its unit), ratios log-scaled, other numbers scaled, chosen gaps
+    flagged, categories one-hot (weighted)."""
     groups: list[tuple[str, Pipeline, list[str]]] = []
     if settings.log_features:
-        groups.append(("log", _log_pipeline(np.log1p, np.expm1), list(settings.log_features)))
+        units = np.array([settings.log_units.get(name, 1.0) for name in settings.log_features])
+        groups.append(("log", _log_pipeline(np.log1p, np.expm1, units), list(settings.log_features)))
     if settings.ratio_features:
         groups.append(("ratio", _log_pipeline(_log_ratio, np.exp), list(settings.ratio_features)))
     if settings.numeric_features:

@@ -168,6 +168,7 @@ def segment_night(
             "seed": settings.model.seed,
             "algorithm": settings.model.algorithm,
             "features": settings.model.features,
+            "log_units": settings.model.log_units,
             "versions": {p: version(p) for p in ("scikit-learn", "pandas", "numpy", "scipy")},
             "centres": json.loads(result.profiles[["segment_id", "centre_json"]].to_json(orient="records")),
         }

@@ -98,6 +98,7 @@ class ModelSettings(_Frozen):
     keep_previous_margin: float = Field(default=0.03, ge=0.0)
     max_match_distance: float = Field(default=1.5, gt=0.0)
     log_features: list[str] = Field(default_factory=list)
+    log_units: dict[str, float] = Field(default_factory=dict)
     ratio_features: list[str] = Field(default_factory=list)
     numeric_features: list[str] = Field(default_factory=list)
     categorical_features: list[str] = Field(default_factory=list)
@@ -110,6 +111,18 @@ class ModelSettings(_Frozen):
         for name in v:
             if name not in NUMERIC_FEATURES:
                 raise ValueError(f"{name!r} is not a numeric feature: use one of {', '.join(NUMERIC_FEATURES)}")
+        return v
+
+    @field_validator("log_units")
+    @classmethod
+    def _units(cls, v: dict[str, float]) -> dict[str, float]:
+        # Not checked against log_features: a company's file that replaces that list must not fail on the
+        # defaults' units (mappings are merged, lists replaced); a unit of a feature not logged changes nothing.
+        for name, unit in v.items():
+            if name not in NUMERIC_FEATURES:
+                raise ValueError(f"{name!r} is not a numeric feature: use one of {', '.join(NUMERIC_FEATURES)}")
+            if unit <= 0:
+                raise ValueError(f"{name}: the unit must be above 0 (e.g. 30.44 to count days in months)")
         return v
 
     @field_validator("categorical_features")

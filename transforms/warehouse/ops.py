@@ -92,6 +92,17 @@ def process_alive(pid: int, since: dt.datetime | None) -> bool:
     return since is None or created <= since + dt.timedelta(seconds=2)
 
 
+def owner_alive(engine: Engine, *, run_id: str) -> bool:
+    """Whether ops.run names a process of this host, still alive, as running the run now."""
+    with engine.connect() as conn:
+        if "owner_pid" not in {c.lower() for c in table_columns(conn, "ops", "run")}:
+            return False
+        row = conn.execute(
+            text("select owner_pid, owner_host, owner_since from ops.run where run_id = :r"), {"r": run_id}
+        ).fetchone()
+    return bool(row and row[0] is not None and row[1] == socket.gethostname() and process_alive(int(row[0]), row[2]))
+
+
 def dead_runs(
     conn: Connection, *, host: str | None = None, alive: Callable[[int, dt.datetime | None], bool] = process_alive
 ) -> list[dict[str, Any]]:
