@@ -1,7 +1,7 @@
 """`make bench`: time each stage at several sizes and write the table into docs/benchmarks.md.
 
 Usage: python -m devkit.bench [--sizes 20000 100000] [--repeats 3] [--out docs/benchmarks.md]
-       [--only stages linkage receivables reliability second_company console]
+       [--only stages linkage receivables reliability second_company console night]
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ MARK_END = "<!-- bench:stages:end -->"
 #: Customers of the receivables benchmark (its target is the stage on a million customers under 2 minutes).
 RECEIVABLES_SIZES = (200_000, 1_000_000)
 #: The benchmarks ``--only`` can choose from, in the order they run.
-BLOCKS = ("stages", "linkage", "receivables", "reliability", "second_company", "console")
+BLOCKS = ("stages", "linkage", "receivables", "reliability", "second_company", "console", "night")
+#: Customers of the whole-night benchmark (its target: a million customers in 30 minutes and 12 GB on 2 cores).
+NIGHT_SIZES = (100_000, 1_000_000)
 
 
 def machine() -> str:
@@ -185,6 +187,13 @@ def main() -> None:
         from devkit.bench import console_probe
 
         console_probe.main(["--records", "1000000", *places])
+    if "night" in args.only:
+        # The whole night, `crm-etl run` end to end in a fresh process (see night_probe); one run per size by
+        # default: a million customers take most of an hour to generate and run.
+        from devkit.bench import night_probe
+
+        sizes = [str(n) for n in NIGHT_SIZES]
+        night_probe.main(["--customers", *sizes, "--repeats", "1", "--seed", str(args.seed), *places])
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from tests.support import staged_rows
 from transforms.standardize.phones import PhoneResult, standardize_phone, standardize_phones
-from transforms.standardize.records import ReadingRules, standardize_contacts
+from transforms.standardize.records import ReadingRules, standardize_contacts, written_regions
 from transforms.standardize.sentinels import load_sentinels
 
 COMPANY = ("PL", "RU", "IR", "GB", "US", "CN")
@@ -87,3 +88,27 @@ def test_contacts_read_phones_in_the_rows_country_and_the_companys() -> None:
     out, issues = standardize_contacts(raw, rules=rules, sentinels=load_sentinels(None))
     assert out["phone_e164"].tolist() == ["+79190193835", "+48880891321", "+16174806072"]
     assert "phone" not in set(issues["field"])
+
+
+def test_a_chunk_of_a_file_reads_its_phones_in_every_country_the_file_writes() -> None:
+    """The standardize stage reads a large file a chunk at a time: a phone without a country of its own is still
+    tried in the countries of the file's other rows, whichever chunk they are in."""
+    raw = staged_rows(
+        "accounting",
+        "accounting_customers",
+        "customers.csv",
+        responsible="accounting",
+        surname=["Smirnov", "Ivanov"],
+        country=["Russia", None],
+        phone=["8 919 019 38 35", "8 919 019 38 36"],
+    )
+    sentinels = load_sentinels(None)
+    rules = ReadingRules(phone_region="PL", date_order="YMD", as_of=dt.date(2026, 11, 20), other_regions=("US",))
+    whole, _ = standardize_contacts(raw, rules=rules, sentinels=sentinels)
+    assert whole["phone_e164"].tolist() == ["+79190193835", "+79190193836"]
+    alone, _ = standardize_contacts(raw.iloc[1:], rules=rules, sentinels=sentinels)
+    assert alone["phone_e164"].tolist() == [None]  # the second row on its own knows no Russia
+    assert written_regions(raw["country"], sentinels) == ("RU",)
+    told = replace(rules, other_regions=(*rules.other_regions, *written_regions(raw["country"], sentinels)))
+    chunk, _ = standardize_contacts(raw.iloc[1:], rules=told, sentinels=sentinels)
+    assert chunk["phone_e164"].tolist() == ["+79190193836"]

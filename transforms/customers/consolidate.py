@@ -204,6 +204,7 @@ def consolidate_customers(
         keys=keys,
         kept=kept_golden,
     )
+    del records  # every contact with its customer: the golden records are made, and it is as large as contacts
 
     customer_of = ids.records.set_index("record_id")["customer_id"]
     review = result.review.copy()

@@ -40,6 +40,10 @@ EXTRACT_VERSION = "2"
 #: Where a file's staged rows go: (the file's key, "records" or "quarantine") -> the Parquet file.
 Placement = Callable[[str, str], Path]
 
+#: Rows held in Python lists before they are written as one row group: a file of millions of rows is never held
+#: whole (a row's text as Python strings costs several times its Arrow size).
+BATCH_ROWS = 100_000
+
 #: staging.quarantine as the extract writes it: the row's lineage, then what was set aside and why.
 QUARANTINE_COLUMNS = columns_except("staging.quarantine", RUN_STAMP)
 _INT_COLUMNS = {"row_number", "physical_row"}
@@ -128,12 +132,72 @@ def in_folder(folder: Path) -> Placement:
 def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: Placement, sha: str) -> FileReport:
     """Read one file and write its records and quarantine as Parquet where ``place`` says."""
     report = FileReport(spec.name, spec.kind, sf.display, file_sha256=sha)
-    fields = extract_fields(spec.kind)
     default_resp = (spec.responsible.employee if spec.responsible else None) or sources.defaults.responsible
-    records: dict[str, list[Any]] = {c: [] for c in record_schema(spec.kind).names}
-    quarantine: dict[str, list[Any]] = {c: [] for c in QUARANTINE_COLUMNS}
     sheets, notes = read_sheets(sf, spec, sources)
     report.notes += notes
+    stem = _cache_key(spec, sha)
+    rec_path = place(stem, "records")
+    q_path = place(stem, "quarantine")
+    with (
+        _BatchWriter(rec_path, record_schema(spec.kind)) as records,
+        _BatchWriter(q_path, QUARANTINE_SCHEMA) as quarantine,
+    ):
+        _extract_sheets(sheets, sf, spec, report, default_resp=default_resp, out=(records, quarantine))
+    report.records_path, report.quarantine_path = str(rec_path), str(q_path)
+    return report
+
+
+class _BatchWriter:
+    """Rows of one Parquet file collected column by column and written a row group at a time."""
+
+    def __init__(self, path: Path, schema: pa.Schema) -> None:
+        self.path, self.schema, self.rows = path, schema, BATCH_ROWS
+        self.columns: dict[str, list[Any]] = {c: [] for c in schema.names}
+        self.held = 0
+        self.writer = pq.ParquetWriter(path, schema)
+
+    def __getitem__(self, column: str) -> list[Any]:
+        return self.columns[column]
+
+    def row_added(self) -> None:
+        """Count a row whose every column has been appended; write the batch when it is full."""
+        self.held += 1
+        if self.held >= self.rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.held:
+            self.writer.write_table(pa.Table.from_pydict(self.columns, schema=self.schema))
+            for values in self.columns.values():
+                values.clear()
+            self.held = 0
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            if exc[0] is None:
+                self.flush()
+        finally:
+            self.writer.close()
+            if exc[0] is not None:  # a file that could not be read leaves no half-written rows behind
+                self.path.unlink(missing_ok=True)
+
+
+def _extract_sheets(
+    sheets: list[RawSheet],
+    sf: SourceFile,
+    spec: SourceSpec,
+    report: FileReport,
+    *,
+    default_resp: str | None,
+    out: tuple[_BatchWriter, _BatchWriter],
+) -> None:
+    """Every row of the file's sheets into its records or its quarantine, counted in ``report``."""
+    records, quarantine = out
+    sha = report.file_sha256
+    fields = extract_fields(spec.kind)
     missing_everywhere: set[str] | None = None
     for sheet in sheets:
         report.sheets.append(sheet.sheet)
@@ -163,6 +227,7 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: 
                 quarantine["field"].append(mapped.reason_field)
                 quarantine["reason"].append(mapped.reason)
                 quarantine["raw_value"].append(mapped.raw)
+                quarantine.row_added()
                 report.rows_quarantined += 1
                 continue
             for col, val in zip(LINEAGE_COLUMNS, (*lineage, responsible), strict=True):
@@ -172,15 +237,9 @@ def extract_file(sf: SourceFile, spec: SourceSpec, sources: SourcesFile, place: 
             records["attributes"].append(
                 json.dumps(mapped.attributes, ensure_ascii=False, sort_keys=True) if mapped.attributes else None
             )
+            records.row_added()
             report.rows_extracted += 1
     report.columns_missing = sorted(missing_everywhere or [])
-    stem = _cache_key(spec, sha)
-    rec_path = place(stem, "records")
-    q_path = place(stem, "quarantine")
-    pq.write_table(pa.Table.from_pydict(records, schema=record_schema(spec.kind)), rec_path)
-    pq.write_table(pa.Table.from_pydict(quarantine, schema=QUARANTINE_SCHEMA), q_path)
-    report.records_path, report.quarantine_path = str(rec_path), str(q_path)
-    return report
 
 
 def _fatal_missing(missing: dict[str, tuple[str, ...]], spec: SourceSpec) -> dict[str, tuple[str, ...]]:

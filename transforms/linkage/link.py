@@ -168,6 +168,7 @@ def link_records(
         labelled["is_match"] = decided["is_match"].to_numpy()
     agrees = pass_agreement(settings, prepared, cands)
     model = fit_model(settings, prepared, u_levels, levels, agrees, labelled=labelled, seed=seed)
+    del rp, u_levels, agrees, labelled  # the training pairs are done with: a large night frees them here
     timer.lap("fit")
 
     weights = match_weights(model, levels)
@@ -212,6 +213,7 @@ def link_records(
         }
     )
     pairs = pd.concat([pairs, levels.drop(columns=tf_cols)], axis=1)
+    del levels  # its columns are now the pairs' (a second copy of every candidate pair's levels otherwise)
     pairs["blocked_by"] = cands.blocked_by
     key = cands.left * n + cands.right
     is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())

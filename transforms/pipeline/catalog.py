@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import pandas as pd
     import pyarrow as pa
     from sqlalchemy import Connection
@@ -490,6 +492,27 @@ class RunCatalog:
                     table = table.set_column(i, field.name, table.column(i).cast(pa.string()))
         return write_parquet(table, path)
 
+    def write_parts(self, name: str, parts: Iterable[pa.Table]) -> Path | None:
+        """Write Arrow tables one after another as one Parquet dataset, atomically, never holding them together
+        (``ParquetParts``); each part already has the columns of the table the dataset fills. None (and no file)
+        for a dataset written only when it has rows (``when_empty="absent"``) and parts without any."""
+        declared = dataset(name)
+        out = ParquetParts(self.output(name))
+        try:
+            for part in parts:
+                out.write(part)
+        except BaseException:
+            out.abort()
+            raise
+        path = out.close()
+        if path is None and declared.when_empty == "file":
+            if not declared.loads:
+                raise ValueError(f"{name}: no rows, and no table schema to write its empty file with")
+            from transforms.warehouse.table_schemas import table_schema
+
+            path = write_parquet(table_schema(declared.loads[0].table).arrow_schema().empty_table(), self.path(name))
+        return path
+
     def written(self, name: str) -> Path | None:
         """A dataset's file if it was written with rows or as a file; None when absent (no rows tonight)."""
         path = self.path(name)
@@ -587,6 +610,54 @@ def load_dataset(conn: Connection, output: TableOutput) -> int:
     if output.mode == "replace":
         return replace_table(conn, output.schema, output.table, path)
     return append_parquet(conn, output.schema, output.table, path) if path else 0
+
+
+class ParquetParts:
+    """One Parquet file written a part at a time (a chunk of a file, one file of the night), each part a row group
+    or more: a table of millions of rows is never held whole. Atomic like ``write_parquet``: the rows go to a file
+    beside it, renamed into place by ``close``.
+
+    The file's schema is the first part's with rows; every later part is cast to it, so a column one part left
+    empty (typed by the table's schema) and another filled keep one type, and a part whose values do not fit
+    stops here.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.tmp = path.with_name(f"{path.name}.tmp")
+        self.rows = 0
+        self._writer: Any = None
+
+    def write(self, table: pa.Table) -> None:
+        """Append a part (nothing for one without rows)."""
+        import pyarrow.parquet as pq
+
+        if not table.num_rows:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(self.tmp, table.schema)
+        elif table.schema != self._writer.schema:
+            table = table.select(self._writer.schema.names).cast(self._writer.schema)
+        self._writer.write_table(table)
+        self.rows += table.num_rows
+
+    def close(self) -> Path | None:
+        """Put the file in place; None (and no file) when no part had rows."""
+        if self._writer is None:
+            self.path.unlink(missing_ok=True)
+            return None
+        self._writer.close()
+        self._writer = None
+        self.tmp.replace(self.path)
+        return self.path
+
+    def abort(self) -> None:
+        """Leave nothing behind (a part failed)."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.tmp.unlink(missing_ok=True)
 
 
 def write_parquet(table: pa.Table, path: Path) -> Path:

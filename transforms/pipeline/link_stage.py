@@ -15,6 +15,7 @@ record keys and decisions).
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import logging
@@ -165,6 +166,9 @@ def run_link(ctx: RunContext) -> StageResult:
         kept_golden=_kept_golden(last, before) if kept is not None and last is not None and before else None,
     )
     state["golden_hash"] = night.golden_hash
+    # The staged frames as read are done with (the night keeps its own contacts): freed before the writing.
+    del contacts, interactions
+    gc.collect()
 
     workbook = write_review_workbook(
         night.result.review,

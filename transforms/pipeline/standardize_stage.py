@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from transforms.pipeline.catalog import write_parquet
+from transforms.pipeline.catalog import ParquetParts
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.tracking import StageResult
+from transforms.standardize.records import written_regions
 from transforms.standardize.sentinels import load_sentinels
 from transforms.standardize.source_files import TABLES, reading_rules
 from transforms.standardize.source_files import standardize_file as standardize_rows
 from transforms.standardize.vocabulary import load_vocabulary
+from transforms.warehouse.table_schemas import conform
 
 log = logging.getLogger(__name__)
+
+#: Rows of an extracted file standardized at once: enough for the per-value caches to pay, small enough that a
+#: file of millions of rows costs the memory of one chunk.
+CHUNK_ROWS = 100_000
 
 
 def run_standardize(ctx: RunContext) -> StageResult:
@@ -31,7 +38,13 @@ def run_standardize(ctx: RunContext) -> StageResult:
 
 
 def standardize_file(ctx: RunContext, key: str) -> StageResult:
-    """Standardize one of the night's extracted files into its own staged tables (``standardize.file_table``)."""
+    """Standardize one of the night's extracted files into its own staged tables (``standardize.file_table``).
+
+    The file is read and standardized ``CHUNK_ROWS`` rows at a time, each chunk's tables appended to the file's
+    (``ParquetParts``): a file of millions of rows never sits whole in pandas. A row's standardization depends on
+    its row only, but for one thing: a phone without a country of its own may be read in any country the file
+    writes, so the file's countries are gathered first and handed to every chunk.
+    """
     f = night_file(ctx.run_dir, key)
     run = ctx.catalog
     extracted = run.manifest("extract")["files"][int(f.part)]
@@ -46,20 +59,31 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
         vocabulary, origin = load_vocabulary(ctx.settings_file)
         log.info("%s: vocabulary of complaints, kinds and channels: %s", key, ctx.shown(origin))
         spec = sources.source(extracted["source_name"])
-        raw = pq.read_table(extracted["records_path"]).to_pandas()
-        rows_in = len(raw)
-        tables = (
-            standardize_rows(spec.kind, raw, reading_rules(sources, spec, ctx.as_of_date, vocabulary), sentinels)
-            if len(raw)
-            else {}
-        )
-        tables["quarantine"] = pq.read_table(extracted["quarantine_path"]).to_pandas()
-        for table, frame in tables.items():
-            if len(frame):
-                staged = run.output("standardize.file_table", file=f.part, table=table)
-                write_parquet(pa.Table.from_pandas(frame, preserve_index=False), staged)
-                written[table] = str(staged)
-                rows_out += len(frame) if table in ("contact", "invoice", "payment") else 0
+        records = pq.ParquetFile(extracted["records_path"])
+        rows_in = records.metadata.num_rows
+        rules = reading_rules(sources, spec, ctx.as_of_date, vocabulary)
+        if "country" in records.schema_arrow.names:
+            written_country = records.read(columns=["country"]).column("country").to_pandas()
+            rules = replace(rules, other_regions=(*rules.other_regions, *written_regions(written_country, sentinels)))
+        as_of, run_id = ctx.as_of_date, ctx.run_id
+        parts = {t: ParquetParts(run.output("standardize.file_table", file=f.part, table=t)) for t in TABLES}
+        try:
+            for batch in records.iter_batches(batch_size=CHUNK_ROWS):
+                raw = batch.to_pandas()
+                for table, frame in standardize_rows(spec.kind, raw, rules, sentinels).items():
+                    parts[table].write(conform(f"staging.{table}", frame.assign(as_of=as_of, run_id=run_id)))
+            quarantine = pq.ParquetFile(extracted["quarantine_path"])
+            for batch in quarantine.iter_batches(batch_size=CHUNK_ROWS):
+                rows = batch.to_pandas().assign(as_of=as_of, run_id=run_id)
+                parts["quarantine"].write(conform("staging.quarantine", rows))
+        except BaseException:
+            for part in parts.values():
+                part.abort()
+            raise
+        for table, part in parts.items():
+            path = part.close()
+            written[table] = str(path) if path else None
+            rows_out += part.rows if table in ("contact", "invoice", "payment") else 0
     manifest = run.write_json(
         "standardize.file_manifest", {"key": key, "rows_in": rows_in, "tables": written}, file=f.part
     )
@@ -67,29 +91,33 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
 
 
 def combine_standardized(ctx: RunContext) -> StageResult:
-    """The night's staged tables: every file's, in the night's order, with the run's as-of date and id."""
+    """The night's staged tables: every file's, in the night's order (each file's rows already carry the run's
+    as-of date and id), copied a row group at a time into one Parquet file per table."""
     run = ctx.catalog
-    parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
+    parts: dict[str, list[str]] = {t: [] for t in TABLES}
     rows_in = 0
     for f in read_night_files(ctx.run_dir):
         done = run.read_json("standardize.file_manifest", file=f.part)
         rows_in += int(done["rows_in"])
         for table, path in done["tables"].items():
             if path:
-                parts[table].append(pq.read_table(path).to_pandas())
+                parts[table].append(path)
     outputs: dict[str, Any] = {}
     rows_out = 0
-    for table, found in parts.items():
-        frames = [f for f in found if len(f)]
-        frame = pd.DataFrame()
-        if frames:
-            frame = pd.concat(frames, ignore_index=True)
-            frame["as_of"] = ctx.as_of_date
-            frame["run_id"] = ctx.run_id
-            if table in ("contact", "invoice", "payment"):
-                rows_out += len(frame)
-        path = run.write(f"standardize.{table}", frame)
-        outputs[table] = {"path": str(path) if path else None, "rows": len(frame)}
-        log.info("staged %s: %d rows", table, outputs[table]["rows"])
+    for table, paths in parts.items():
+        path = run.write_parts(f"standardize.{table}", _row_groups(paths))
+        rows = pq.read_metadata(path).num_rows if path else 0
+        if table in ("contact", "invoice", "payment"):
+            rows_out += rows
+        outputs[table] = {"path": str(path) if path else None, "rows": rows}
+        log.info("staged %s: %d rows", table, rows)
     manifest_path = run.write_manifest("standardize", {"tables": outputs})
     return StageResult(manifest_path, rows_in=rows_in, rows_out=rows_out)
+
+
+def _row_groups(paths: list[str]) -> Iterator[pa.Table]:
+    """The row groups of these Parquet files, one at a time, in order."""
+    for path in paths:
+        file = pq.ParquetFile(path)
+        for i in range(file.num_row_groups):
+            yield file.read_row_group(i)

@@ -24,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from transforms.faults import FaultError, path_fault, warehouse_fault
 from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext, make_context
+from transforms.pipeline.memory import release_memory
 from transforms.pipeline.run_settings import snapshot_settings
 from transforms.pipeline.summary import format_summary, read_summary
 from transforms.pipeline.tracking import OWNED_RUNS, StageResult, tracked, tracked_file
@@ -333,6 +334,7 @@ def run_stages(run_dir: str, on_stage: Callable[[str], None] | None = None) -> N
     try:
         for stage in STAGES:
             globals()[stage](run_dir)
+            release_memory()  # one process runs every stage: each starts from what is still in use
             if on_stage:
                 on_stage(stage)
     except Exception:

@@ -40,7 +40,7 @@ from transforms.pipeline.tracking import StageResult
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_rule_results
-from transforms.quality.frames import frames_for_run, payment_frame
+from transforms.quality.frames import frames_for_run
 from transforms.quality.gate import QualityGateError, gate_violations
 from transforms.quality.history import previous_row_counts
 from transforms.quality.settings import DEFAULT_FILE, check_source_names, settings_for_sources
@@ -52,6 +52,16 @@ log = logging.getLogger(__name__)
 STAGED = ("contact", "invoice", "payment", "field_issue")
 #: The part of a validation of every file at once (``run_validate``).
 ALL_FILES = "all"
+#: Rows ``run_validate`` checks at once, at most (a file larger than that is still checked whole): files are
+#: validated together until their rows reach it, so a small company pays Great Expectations' setup once and a
+#: large one never holds every staged table of the night in pandas.
+PART_ROWS = 400_000
+#: The columns that name a failing row's customer (``name_customers``), per staged table.
+NAMING_COLUMNS = {
+    "contact": ["record_id", "given_name", "patronymic", "surname", "full_name", "company", "customer_code"],
+    "invoice": ["record_id", "customer_code"],
+    "payment": ["record_id", "customer_code"],
+}
 
 
 def read_staged(
@@ -108,8 +118,26 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     """
     for done in ("validate.parts", "validate.data_docs"):
         shutil.rmtree(ctx.catalog.path(done), ignore_errors=True)
-    validate_files(ctx, [f.key for f in read_night_files(ctx.run_dir)], part=ALL_FILES, data_docs=data_docs)
+    night = read_night_files(ctx.run_dir)
+    rows = [int(f.get("rows_extracted") or 0) for f in ctx.catalog.manifest("extract")["files"]]
+    groups = file_groups(rows, PART_ROWS)
+    for group in groups:
+        part = ALL_FILES if len(groups) == 1 else night[group[0]].part
+        validate_files(ctx, [night[i].key for i in group], part=part, data_docs=data_docs)
     return combine_validation(ctx, data_docs=data_docs)
+
+
+def file_groups(rows: Sequence[int], budget: int) -> list[list[int]]:
+    """The night's files (by position) in consecutive groups of at most ``budget`` rows (a larger file alone)."""
+    groups: list[list[int]] = [[]]
+    held = 0
+    for i, n in enumerate(rows):
+        if groups[-1] and held + n > budget:
+            groups.append([])
+            held = 0
+        groups[-1].append(i)
+        held += n
+    return groups
 
 
 def validate_file(ctx: RunContext, key: str) -> StageResult:
@@ -133,11 +161,18 @@ def validate_files(ctx: RunContext, keys: Sequence[str], *, part: str, data_docs
     everything = set(keys) == set(night)
     files = None if everything else {(night[k].source_name, night[k].display) for k in keys}
     staged = read_staged(ctx.run_dir, files=files)
-    frames = frames_for_run(staged, settings=settings, sentinels=sentinels, sources=sources, as_of=ctx.as_of_date)
-    if files is not None and "payment" in frames:
+    night_invoices = None
+    if files is not None and len(staged["payment"]):
         # A payment is checked against every invoice of the night, whichever file holds it.
-        invoices = read_staged(ctx.run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])["invoice"]
-        frames["payment"] = payment_frame(staged["payment"], invoices, staged["field_issue"])
+        night_invoices = read_staged(ctx.run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])
+    frames = frames_for_run(
+        staged,
+        settings=settings,
+        sentinels=sentinels,
+        sources=sources,
+        as_of=ctx.as_of_date,
+        payment_invoices=None if night_invoices is None else night_invoices["invoice"],
+    )
     out_dir = run.path("validate.part", part=part)
     shutil.rmtree(out_dir, ignore_errors=True)
     out_dir.mkdir(parents=True)
@@ -182,7 +217,11 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
     origin = ctx.shown(origin)
     run = ctx.catalog
     parts = _parts(run, [f.key for f in read_night_files(ctx.run_dir)])
-    staged = read_staged(ctx.run_dir)
+    # Only what names the failing rows' customers: the staged tables whole would cost the night's every column.
+    staged = {
+        table: read_staged(ctx.run_dir, tables=[table], columns=columns)[table]
+        for table, columns in NAMING_COLUMNS.items()
+    }
 
     def read(name: str) -> list[pd.DataFrame]:
         return [pq.read_table(run.path("validate.part_table", part=part, table=name)).to_pandas() for part in parts]

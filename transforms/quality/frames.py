@@ -346,8 +346,12 @@ def frames_for_run(
     sentinels: SentinelRegistry,
     sources: SourcesFile | None = None,
     as_of: dt.date | None = None,
+    payment_invoices: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """One validation frame per staged table that has rows: contact, invoice, payment."""
+    """One validation frame per staged table that has rows: contact, invoice, payment.
+
+    A payment is checked against ``payment_invoices`` (invoice_number, issued_on) when given: the night's every
+    invoice, when ``tables`` hold only some of the night's files."""
     issues = tables.get("field_issue", pd.DataFrame(columns=["record_id", "field", "issue", "raw_value"]))
     out: dict[str, pd.DataFrame] = {}
     if len(tables.get("contact", ())):
@@ -358,5 +362,6 @@ def frames_for_run(
     if len(invoices):
         out["invoice"] = invoice_frame(invoices, issues)
     if len(tables.get("payment", ())):
-        out["payment"] = payment_frame(tables["payment"], invoices, issues)
+        known = invoices if payment_invoices is None else payment_invoices
+        out["payment"] = payment_frame(tables["payment"], known, issues)
     return out

@@ -156,6 +156,18 @@ def _given_or_initial(parsed: ParsedName) -> str | None:
     return f"{parsed.initials[0]}."
 
 
+def written_regions(written: pd.Series, sentinels: SentinelRegistry) -> tuple[str, ...]:
+    """The countries a file's rows write (their ISO codes, sorted): where a phone without its own country may be.
+
+    A file standardized a chunk at a time hands its whole column's regions to each chunk (in
+    ``ReadingRules.other_regions``), so a phone is read the same whichever chunk its row falls in.
+    """
+    text = _map_unique(written, normalize_text)
+    text = _blank(text, sentinels.match_series(text, "country").notna())
+    iso = _map_unique(text, country_to_iso2)
+    return tuple(sorted(c for c in iso.dropna().unique() if isinstance(c, str)))
+
+
 def standardize_contacts(
     raw: pd.DataFrame, *, rules: ReadingRules, sentinels: SentinelRegistry
 ) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -1,0 +1,156 @@
+"""The whole night, `crm-etl run` end to end in a fresh process, on the generator's company at several sizes.
+
+Usage: python -m devkit.bench.night_probe [--customers 100000 1000000] [--repeats 1] [--out docs/benchmarks.md]
+
+What a company's operator sees: one process that extracts, standardizes, validates, links, scores, segments,
+publishes and reports a night. The process's peak resident memory comes from the operating system (``wait4``);
+each stage's wall time and the process's peak memory when the stage ended come from the run's own log,
+``ops.task_run`` (``transforms.pipeline.memory`` samples it while each task runs). The company is generated once
+per size under the work folder (as ``make bench``'s stage block does); the run starts with no extract cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from sqlalchemy import text
+
+from devkit.bench.blocks import markers, replace_block
+from transforms.pipeline.catalog import RunCatalog
+from transforms.warehouse.engine import make_engine
+
+PROJECT = Path(__file__).resolve().parents[2]
+MARK_BEGIN, MARK_END = markers("night")
+STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments", "publish", "report")
+AS_OF = "2026-11-20"
+
+
+def run_night(sources: Path, data_dir: Path) -> dict[str, float]:
+    """One ``crm-etl run`` in a fresh process: its wall time and peak resident memory (MB)."""
+    shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    command = [
+        sys.executable,
+        "-m",
+        "transforms.cli",
+        "run",
+        "--sources",
+        str(sources),
+        "--warehouse",
+        f"duckdb:///{data_dir / 'warehouse.duckdb'}",
+        "--as-of",
+        AS_OF,
+        "--data-dir",
+        str(data_dir),
+        "--run-id",
+        "bench_night",
+    ]
+    start = time.perf_counter()
+    with open(data_dir / "run.log", "w") as log:
+        proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise RuntimeError(f"crm-etl run failed ({proc.returncode}); see {data_dir / 'run.log'}")
+    return {"night": seconds, "night_peak": usage.ru_maxrss / 1024}
+
+
+def stage_figures(warehouse: Path) -> dict[str, tuple[float, float]]:
+    """stage -> (wall seconds, peak MB) from the run's ops.task_run."""
+    engine = make_engine(f"duckdb:///{warehouse}", read_only=True)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("select task, started_at, finished_at, peak_memory_mb from ops.task_run where run_id = :r"),
+                {"r": "bench_night"},
+            ).all()
+    finally:
+        engine.dispose()
+    return {task: ((finished - started).total_seconds(), float(peak or 0)) for task, started, finished, peak in rows}
+
+
+def bench_size(root: Path, customers: int, repeats: int, seed: int) -> dict[str, object]:
+    """Median whole-night and per-stage figures of one company size."""
+    from devkit.bench.__main__ import ensure_sample
+
+    sources = ensure_sample(root, customers, seed)
+    nights: list[dict[str, float]] = []
+    stages: list[dict[str, tuple[float, float]]] = []
+    for _ in range(repeats):
+        data_dir = root / f"night_{customers}"
+        nights.append(run_night(sources, data_dir))
+        stages.append(stage_figures(data_dir / "warehouse.duckdb"))
+    manifest = RunCatalog.of_run(data_dir, "bench_night").manifest("extract")
+    rows = sum(int(f["rows_read"]) for f in manifest["files"])  # every row under a header, as the stage table says
+    return {
+        "customers": customers,
+        "rows": rows,
+        "runs": repeats,
+        "night": statistics.median(n["night"] for n in nights),
+        "night_peak": statistics.median(n["night_peak"] for n in nights),
+        "stages": {
+            s: (statistics.median(r[s][0] for r in stages), statistics.median(r[s][1] for r in stages))
+            for s in STAGES
+            if all(s in r for r in stages)
+        },
+    }
+
+
+def render(results: list[dict[str, object]], command: str, machine: str) -> str:
+    """The Markdown block written between the night markers of docs/benchmarks.md."""
+    lines = [
+        MARK_BEGIN,
+        f"Measured {dt.date.today().isoformat()} on {machine}.",
+        "",
+        f"Command: `{command}`",
+        "",
+        "| customers | source rows | runs | " + " | ".join(STAGES) + " | whole night |",
+        "| ---: | ---: | ---: |" + " ---: |" * (len(STAGES) + 1),
+    ]
+    for r in results:
+        stages: dict[str, tuple[float, float]] = r["stages"]  # type: ignore[assignment]
+        cells = [f"{stages[s][0]:.1f} s, {stages[s][1]:,.0f} MB" if s in stages else "-" for s in STAGES]
+        night = f"{r['night']:.1f} s, {r['night_peak']:,.0f} MB"
+        lines.append(f"| {r['customers']:,} | {r['rows']:,} | {r['runs']} | " + " | ".join(cells) + f" | {night} |")
+    lines += [
+        "",
+        "Each stage: its wall time and the process's peak resident memory when it ended (ops.task_run); whole "
+        "night: the process's wall time and peak resident memory (medians over the runs).",
+        MARK_END,
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse arguments, run, write."""
+    from devkit.bench.__main__ import machine
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--work-dir", type=Path, default=PROJECT / "data" / "bench")
+    parser.add_argument("--out", type=Path, default=PROJECT / "docs" / "benchmarks.md")
+    args = parser.parse_args(argv)
+    args.work_dir.mkdir(parents=True, exist_ok=True)
+    command = "python -m devkit.bench.night_probe " + " ".join(argv if argv is not None else sys.argv[1:])
+    results = []
+    for size in args.customers:
+        print(f"the whole night at {size:,} customers x {args.repeats} ...", flush=True)
+        results.append(bench_size(args.work_dir, size, args.repeats, args.seed))
+    block = render(results, command.strip(), machine())
+    replace_block(args.out, MARK_BEGIN, MARK_END, block)
+    print(block)
+
+
+if __name__ == "__main__":
+    main()
