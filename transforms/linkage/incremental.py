@@ -37,7 +37,7 @@ from scipy.sparse.csgraph import connected_components
 from transforms.linkage.blocking import Candidates, _allowed, _first_sightings, block_codes
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
-from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules
+from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules, scored_pairs
 from transforms.linkage.model import FittedModel, match_weights, probability
 from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, LINKABLE, linkage_keys, prepare_records
@@ -274,17 +274,7 @@ def link_incremental(
     kl_i = kl.fillna(0).astype(np.int64).to_numpy()
     kr_i = kr.fillna(0).astype(np.int64).to_numpy()
     still = present & ~changed[kl_i] & ~changed[kr_i]
-    tf_cols = [c for c in levels.columns if c.startswith("tf_")]
-    new_pairs = pd.DataFrame(
-        {
-            "record_id_l": ids[cands.left],
-            "record_id_r": ids[cands.right],
-            "match_weight": weights,
-            "match_probability": prob,
-        }
-    )
-    new_pairs = pd.concat([new_pairs, levels.drop(columns=tf_cols)], axis=1)
-    new_pairs["blocked_by"] = cands.blocked_by
+    new_pairs = scored_pairs(ids, cands, weights, prob, levels)
     worth = prob >= settings.thresholds.review_lower
     old_pairs = kept.pairs[still].reset_index(drop=True)
     pairs = pd.concat([old_pairs, new_pairs[worth].reset_index(drop=True)], ignore_index=True)

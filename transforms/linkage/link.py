@@ -135,6 +135,26 @@ def _decision_positions(decisions: pd.DataFrame | None, prepared: pd.DataFrame) 
     return out.drop_duplicates(["l", "r"], keep="last").reset_index(drop=True)
 
 
+def scored_pairs(
+    ids: np.ndarray, cands: Candidates, weights: np.ndarray, prob: np.ndarray, levels: pd.DataFrame
+) -> pd.DataFrame:
+    """Each candidate pair by its two record ids, with its match weight and probability, its comparison levels
+    (term frequencies left out) and the blocking pass that found it: the pairs a night scores, full or
+    incremental."""
+    tf_cols = [c for c in levels.columns if c.startswith("tf_")]
+    pairs = pd.DataFrame(
+        {
+            "record_id_l": ids[cands.left],
+            "record_id_r": ids[cands.right],
+            "match_weight": weights,
+            "match_probability": prob,
+        }
+    )
+    pairs = pd.concat([pairs, levels.drop(columns=tf_cols)], axis=1)
+    pairs["blocked_by"] = cands.blocked_by
+    return pairs
+
+
 def link_records(
     records: pd.DataFrame,
     settings: LinkageSettings,
@@ -203,18 +223,8 @@ def link_records(
     timer.lap("cluster")
 
     ids = prepared[ID].to_numpy()
-    tf_cols = [c for c in levels.columns if c.startswith("tf_")]
-    pairs = pd.DataFrame(
-        {
-            "record_id_l": ids[cands.left],
-            "record_id_r": ids[cands.right],
-            "match_weight": weights,
-            "match_probability": prob,
-        }
-    )
-    pairs = pd.concat([pairs, levels.drop(columns=tf_cols)], axis=1)
+    pairs = scored_pairs(ids, cands, weights, prob, levels)
     del levels  # its columns are now the pairs' (a second copy of every candidate pair's levels otherwise)
-    pairs["blocked_by"] = cands.blocked_by
     key = cands.left * n + cands.right
     is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())
     in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
