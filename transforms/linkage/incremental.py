@@ -37,11 +37,10 @@ from scipy.sparse.csgraph import connected_components
 from transforms.linkage.blocking import Candidates, _allowed, _first_sightings, block_codes
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
-from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules, scored_pairs
+from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules, pairs_for_review, scored_pairs
 from transforms.linkage.model import FittedModel, match_weights, probability
 from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, LINKABLE, linkage_keys, prepare_records
-from transforms.linkage.review import review_list
 from transforms.linkage.settings import LinkageSettings
 
 log = logging.getLogger(__name__)
@@ -342,19 +341,16 @@ def link_incremental(
         labels = pd.factorize(labels)[0].astype(np.int64)
     lap("cluster")
 
-    key = pl * n + pr
-    is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())
-    in_band = (p >= settings.thresholds.review_lower) & (p < settings.thresholds.match)
-    apart = accepted & (labels[pl] != labels[pr])
-    shown = np.flatnonzero((in_band | apart) & ~is_decided)
-    review, review_found = review_list(
-        pairs.iloc[shown].reset_index(drop=True),
-        pl[shown],
-        pr[shown],
-        apart[shown],
+    review, review_found, kept_apart = pairs_for_review(
+        pairs,
+        pl,
+        pr,
+        p,
+        accepted,
         labels=labels,
-        rules=rules,
+        decided=decided,
         cannot=cannot_keys,
+        rules=rules,
         ids=ids,
         settings=settings,
     )
@@ -374,7 +370,7 @@ def link_incremental(
         "accepted_pairs": int(accepted.sum()),
         "review_pairs": len(review),
         "review_pairs_found": review_found,
-        "kept_apart_pairs": int((apart & ~is_decided).sum()),
+        "kept_apart_pairs": kept_apart,
         "name_only_records": joins.name_only_records,
         "name_only_joined": len(joins.records),
         "decisions": len(decided),

@@ -21,7 +21,7 @@ from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.model import FittedModel, fit_model, match_weights, probability, random_pairs
 from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, linkage_keys, prepare_records
-from transforms.linkage.review import review_list
+from transforms.linkage.review import RuleFn, review_list
 from transforms.linkage.settings import LinkageSettings
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,44 @@ def scored_pairs(
     return pairs
 
 
+def pairs_for_review(
+    pairs: pd.DataFrame,
+    left: np.ndarray,
+    right: np.ndarray,
+    prob: np.ndarray,
+    accepted: np.ndarray,
+    *,
+    labels: np.ndarray,
+    decided: pd.DataFrame,
+    cannot: np.ndarray,
+    rules: RuleFn,
+    ids: np.ndarray,
+    settings: LinkageSettings,
+) -> tuple[pd.DataFrame, int, int]:
+    """The steward's review list of a night's scored pairs (full or incremental): the pairs the model is unsure of
+    and the likely pairs that ended in two customers, less those a steward already decided. Returns the list, how
+    many pairs qualified before its cap, and how many likely pairs were kept apart."""
+    n = len(ids)
+    is_decided = np.isin(left * n + right, decided["l"].to_numpy() * n + decided["r"].to_numpy())
+    in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
+    # A likely pair that ends in two customers was kept apart by a conflict rule (or a steward's verdict on
+    # another pair): the steward sees it too, with the reason, rather than nobody.
+    apart = accepted & (labels[left] != labels[right])
+    shown = np.flatnonzero((in_band | apart) & ~is_decided)
+    review, found = review_list(
+        pairs.iloc[shown].reset_index(drop=True),
+        left[shown],
+        right[shown],
+        apart[shown],
+        labels=labels,
+        rules=rules,
+        cannot=cannot,
+        ids=ids,
+        settings=settings,
+    )
+    return review, found, int((apart & ~is_decided).sum())
+
+
 def link_records(
     records: pd.DataFrame,
     settings: LinkageSettings,
@@ -225,21 +263,16 @@ def link_records(
     ids = prepared[ID].to_numpy()
     pairs = scored_pairs(ids, cands, weights, prob, levels)
     del levels  # its columns are now the pairs' (a second copy of every candidate pair's levels otherwise)
-    key = cands.left * n + cands.right
-    is_decided = np.isin(key, decided["l"].to_numpy() * n + decided["r"].to_numpy())
-    in_band = (prob >= settings.thresholds.review_lower) & (prob < settings.thresholds.match)
-    # A likely pair that ends in two customers was kept apart by a conflict rule (or a steward's verdict on
-    # another pair): the steward sees it too, with the reason, rather than nobody.
-    apart = accepted & (clustering.labels[cands.left] != clustering.labels[cands.right])
-    shown = np.flatnonzero((in_band | apart) & ~is_decided)
-    review, review_found = review_list(
-        pairs.iloc[shown].reset_index(drop=True),
-        cands.left[shown],
-        cands.right[shown],
-        apart[shown],
+    review, review_found, kept_apart = pairs_for_review(
+        pairs,
+        cands.left,
+        cands.right,
+        prob,
+        accepted,
         labels=clustering.labels,
-        rules=rules,
+        decided=decided,
         cannot=cannot["l"].to_numpy() * n + cannot["r"].to_numpy(),
+        rules=rules,
         ids=ids,
         settings=settings,
     )
@@ -253,7 +286,7 @@ def link_records(
         "accepted_pairs": int(accepted.sum()),
         "review_pairs": len(review),
         "review_pairs_found": review_found,
-        "kept_apart_pairs": int((apart & ~is_decided).sum()),
+        "kept_apart_pairs": kept_apart,
         "name_only_records": joins.name_only_records,
         "name_only_joined": len(joins.records),
         "decisions": len(decided),
