@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -14,11 +13,11 @@ from typing import Annotated, Any, TypeVar
 import click
 import typer
 from rich.console import Console
-from rich.logging import RichHandler
 from rich.table import Table
 
 from transforms.defaults import default_paths
 from transforms.faults import EXIT_BAD_INPUT, EXIT_REFUSED, as_fault
+from transforms.log_setup import log_to
 from transforms.pipeline.catalog import RUNS_FOLDER
 
 # A traceback's local variables can hold customers' data: never print them.
@@ -75,14 +74,7 @@ def guarded(fn: F) -> F:
 
 
 def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, markup=False)],
-        force=True,
-    )
-    # Great Expectations logs hundreds of INFO lines about its own set-up; only its warnings matter here.
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    log_to(err, verbose=verbose)
 
 
 @app.command()
@@ -148,11 +140,20 @@ def run(
             "last night.",
         ),
     ] = False,
+    one_process: Annotated[
+        bool,
+        typer.Option(
+            "--one-process",
+            help="Run every stage in this process rather than each in a fresh one (the night then peaks higher: "
+            "memory a stage freed is seldom handed back to the system).",
+        ),
+    ] = False,
 ) -> None:
-    """Run the nightly tasks in the DAG's order, without Airflow."""
+    """Run the nightly tasks in the DAG's order, without Airflow; each stage in a process of its own."""
     _logging(verbose)
     from transforms.pipeline import tasks
     from transforms.pipeline.catalog import RunCatalog
+    from transforms.pipeline.stage_process import run_stage_in_process
     from transforms.settings import SettingsError
     from transforms.warehouse.engine import LOCK_WAIT_ENV
     from transforms.warehouse.nights import OlderNightError
@@ -192,9 +193,11 @@ def run(
     def done(stage: str) -> None:
         console.print(f"[green]✓[/green] {stage}")
 
+    run_task = None if one_process else functools.partial(run_stage_in_process, verbose=verbose)
+
     with console.status("running the night's stages ..."):
         try:
-            tasks.run_stages(run_dir, on_stage=done)
+            tasks.run_stages(run_dir, on_stage=done, run_task=run_task)
         except Exception as exc:
             fault = as_fault(exc, warehouse)
             err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)

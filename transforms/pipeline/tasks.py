@@ -329,24 +329,39 @@ def run_all(
     return summarize(run_dir)
 
 
-def run_stages(run_dir: str, on_stage: Callable[[str], None] | None = None) -> None:
-    """Every stage in order, then the report; the report also runs after a failure, which is then re-raised."""
+def run_stages(
+    run_dir: str,
+    on_stage: Callable[[str], None] | None = None,
+    *,
+    run_task: Callable[[str, str], None] | None = None,
+) -> None:
+    """Every stage in order, then the report; the report also runs after a failure, which is then re-raised.
+
+    ``run_task(task, run_dir)`` runs each (``stage_process.run_stage_in_process`` gives each a process of its
+    own, as ``crm-etl run`` does); by default they all run here, one after the other.
+    """
+    step = run_task or _run_here
     try:
         for stage in STAGES:
-            globals()[stage](run_dir)
-            release_memory()  # one process runs every stage: each starts from what is still in use
+            step(stage, run_dir)
             if on_stage:
                 on_stage(stage)
     except Exception:
         if RunCatalog(run_dir).has_manifest("validate"):
             try:
-                report(run_dir)
+                step("report", run_dir)
             except Exception:
                 log.exception("the control report could not be written after the failure")
         raise
-    report(run_dir)
+    step("report", run_dir)
     if on_stage:
         on_stage("report")
+
+
+def _run_here(task: str, run_dir: str) -> None:
+    """One task in this process, then what it freed handed back: the next starts from what is still in use."""
+    globals()[task](run_dir)
+    release_memory()
 
 
 __all__ = [

@@ -174,6 +174,17 @@ def tracked_file(task: str) -> Callable[[Callable[[RunContext, str], StageResult
     return wrap
 
 
+def record_lost_task(ctx: RunContext, *, task: str, started: object, message: str) -> None:
+    """Record the failure of a task whose process died without a word (killed, out of memory), from the process
+    that started it: in ops.task_run and ops.run, or in the run folder when the warehouse cannot take it."""
+    try:
+        _log_attempt(ctx, task=task, started=started, status="failed", message=message, result=None, peak=None)
+    except Exception as exc:
+        if warehouse_fault(exc, ctx.warehouse_url) is None:
+            raise
+        record_in_run_folder(ctx.run_dir, run_id=ctx.run_id, as_of=ctx.as_of, message=f"{task}: {message}")
+
+
 def _claim(ctx: RunContext, owner: dict[str, object], *, release: bool = False) -> bool:
     """Name the process running the run's current task in ops.run (``release``: no longer, if it still is named);
     False when impossible."""
@@ -200,7 +211,7 @@ def _log_attempt(
     status: str,
     message: str | None,
     result: StageResult | None,
-    peak: float,
+    peak: float | None,
 ) -> None:
     engine = make_engine(ctx.warehouse_url)
     try:
@@ -214,7 +225,7 @@ def _log_attempt(
                 "status": status,
                 "rows_in": result.rows_in if result else None,
                 "rows_out": result.rows_out if result else None,
-                "peak_memory_mb": round(peak, 1),
+                "peak_memory_mb": None if peak is None else round(peak, 1),
                 "message": message[:4000] if message else None,
             },
         )

@@ -1,0 +1,84 @@
+"""`crm-etl run` runs each stage in a process of its own: the warehouse is the one a night run in one process
+gives, each stage's peak memory is its own process's, and a stage's process killed outright (out of memory) ends
+the night failed, recorded, with the stage and the signal named, and no process left behind."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import psutil
+import pytest
+from typer.testing import CliRunner
+
+from tests.support import PipelineRun, table_checksums
+from transforms.cli import app
+
+pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
+
+
+def _run_args(sources: Path, wh: Path, data: Path, run_id: str) -> list[str]:
+    return ["run", "--sources", str(sources), "--warehouse", f"duckdb:///{wh}", "--data-dir", str(data),
+            "--as-of", "2026-11-20", "--run-id", run_id]  # fmt: skip
+
+
+def test_a_night_in_stage_processes_fills_the_warehouse_as_one_process_does(
+    pipeline_run: PipelineRun, tmp_path: Path
+) -> None:
+    wh = tmp_path / "warehouse.duckdb"
+    result = CliRunner().invoke(app, _run_args(pipeline_run.sample_dir / "sources.yml", wh, tmp_path / "data", "sp"))
+    assert result.exit_code == 0, result.output
+    assert table_checksums(wh) == table_checksums(pipeline_run.warehouse_path)
+    with duckdb.connect(str(wh), read_only=True) as con:
+        tasks = con.execute("select task, status, peak_memory_mb from ops.task_run order by started_at").fetchall()
+        run = con.execute("select status from ops.run where run_id = 'sp'").fetchone()
+    assert [t for t, _, _ in tasks] == [
+        "extract", "standardize", "validate", "link", "receivables", "segments", "publish", "report",
+    ]  # fmt: skip
+    assert all(status == "succeeded" and peak and peak > 50 for _, status, peak in tasks)
+    assert run == ("succeeded",) or run == ("succeeded_with_errors",)
+
+
+def _stage_process(night: psutil.Process, name: str, timeout: float) -> psutil.Process:
+    """The process the night started for a stage (named ``crm-etl <stage>``, 15 characters at most)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for child in night.children(recursive=True):
+            try:
+                if child.name() == f"crm-etl {name}"[:15]:
+                    return child
+            except psutil.NoSuchProcess:
+                continue
+        time.sleep(0.02)
+    raise AssertionError(f"no process for {name} within {timeout}s")
+
+
+def test_a_stage_killed_outright_fails_the_night_naming_the_stage_and_leaves_no_process(
+    sample_dir: Path, tmp_path: Path
+) -> None:
+    wh, data = tmp_path / "warehouse.duckdb", tmp_path / "data"
+    command = [sys.executable, "-m", "transforms.cli", *_run_args(sample_dir / "sources.yml", wh, data, "killed")]
+    night = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent = psutil.Process(night.pid)
+    try:
+        validate = _stage_process(parent, "validate", timeout=240)
+        started = parent.children(recursive=True)  # the stage's process and the server it was forked from
+        validate.send_signal(signal.SIGKILL)  # as the system does when memory runs out
+        out, err = night.communicate(timeout=240)
+    finally:
+        if night.poll() is None:
+            night.kill()
+    assert night.returncode == 1, out + err
+    said = " ".join(err.split())
+    assert "the process running validate was stopped by SIGKILL" in said and "memory" in said, said
+    _, alive = psutil.wait_procs(started, timeout=10)
+    assert alive == []
+    with duckdb.connect(str(wh), read_only=True) as con:
+        status, message = con.execute("select status, message from ops.run where run_id = 'killed'").fetchone()
+        tasks = con.execute("select task, status from ops.task_run order by started_at").fetchall()
+    assert status == "failed" and "validate" in message and "SIGKILL" in message
+    assert tasks == [("extract", "succeeded"), ("standardize", "succeeded"), ("validate", "failed")]
