@@ -24,6 +24,7 @@ import signal
 import sys
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.context import BaseContext
 
 from transforms.faults import FaultError, as_fault
 from transforms.log_setup import log_to
@@ -81,8 +82,12 @@ class _Outcome:
 def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> None:
     """Run one task of ``transforms.pipeline.tasks`` (a stage or the report) on ``run_dir`` in a fresh process;
     raise as the task would have when it fails, or ``StageFailedError`` when its process dies."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(list(PRELOAD))  # read once, when the night's first stage starts the server
+    context: BaseContext
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(PRELOAD))  # read once, when the night's first stage starts the server
+    else:  # Windows: each stage imports its libraries itself
+        context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     started = ops.utcnow()
     process = context.Process(target=_run_stage, args=(task, run_dir, verbose, send), name=f"crm-etl {task}")
