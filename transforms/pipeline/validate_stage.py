@@ -10,6 +10,11 @@ suites of ``transforms.quality`` and writes these datasets of the run catalog (`
   (``all`` in one process, a file's part under a scheduler) and a page (``validate.data_docs_page``) linking them;
 - ``validate.manifest``: paths, counts, the settings used and the gate's verdict.
 
+At most ``PART_ROWS`` staged rows are checked at once: small files together, a larger file in consecutive pieces,
+each a part of its own (``<part>__chunk0001`` ...). What a row is checked against beyond itself is computed over
+the whole file or night first, from the columns it needs (a payment's invoice, whether it repeats an earlier row
+of its file), so the pieces' failures, metrics and per-file counts add up to those of the file checked whole.
+
 Besides the suites, two rules are judged per file (``transforms.quality.file_rules``): the file's age
 (freshness) and its row count against the last published night, read from the warehouse's
 ``ops.reconciliation`` (nothing to compare on a first night).
@@ -25,12 +30,15 @@ import html
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.pipeline.catalog import RunCatalog, write_parquet
@@ -40,11 +48,12 @@ from transforms.pipeline.tracking import StageResult
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_rule_results
-from transforms.quality.frames import frames_for_run
+from transforms.quality.frames import PAYMENT_IDENTITY, frames_for_run, invoice_issued_on, repeated_payments
 from transforms.quality.gate import QualityGateError, gate_violations
 from transforms.quality.history import previous_row_counts
-from transforms.quality.settings import DEFAULT_FILE, check_source_names, settings_for_sources
-from transforms.standardize.sentinels import load_sentinels
+from transforms.quality.settings import DEFAULT_FILE, QualitySettings, check_source_names, settings_for_sources
+from transforms.settings.sources import SourcesFile
+from transforms.standardize.sentinels import SentinelRegistry, load_sentinels
 from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
@@ -52,10 +61,18 @@ log = logging.getLogger(__name__)
 STAGED = ("contact", "invoice", "payment", "field_issue")
 #: The part of a validation of every file at once (``run_validate``).
 ALL_FILES = "all"
-#: Rows ``run_validate`` checks at once, at most (a file larger than that is still checked whole): files are
-#: validated together until their rows reach it, so a small company pays Great Expectations' setup once and a
-#: large one never holds every staged table of the night in pandas.
+#: Rows checked at once, at most: files are validated together until their rows reach it, so a small company pays
+#: Great Expectations' setup once and a large one never holds every staged table of the night in pandas; a file
+#: with more staged rows than that is checked in consecutive pieces of this many rows.
 PART_ROWS = 400_000
+#: The tables a file's rows are staged in (its field issues follow them), cut into pieces when the file is large.
+CHUNKED = ("contact", "invoice", "payment")
+#: Between a file's part and the number of one of its pieces: ``0003__chunk0001``.
+CHUNK_MARK = "__chunk"
+#: Rows read from a staged table at once while gathering a piece.
+BATCH_ROWS = 65_536
+#: The columns that name the file a staged row comes from.
+FILE_KEY = ("source_name", "source_file")
 #: The columns that name a failing row's customer (``name_customers``), per staged table.
 NAMING_COLUMNS = {
     "contact": ["record_id", "given_name", "patronymic", "surname", "full_name", "company", "customer_code"],
@@ -123,7 +140,11 @@ def run_validate(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     groups = file_groups(rows, PART_ROWS)
     for group in groups:
         part = ALL_FILES if len(groups) == 1 else night[group[0]].part
-        validate_files(ctx, [night[i].key for i in group], part=part, data_docs=data_docs)
+        keys = [night[i].key for i in group]
+        if len(keys) == 1:
+            validate_one_file(ctx, keys[0], part=part, data_docs=data_docs)
+        else:
+            validate_files(ctx, keys, part=part, data_docs=data_docs)
     return combine_validation(ctx, data_docs=data_docs)
 
 
@@ -141,37 +162,145 @@ def file_groups(rows: Sequence[int], budget: int) -> list[list[int]]:
 
 
 def validate_file(ctx: RunContext, key: str) -> StageResult:
-    """Validate the staged rows of one of the night's files (a part of its own, named after the file)."""
-    return validate_files(ctx, [key], part=night_file(ctx.run_dir, key).part)
+    """Validate the staged rows of one of the night's files (a part of its own named after the file, or several
+    when the file is checked in pieces). A retry first clears what an earlier attempt left of the file's parts,
+    whether it was checked whole or in pieces then."""
+    part = night_file(ctx.run_dir, key).part
+    for folder in ("validate.parts", "validate.data_docs"):
+        root = ctx.catalog.path(folder)
+        for old in [root / part, *root.glob(f"{part}{CHUNK_MARK}*")]:
+            shutil.rmtree(old, ignore_errors=True)
+    return validate_one_file(ctx, key, part=part)
+
+
+def validate_one_file(ctx: RunContext, key: str, *, part: str, data_docs: bool = True) -> StageResult:
+    """Validate one file: whole when its staged rows fit in ``PART_ROWS``, else in consecutive pieces of at most
+    ``PART_ROWS`` rows, each a part of its own (``<part>__chunk0001`` ...), so a file of millions of rows costs
+    the memory of one piece."""
+    f = night_file(ctx.run_dir, key)
+    pair = (f.source_name, f.display)
+    held = {t: staged_row_count(ctx.run_dir, t, pair) for t in CHUNKED}
+    if sum(held.values()) <= PART_ROWS:
+        return validate_files(ctx, [key], part=part, data_docs=data_docs)
+    if held["contact"] and not _record_ids_unique(ctx.run_dir, pair):
+        # The consolidated suite's record_id_unique would only see a piece: keep its verdict whole.
+        log.warning("validate %s: its record ids repeat, so it is checked whole (%d rows)", key, sum(held.values()))
+        return validate_files(ctx, [key], part=part, data_docs=data_docs)
+    return _validate_in_chunks(ctx, key, pair, held, part=part, data_docs=data_docs)
 
 
 def validate_files(ctx: RunContext, keys: Sequence[str], *, part: str, data_docs: bool = True) -> StageResult:
     """Run the suites on the staged rows of these files; their failures, metrics, per-file counts and Data Docs
     go to validate/parts/<part>/ (and validate/data_docs/<part>/) for ``combine_validation``. Never raises on
     the gate: the night's verdict is the combination's."""
-    quiet_great_expectations()  # before the runner imports it: the import itself logs
-    from transforms.quality.runner import run_quality
-
-    sources = ctx.load_sources()
-    settings, origin = settings_for_sources(ctx.settings_file)
-    check_source_names(settings, [s.name for s in sources.sources], ctx.shown(origin))
-    sentinels = load_sentinels(sources.defaults.sentinels or None)
-    run = ctx.catalog
+    rules = _rules(ctx)
     night = {f.key: f for f in read_night_files(ctx.run_dir)}
     everything = set(keys) == set(night)
     files = None if everything else {(night[k].source_name, night[k].display) for k in keys}
     staged = read_staged(ctx.run_dir, files=files)
-    night_invoices = None
-    if files is not None and len(staged["payment"]):
-        # A payment is checked against every invoice of the night, whichever file holds it.
-        night_invoices = read_staged(ctx.run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])
+    # A payment is checked against every invoice of the night, whichever file holds it.
+    issued = _night_invoice_dates(ctx.run_dir) if files is not None and len(staged["payment"]) else None
+    return _validate_rows(ctx, rules, staged, keys=keys, part=part, data_docs=data_docs, invoice_issued=issued)
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """What the suites are built from: the sources file, the quality settings and the sentinel markers."""
+
+    sources: SourcesFile
+    settings: QualitySettings
+    sentinels: SentinelRegistry
+
+
+def _rules(ctx: RunContext) -> _Rules:
+    sources = ctx.load_sources()
+    settings, origin = settings_for_sources(ctx.settings_file)
+    check_source_names(settings, [s.name for s in sources.sources], ctx.shown(origin))
+    return _Rules(sources, settings, load_sentinels(sources.defaults.sentinels or None))
+
+
+def _night_invoice_dates(run_dir: str | Path) -> pd.Series:
+    """The earliest issue date per document number over the night's every invoice (what payments are checked
+    against), read from the two columns it needs."""
+    night = read_staged(run_dir, tables=["invoice"], columns=["invoice_number", "issued_on"])["invoice"]
+    return invoice_issued_on(night)
+
+
+def _validate_in_chunks(
+    ctx: RunContext,
+    key: str,
+    pair: tuple[str, str],
+    held: dict[str, int],
+    *,
+    part: str,
+    data_docs: bool,
+) -> StageResult:
+    """Validate a large file piece by piece. What a row is checked against beyond itself is computed first over
+    the whole file or night, from the columns it needs: the invoices' issue dates, the duplicate-payment flag."""
+    rules = _rules(ctx)
+    issued = _night_invoice_dates(ctx.run_dir) if held["payment"] else None
+    repeats = _file_payment_repeats(ctx.run_dir, pair) if held["payment"] else None
+    total = sum(-(-n // PART_ROWS) for n in held.values())
+    run = ctx.catalog
+    issue_path = run.written("standardize.field_issue")
+    index, rows_in, rows_out = 0, 0, 0
+    for table, rows in held.items():
+        path = run.written(f"standardize.{table}")
+        if not rows or path is None:
+            continue
+        first = 0
+        for piece in staged_chunks(path, pair, PART_ROWS):
+            index += 1
+            frame = piece.to_pandas()
+            staged = {table: frame}
+            if issue_path is not None:
+                staged["field_issue"] = _issues_of(issue_path, pair, frame["record_id"])
+            last = first + len(frame)
+            chunk = {"index": index, "of": total, "table": table, "first_row": first + 1, "last_row": last}
+            chunk["file_rows"] = rows
+            done = _validate_rows(
+                ctx,
+                rules,
+                staged,
+                keys=[key],
+                part=f"{part}{CHUNK_MARK}{index:04d}",
+                data_docs=data_docs,
+                invoice_issued=issued,
+                payment_repeats=None if repeats is None or table != "payment" else repeats[first:last],
+                chunk=chunk,
+            )
+            rows_in, rows_out, first = rows_in + done.rows_in, rows_out + done.rows_out, last
+            del frame, staged, piece
+        if first != rows:
+            raise RuntimeError(f"validate {key}: {rows} staged {table} rows counted, {first} read")
+    return StageResult(str(run.path("validate.parts")), rows_in=rows_in, rows_out=rows_out)
+
+
+def _validate_rows(
+    ctx: RunContext,
+    rules: _Rules,
+    staged: dict[str, pd.DataFrame],
+    *,
+    keys: Sequence[str],
+    part: str,
+    data_docs: bool,
+    invoice_issued: pd.Series | None = None,
+    payment_repeats: np.ndarray | None = None,
+    chunk: dict[str, Any] | None = None,
+) -> StageResult:
+    """Run the suites on these staged rows and write them as one part (with ``chunk``: which piece of a file)."""
+    quiet_great_expectations()  # before the runner imports it: the import itself logs
+    from transforms.quality.runner import run_quality
+
+    run = ctx.catalog
     frames = frames_for_run(
         staged,
-        settings=settings,
-        sentinels=sentinels,
-        sources=sources,
+        settings=rules.settings,
+        sentinels=rules.sentinels,
+        sources=rules.sources,
         as_of=ctx.as_of_date,
-        payment_invoices=None if night_invoices is None else night_invoices["invoice"],
+        invoice_issued=invoice_issued,
+        payment_repeats=payment_repeats,
     )
     out_dir = run.path("validate.part", part=part)
     shutil.rmtree(out_dir, ignore_errors=True)
@@ -180,7 +309,7 @@ def validate_files(ctx: RunContext, keys: Sequence[str], *, part: str, data_docs
     shutil.rmtree(docs_dir, ignore_errors=True)
     result = run_quality(
         frames,
-        settings=settings,
+        settings=rules.settings,
         as_of=ctx.as_of_date,
         run_id=ctx.run_id,
         data_docs_dir=docs_dir if data_docs and frames else None,
@@ -190,13 +319,94 @@ def validate_files(ctx: RunContext, keys: Sequence[str], *, part: str, data_docs
             pa.Table.from_pandas(frame, preserve_index=False), run.output("validate.part_table", part=part, table=name)
         )
     rows_in = sum(len(f) for f in frames.values())
-    path = run.write_json(
-        "validate.part_manifest",
-        {"files": list(keys), "rows": rows_in, "suites": result.suites, "data_docs": result.data_docs},
-        part=part,
-    )
+    manifest: dict[str, Any] = {"files": list(keys), "rows": rows_in, "suites": result.suites}
+    manifest["data_docs"] = result.data_docs
+    if chunk is not None:
+        manifest["chunk"] = chunk
+    path = run.write_json("validate.part_manifest", manifest, part=part)
     log.info("validate %s: %d rows checked, %d failing values", part, rows_in, len(result.failures))
     return StageResult(path, rows_in=rows_in, rows_out=len(result.failures))
+
+
+def staged_row_count(run_dir: str | Path, table: str, pair: tuple[str, str]) -> int:
+    """How many rows of a staged table come from one (source name, file), read from those two columns only."""
+    path = RunCatalog(run_dir).written(f"standardize.{table}")
+    if path is None:
+        return 0
+    return sum(len(piece) for piece in staged_chunks(path, pair, PART_ROWS, columns=list(FILE_KEY)))
+
+
+def staged_chunks(
+    path: str | Path, pair: tuple[str, str], rows: int, *, columns: list[str] | None = None
+) -> Iterator[pa.Table]:
+    """The rows of a staged table that come from one (source name, file), in their order, ``rows`` at a time
+    (the last piece shorter). Read a batch at a time, skipping the row groups whose statistics rule the file
+    out, so a piece costs its own rows and never the table's."""
+    file = pq.ParquetFile(path)
+    groups = [i for i in range(file.num_row_groups) if _may_hold(file.metadata.row_group(i), pair)]
+    held: list[pa.Table] = []
+    count = 0
+    for batch in file.iter_batches(batch_size=min(rows, BATCH_ROWS), row_groups=groups, columns=columns):
+        mine = pc.and_(pc.equal(batch["source_name"], pair[0]), pc.equal(batch["source_file"], pair[1]))
+        kept = pa.Table.from_batches([batch.filter(mine)])
+        if not len(kept):
+            continue
+        held.append(kept)
+        count += len(kept)
+        while count >= rows:
+            joined = pa.concat_tables(held)
+            yield joined.slice(0, rows)
+            rest = joined.slice(rows)
+            held, count = ([rest] if len(rest) else []), len(rest)
+    if count:
+        yield pa.concat_tables(held)
+
+
+def _may_hold(group: pq.RowGroupMetaData, pair: tuple[str, str]) -> bool:
+    """Whether a row group's statistics leave room for rows of this (source name, file)."""
+    for i in range(group.num_columns):
+        column = group.column(i)
+        if column.path_in_schema not in FILE_KEY:
+            continue
+        value = pair[FILE_KEY.index(column.path_in_schema)]
+        stats = column.statistics
+        if stats is not None and stats.has_min_max and not (stats.min <= value <= stats.max):
+            return False
+    return True
+
+
+def _issues_of(path: str | Path, pair: tuple[str, str], record_ids: pd.Series) -> pd.DataFrame:
+    """The field issues standardization recorded on these rows of a file, in the staged table's order."""
+    where = [
+        ("source_name", "==", pair[0]),
+        ("source_file", "==", pair[1]),
+        ("record_id", "in", list(record_ids.astype(str))),
+    ]
+    issues: pd.DataFrame = pq.read_table(path, filters=where).to_pandas()
+    return issues
+
+
+def _file_payment_repeats(run_dir: str | Path, pair: tuple[str, str]) -> np.ndarray:
+    """The duplicate-payment flag of a file's every payment, in its staged order, read from the columns that
+    decide it (``PAYMENT_IDENTITY``), one column at a time."""
+    path = RunCatalog(run_dir).written("standardize.payment")
+    if path is None:
+        return np.zeros(0, dtype=bool)
+    names = set(pq.read_schema(path).names)
+    columns = [c for c in PAYMENT_IDENTITY if c in names]
+    where = [("source_name", "==", pair[0]), ("source_file", "==", pair[1])]
+    table = pq.read_table(path, columns=columns, filters=where)
+    return repeated_payments(table.select([c]).to_pandas()[c] for c in columns)
+
+
+def _record_ids_unique(run_dir: str | Path, pair: tuple[str, str]) -> bool:
+    """Whether a file's staged contacts have distinct record ids (as they have, each naming its file and row)."""
+    path = RunCatalog(run_dir).written("standardize.contact")
+    if path is None:
+        return True
+    where = [("source_name", "==", pair[0]), ("source_file", "==", pair[1])]
+    ids = pq.read_table(path, columns=["record_id"], filters=where).column("record_id")
+    return bool(pc.count_distinct(ids, mode="all").as_py() == len(ids))
 
 
 def _rows_of(frame: pd.DataFrame, files: set[tuple[str, str]]) -> pd.DataFrame:
@@ -210,7 +420,7 @@ def _rows_of(frame: pd.DataFrame, files: set[tuple[str, str]]) -> pd.DataFrame:
 def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
     """The night's validation from its parts: failures named with their customers, metrics summed, the rules
     judged per file (freshness, rows dropping), the Data Docs' index; raise if the gate fails."""
-    from transforms.quality.runner import merge_metrics, sort_failures
+    from transforms.quality.runner import merge_metrics, merge_per_file, sort_failures
 
     sources = ctx.load_sources()
     settings, origin = settings_for_sources(ctx.settings_file)
@@ -228,7 +438,7 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
 
     result_failures = sort_failures(_concat(read("failure")))
     result_metrics = merge_metrics(read("metric"), as_of=ctx.as_of_date, run_id=ctx.run_id)
-    result_per_file = _concat(read("per_file"))
+    result_per_file = merge_per_file(read("per_file"), result_failures)
     files = run.manifest("extract")["files"]
     by_file = file_rule_results(
         files,
@@ -274,7 +484,8 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
 
 
 def _parts(run: RunCatalog, night: list[str]) -> dict[str, dict[str, Any]]:
-    """The validated parts (part -> its manifest), each of the night's files in exactly one of them."""
+    """The validated parts (part -> its manifest): each of the night's files in exactly one of them, or in every
+    piece of one checked in pieces (each piece once)."""
     parts_dir = run.path("validate.parts")
     names = sorted(p.name for p in parts_dir.iterdir() if p.is_dir()) if parts_dir.is_dir() else []
     found = {
@@ -282,14 +493,30 @@ def _parts(run: RunCatalog, night: list[str]) -> dict[str, dict[str, Any]]:
         for n in names
         if run.exists("validate.part_manifest", part=n)
     }
-    covered = [key for part in found.values() for key in part["files"]]
-    missing = [k for k in night if k not in covered]
-    if missing or len(covered) != len(set(covered)) or set(covered) - set(night):
+    covering: dict[str, list[dict[str, Any]]] = {}
+    for part in found.values():
+        for key in part["files"]:
+            covering.setdefault(key, []).append(part)
+    missing = [k for k in night if k not in covering]
+    wrong = [k for k, parts in covering.items() if k not in night or not _covered_once(parts)]
+    if missing or wrong:
         raise FileNotFoundError(
             f"{parts_dir}: the validated parts do not cover each of the night's files once "
-            f"(not validated: {', '.join(missing) or 'none'}): validate the files again"
+            f"(not validated: {', '.join(missing) or 'none'}; covered more than once or in part: "
+            f"{', '.join(wrong) or 'none'}): validate the files again"
         )
     return found
+
+
+def _covered_once(parts: list[dict[str, Any]]) -> bool:
+    """Whether these parts cover one file once: a single part, or the pieces of that file alone, each once."""
+    pieces = [p.get("chunk") for p in parts]
+    if len(parts) == 1 and pieces[0] is None:
+        return True
+    if any(c is None for c in pieces) or any(len(p["files"]) != 1 for p in parts):
+        return False
+    of = {int(c["of"]) for c in pieces if c is not None}
+    return len(of) == 1 and sorted(int(c["index"]) for c in pieces if c is not None) == list(range(1, of.pop() + 1))
 
 
 def _merged_suites(parts: list[dict[str, dict[str, Any]]]) -> dict[str, dict[str, Any]]:
@@ -311,10 +538,7 @@ def write_docs_index(parts: dict[str, dict[str, Any]], ctx: RunContext) -> str |
     run = ctx.catalog
     page = run.path("validate.data_docs_page")
     links = [
-        (
-            run.path("validate.part_data_docs", part=part) / "index.html",
-            "every file" if part == ALL_FILES else ", ".join(p["files"]),
-        )
+        (run.path("validate.part_data_docs", part=part) / "index.html", _docs_label(part, p))
         for part, p in parts.items()
         if (run.path("validate.part_data_docs", part=part) / "index.html").exists()
     ]
@@ -331,3 +555,14 @@ def write_docs_index(parts: dict[str, dict[str, Any]], ctx: RunContext) -> str |
         f"<h1>{title}</h1>\n<ul>\n{items}\n</ul>\n</html>\n",
     )
     return page.as_uri()
+
+
+def _docs_label(part: str, manifest: dict[str, Any]) -> str:
+    """How the Data Docs page names a part: every file, its files, or a file and the rows of one of its pieces."""
+    chunk = manifest.get("chunk")
+    if chunk is not None:
+        return (
+            f"{manifest['files'][0]}, {chunk['table']} rows {chunk['first_row']:,} to {chunk['last_row']:,} "
+            f"of {chunk['file_rows']:,}"
+        )
+    return "every file" if part == ALL_FILES else ", ".join(manifest["files"])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -306,30 +306,75 @@ def invoice_frame(invoices: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
     return _sentinel_columns(out, v, issues, INVOICE_SENTINEL_FIELDS)
 
 
-def payment_frame(payments: pd.DataFrame, invoices: pd.DataFrame, issues: pd.DataFrame) -> pd.DataFrame:
-    """Payments, each with what the invoice export says about the invoice it pays."""
+#: The columns that make a payment row the same as an earlier one of its file and sheet (``repeated_payments``).
+PAYMENT_IDENTITY = (
+    "source_name",
+    "source_file",
+    "sheet",
+    "payment_id",
+    "invoice_number",
+    "customer_code",
+    "paid_on",
+    "amount",
+    "currency",
+)
+
+
+def invoice_issued_on(invoices: pd.DataFrame) -> pd.Series:
+    """The earliest issue date of each document number (by ``_document_key``), what a payment is checked against.
+
+    Computed once from the night's invoices (invoice_number, issued_on), however many pieces the payments are
+    checked in."""
+    if not len(invoices):
+        return pd.Series(dtype="datetime64[ns]")
+    inv = pd.DataFrame(
+        {
+            "key": invoices["invoice_number"].map(_document_key),
+            "issued": pd.to_datetime(invoices["issued_on"], errors="coerce"),
+        }
+    ).dropna(subset=["key"])
+    return inv.groupby("key")["issued"].min()
+
+
+def repeated_payments(columns: Iterable[pd.Series]) -> np.ndarray:
+    """Whether each payment row repeats an earlier row on every ``PAYMENT_IDENTITY`` column (as text).
+
+    Takes the columns one at a time (each reduced to integer codes at once), so the flag of a file of millions
+    of payments costs one column as text, not all of them."""
+    codes = {i: pd.factorize(column.astype(str))[0] for i, column in enumerate(columns)}
+    if not codes:
+        return np.zeros(0, dtype=bool)
+    return pd.DataFrame(codes).duplicated(keep="first").to_numpy()
+
+
+def payment_frame(
+    payments: pd.DataFrame,
+    issued: pd.Series,
+    issues: pd.DataFrame,
+    *,
+    repeats: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """Payments, each with what the invoice export says about the invoice it pays (``issued``: the earliest issue
+    date per document number, ``invoice_issued_on``).
+
+    ``repeats`` is the duplicate flag of these rows when it was computed over more rows than these (the whole
+    file, when the file is checked in pieces); by default it is computed over ``payments``."""
     p = payments.reset_index(drop=True)
     out = p[[c for c in RECORD_LINEAGE if c in p.columns]].copy()
     out.insert(0, ROW, np.arange(len(p), dtype="int64"))
     out["source_kind"] = "payments"
     out["invoice_number"] = _text(p["invoice_number"])
     key = out["invoice_number"].map(_document_key)
-    inv = pd.DataFrame(
-        {
-            "key": invoices["invoice_number"].map(_document_key) if len(invoices) else pd.Series(dtype=object),
-            "issued": pd.to_datetime(invoices["issued_on"], errors="coerce") if len(invoices) else pd.Series(),
-        }
-    ).dropna(subset=["key"])
-    issued = inv.groupby("key")["issued"].min()
     out["invoice_known"] = key.map(lambda k: None if k is None else bool(k in issued.index)).astype("object")
     paid = pd.to_datetime(p["paid_on"], errors="coerce")
     invoice_issued = pd.to_datetime(key.map(issued), errors="coerce")
     out["days_after_invoice"] = (paid - invoice_issued).dt.days.astype("float64")
     out["paid_on_written"] = _text(p["paid_on"])
-    same = ["source_name", "source_file", "sheet", "payment_id", "invoice_number", "customer_code", "paid_on"]
-    same += ["amount", "currency"]
-    keys = p[[c for c in same if c in p.columns]].astype(str)
-    out["repeats_earlier_row"] = keys.duplicated(keep="first").astype("object")
+    if repeats is None:
+        repeats = repeated_payments(p[c] for c in PAYMENT_IDENTITY if c in p.columns)
+    if len(repeats) != len(p):
+        raise ValueError(f"a duplicate flag for {len(repeats)} payments given with {len(p)} payments")
+    out["repeats_earlier_row"] = pd.Series(repeats, dtype=bool).astype("object")
     out["payment_id_written"] = _text(p["payment_id"]) if "payment_id" in p.columns else None
     return _sentinel_columns(out, p, issues, PAYMENT_SENTINEL_FIELDS)
 
@@ -346,12 +391,15 @@ def frames_for_run(
     sentinels: SentinelRegistry,
     sources: SourcesFile | None = None,
     as_of: dt.date | None = None,
-    payment_invoices: pd.DataFrame | None = None,
+    invoice_issued: pd.Series | None = None,
+    payment_repeats: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """One validation frame per staged table that has rows: contact, invoice, payment.
 
-    A payment is checked against ``payment_invoices`` (invoice_number, issued_on) when given: the night's every
-    invoice, when ``tables`` hold only some of the night's files."""
+    What a row is checked against beyond itself can come from more rows than ``tables`` hold: a payment is
+    checked against ``invoice_issued`` (``invoice_issued_on`` of the night's every invoice) when given, and
+    ``payment_repeats`` is its duplicate flag computed over its whole file when given (``tables`` holding some of
+    the night's files, or a piece of one file)."""
     issues = tables.get("field_issue", pd.DataFrame(columns=["record_id", "field", "issue", "raw_value"]))
     out: dict[str, pd.DataFrame] = {}
     if len(tables.get("contact", ())):
@@ -362,6 +410,6 @@ def frames_for_run(
     if len(invoices):
         out["invoice"] = invoice_frame(invoices, issues)
     if len(tables.get("payment", ())):
-        known = invoices if payment_invoices is None else payment_invoices
-        out["payment"] = payment_frame(tables["payment"], known, issues)
+        issued = invoice_issued_on(invoices) if invoice_issued is None else invoice_issued
+        out["payment"] = payment_frame(tables["payment"], issued, issues, repeats=payment_repeats)
     return out

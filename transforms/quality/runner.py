@@ -231,6 +231,22 @@ def merge_metrics(parts: list[pd.DataFrame], *, as_of: dt.date, run_id: str) -> 
     return _metrics([p for p in parts if len(p)], as_of, run_id)
 
 
+def merge_per_file(parts: list[pd.DataFrame], failures: pd.DataFrame) -> pd.DataFrame:
+    """The per-file counts of several validations, as one validation of all their rows gives them.
+
+    A file checked in pieces has one row per rule in each piece: their distinct rows are summed (the pieces
+    hold different rows), and the failing fields are named again from the failures of every piece.
+    """
+    rows = [p for p in parts if len(p)]
+    if not rows:
+        return parts[0] if parts else pd.DataFrame(columns=FILE_COLUMNS)
+    keys = [c for c in FILE_COLUMNS if c not in ("fields", "checked", "failed")]
+    summed = pd.concat(rows, ignore_index=True).groupby(keys, sort=False, as_index=False, dropna=False)
+    out = summed[["checked", "failed"]].sum()
+    out["fields"] = ""
+    return with_failing_fields(out[FILE_COLUMNS], failures)
+
+
 #: The order failures are written in: by file and row, so that a person reads their rows in order.
 FAILURE_ORDER = [*ROW_LOCATION, "rule", "field"]
 
