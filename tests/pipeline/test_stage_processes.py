@@ -82,3 +82,24 @@ def test_a_stage_killed_outright_fails_the_night_naming_the_stage_and_leaves_no_
         tasks = con.execute("select task, status from ops.task_run order by started_at").fetchall()
     assert status == "failed" and "validate" in message and "SIGKILL" in message
     assert tasks == [("extract", "succeeded"), ("standardize", "succeeded"), ("validate", "failed")]
+
+
+def test_the_night_killed_outright_stops_its_stage_at_once(sample_dir: Path, tmp_path: Path) -> None:
+    """An operator's kill -9 of the night: its stage's process must not go on writing to the warehouse alone."""
+    wh, data = tmp_path / "warehouse.duckdb", tmp_path / "data"
+    command = [sys.executable, "-m", "transforms.cli", *_run_args(sample_dir / "sources.yml", wh, data, "gone")]
+    night = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = psutil.Process(night.pid)
+    try:
+        _stage_process(parent, "validate", timeout=240)
+        started = parent.children(recursive=True)
+        night.kill()
+        night.wait(timeout=30)
+    finally:
+        if night.poll() is None:
+            night.kill()
+    _, alive = psutil.wait_procs(started, timeout=10)
+    assert alive == []
+    with duckdb.connect(str(wh), read_only=True) as con:  # opens at once: no stage holds the warehouse
+        tasks = con.execute("select task from ops.task_run order by started_at").fetchall()
+    assert tasks == [("extract",), ("standardize",)]

@@ -16,12 +16,15 @@ the signal, and the night goes on to its report as after any failure.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import logging
 import multiprocessing
+import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
@@ -89,10 +92,13 @@ def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> N
     else:  # Windows: each stage imports its libraries itself
         context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
+    # Held open here until the stage's process is gone: if this process dies first, the stage's sees its end close.
+    watched, alive = context.Pipe(duplex=False)
     started = ops.utcnow()
-    process = context.Process(target=_run_stage, args=(task, run_dir, verbose, send), name=f"crm-etl {task}")
+    process = context.Process(target=_run_stage, args=(task, run_dir, verbose, send, watched), name=f"crm-etl {task}")
     process.start()
     send.close()  # the child holds the only sending end: its death ends recv() with EOFError
+    watched.close()
     outcome: _Outcome | None = None
     try:
         outcome = receive.recv()
@@ -103,6 +109,7 @@ def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> N
         if process.is_alive() and outcome is None:  # interrupted here: do not leave the stage running alone
             process.terminate()
         process.join()
+        alive.close()
     if outcome is None:
         message = _lost(task, process.exitcode)
         record_lost_task(RunContext.load(run_dir), task=task, started=started, message=message)
@@ -127,9 +134,10 @@ def _lost(task: str, exit_code: int | None) -> str:
     return f"the process running {task} {why}; nothing of this night was published. Run the night again"
 
 
-def _run_stage(task: str, run_dir: str, verbose: bool, send: Connection) -> None:
+def _run_stage(task: str, run_dir: str, verbose: bool, send: Connection, parent: Connection) -> None:
     """The stage's process: the task, then its outcome to the parent."""
     _as_child(task)
+    threading.Thread(target=_stop_with, args=(parent,), name="stop with the night", daemon=True).start()
     _log_as_the_command_line(verbose)
     from transforms.pipeline import tasks
 
@@ -146,9 +154,18 @@ def _run_stage(task: str, run_dir: str, verbose: bool, send: Connection) -> None
         send.close()
 
 
+def _stop_with(parent: Connection) -> None:
+    """Stop this stage at once when the night's process dies (an operator's kill -9, or the system's when memory
+    ran out): a stage must not go on writing to the warehouse for a night nobody waits for. The night's process
+    never writes to ``parent``; it closes it only once this process has ended, so the read returns when it died."""
+    with contextlib.suppress(EOFError, OSError):
+        parent.recv()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 def _as_child(task: str) -> None:
     """On Linux: named after its stage where ``top`` and ``ps`` show it (``crm-etl link``), and stopped when the
-    night's process dies (an operator's kill -9 must not leave a stage writing to the warehouse alone)."""
+    server it was forked from dies."""
     if not sys.platform.startswith("linux"):
         return
     libc = ctypes.util.find_library("c")
