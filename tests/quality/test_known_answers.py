@@ -244,7 +244,7 @@ def test_gate_writes_everything_then_names_rule_file_and_rows(scored: dict[str, 
 
 def test_direct_evaluation_matches_great_expectations(scored: dict[str, object]) -> None:
     """check_record and the golden-record suite evaluate checks without GX: same failing rows on a whole night."""
-    from transforms.pipeline.validate_stage import read_staged
+    from transforms.pipeline.staged_rows import read_staged
     from transforms.quality.checks import SUITES, checks_for
     from transforms.quality.evaluate import evaluate_checks
     from transforms.quality.frames import frames_for_run

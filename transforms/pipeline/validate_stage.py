@@ -30,7 +30,7 @@ import html
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,17 +38,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from transforms.pipeline.catalog import RunCatalog, write_parquet
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
+from transforms.pipeline.staged_rows import (
+    file_payment_repeats,
+    issues_of,
+    read_staged,
+    record_ids_unique,
+    staged_chunks,
+    staged_row_count,
+)
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.chatter import quiet_great_expectations
 from transforms.quality.customer_rows import name_customers
 from transforms.quality.file_rules import file_rule_results
-from transforms.quality.frames import PAYMENT_IDENTITY, frames_for_run, invoice_issued_on, repeated_payments
+from transforms.quality.frames import frames_for_run, invoice_issued_on
 from transforms.quality.gate import QualityGateError, gate_violations
 from transforms.quality.history import previous_row_counts
 from transforms.quality.settings import DEFAULT_FILE, QualitySettings, check_source_names, settings_for_sources
@@ -58,7 +65,6 @@ from transforms.warehouse.engine import make_engine
 
 log = logging.getLogger(__name__)
 
-STAGED = ("contact", "invoice", "payment", "field_issue")
 #: The part of a validation of every file at once (``run_validate``).
 ALL_FILES = "all"
 #: Rows checked at once, at most: files are validated together until their rows reach it, so a small company pays
@@ -69,39 +75,12 @@ PART_ROWS = 400_000
 CHUNKED = ("contact", "invoice", "payment")
 #: Between a file's part and the number of one of its pieces: ``0003__chunk0001``.
 CHUNK_MARK = "__chunk"
-#: Rows read from a staged table at once while gathering a piece.
-BATCH_ROWS = 65_536
-#: The columns that name the file a staged row comes from.
-FILE_KEY = ("source_name", "source_file")
 #: The columns that name a failing row's customer (``name_customers``), per staged table.
 NAMING_COLUMNS = {
     "contact": ["record_id", "given_name", "patronymic", "surname", "full_name", "company", "customer_code"],
     "invoice": ["record_id", "customer_code"],
     "payment": ["record_id", "customer_code"],
 }
-
-
-def read_staged(
-    run_dir: str | Path,
-    *,
-    files: set[tuple[str, str]] | None = None,
-    tables: Sequence[str] = STAGED,
-    columns: list[str] | None = None,
-) -> dict[str, pd.DataFrame]:
-    """The standardize stage's tables of a run (absent ones as empty frames): every row, or those of ``files``
-    ((source name, file) pairs); every column, or ``columns``."""
-    run = RunCatalog(run_dir)
-    run.manifest("standardize")  # the stage has run
-    out: dict[str, pd.DataFrame] = {}
-    for table in tables:
-        path = run.written(f"standardize.{table}")
-        if path is None:
-            out[table] = pd.DataFrame()
-            continue
-        where = [("source_file", "in", sorted({f for _, f in files}))] if files is not None else None
-        frame = pq.read_table(path, columns=columns, filters=where).to_pandas()
-        out[table] = frame if files is None else _rows_of(frame, files)
-    return out
 
 
 def settings_file_hint(origin: str, sources_file: str | Path) -> str:
@@ -182,7 +161,7 @@ def validate_one_file(ctx: RunContext, key: str, *, part: str, data_docs: bool =
     held = {t: staged_row_count(ctx.run_dir, t, pair) for t in CHUNKED}
     if sum(held.values()) <= PART_ROWS:
         return validate_files(ctx, [key], part=part, data_docs=data_docs)
-    if held["contact"] and not _record_ids_unique(ctx.run_dir, pair):
+    if held["contact"] and not record_ids_unique(ctx.run_dir, pair):
         # The consolidated suite's record_id_unique would only see a piece: keep its verdict whole.
         log.warning("validate %s: its record ids repeat, so it is checked whole (%d rows)", key, sum(held.values()))
         return validate_files(ctx, [key], part=part, data_docs=data_docs)
@@ -239,7 +218,7 @@ def _validate_in_chunks(
     the whole file or night, from the columns it needs: the invoices' issue dates, the duplicate-payment flag."""
     rules = _rules(ctx)
     issued = _night_invoice_dates(ctx.run_dir) if held["payment"] else None
-    repeats = _file_payment_repeats(ctx.run_dir, pair) if held["payment"] else None
+    repeats = file_payment_repeats(ctx.run_dir, pair) if held["payment"] else None
     total = sum(-(-n // PART_ROWS) for n in held.values())
     run = ctx.catalog
     issue_path = run.written("standardize.field_issue")
@@ -254,7 +233,7 @@ def _validate_in_chunks(
             frame = piece.to_pandas()
             staged = {table: frame}
             if issue_path is not None:
-                staged["field_issue"] = _issues_of(issue_path, pair, frame["record_id"])
+                staged["field_issue"] = issues_of(issue_path, pair, frame["record_id"])
             last = first + len(frame)
             chunk = {"index": index, "of": total, "table": table, "first_row": first + 1, "last_row": last}
             chunk["file_rows"] = rows
@@ -326,95 +305,6 @@ def _validate_rows(
     path = run.write_json("validate.part_manifest", manifest, part=part)
     log.info("validate %s: %d rows checked, %d failing values", part, rows_in, len(result.failures))
     return StageResult(path, rows_in=rows_in, rows_out=len(result.failures))
-
-
-def staged_row_count(run_dir: str | Path, table: str, pair: tuple[str, str]) -> int:
-    """How many rows of a staged table come from one (source name, file), read from those two columns only."""
-    path = RunCatalog(run_dir).written(f"standardize.{table}")
-    if path is None:
-        return 0
-    return sum(len(piece) for piece in staged_chunks(path, pair, PART_ROWS, columns=list(FILE_KEY)))
-
-
-def staged_chunks(
-    path: str | Path, pair: tuple[str, str], rows: int, *, columns: list[str] | None = None
-) -> Iterator[pa.Table]:
-    """The rows of a staged table that come from one (source name, file), in their order, ``rows`` at a time
-    (the last piece shorter). Read a batch at a time, skipping the row groups whose statistics rule the file
-    out, so a piece costs its own rows and never the table's."""
-    file = pq.ParquetFile(path)
-    groups = [i for i in range(file.num_row_groups) if _may_hold(file.metadata.row_group(i), pair)]
-    held: list[pa.Table] = []
-    count = 0
-    for batch in file.iter_batches(batch_size=min(rows, BATCH_ROWS), row_groups=groups, columns=columns):
-        mine = pc.and_(pc.equal(batch["source_name"], pair[0]), pc.equal(batch["source_file"], pair[1]))
-        kept = pa.Table.from_batches([batch.filter(mine)])
-        if not len(kept):
-            continue
-        held.append(kept)
-        count += len(kept)
-        while count >= rows:
-            joined = pa.concat_tables(held)
-            yield joined.slice(0, rows)
-            rest = joined.slice(rows)
-            held, count = ([rest] if len(rest) else []), len(rest)
-    if count:
-        yield pa.concat_tables(held)
-
-
-def _may_hold(group: pq.RowGroupMetaData, pair: tuple[str, str]) -> bool:
-    """Whether a row group's statistics leave room for rows of this (source name, file)."""
-    for i in range(group.num_columns):
-        column = group.column(i)
-        if column.path_in_schema not in FILE_KEY:
-            continue
-        value = pair[FILE_KEY.index(column.path_in_schema)]
-        stats = column.statistics
-        if stats is not None and stats.has_min_max and not (stats.min <= value <= stats.max):
-            return False
-    return True
-
-
-def _issues_of(path: str | Path, pair: tuple[str, str], record_ids: pd.Series) -> pd.DataFrame:
-    """The field issues standardization recorded on these rows of a file, in the staged table's order."""
-    where = [
-        ("source_name", "==", pair[0]),
-        ("source_file", "==", pair[1]),
-        ("record_id", "in", list(record_ids.astype(str))),
-    ]
-    issues: pd.DataFrame = pq.read_table(path, filters=where).to_pandas()
-    return issues
-
-
-def _file_payment_repeats(run_dir: str | Path, pair: tuple[str, str]) -> np.ndarray:
-    """The duplicate-payment flag of a file's every payment, in its staged order, read from the columns that
-    decide it (``PAYMENT_IDENTITY``), one column at a time."""
-    path = RunCatalog(run_dir).written("standardize.payment")
-    if path is None:
-        return np.zeros(0, dtype=bool)
-    names = set(pq.read_schema(path).names)
-    columns = [c for c in PAYMENT_IDENTITY if c in names]
-    where = [("source_name", "==", pair[0]), ("source_file", "==", pair[1])]
-    table = pq.read_table(path, columns=columns, filters=where)
-    return repeated_payments(table.select([c]).to_pandas()[c] for c in columns)
-
-
-def _record_ids_unique(run_dir: str | Path, pair: tuple[str, str]) -> bool:
-    """Whether a file's staged contacts have distinct record ids (as they have, each naming its file and row)."""
-    path = RunCatalog(run_dir).written("standardize.contact")
-    if path is None:
-        return True
-    where = [("source_name", "==", pair[0]), ("source_file", "==", pair[1])]
-    ids = pq.read_table(path, columns=["record_id"], filters=where).column("record_id")
-    return bool(pc.count_distinct(ids, mode="all").as_py() == len(ids))
-
-
-def _rows_of(frame: pd.DataFrame, files: set[tuple[str, str]]) -> pd.DataFrame:
-    """The rows of a staged table that come from these (source, file) pairs."""
-    if frame.empty:
-        return frame
-    keep = [pair in files for pair in zip(frame["source_name"], frame["source_file"], strict=True)]
-    return frame[keep].reset_index(drop=True)
 
 
 def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResult:
