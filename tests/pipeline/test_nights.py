@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tests.support import every_table_checksum
 from transforms.cli import app
+from transforms.pipeline.summary import format_summary, read_summary
 
 pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
 
@@ -67,6 +68,10 @@ def test_running_a_night_again_leaves_every_table_as_one_run_did(two_nights: tup
     assert [(str(d), n) for d, n in nights] == [(NIGHT_1, 1), (NIGHT_2, 1)]  # each night once, by its last run
     assert [r[0] for r in runs] == ["n1", "n2", "n2_again"]  # the run log keeps every attempt
     assert reused == (True,)
+    summary = read_summary(wh.data_dir / "runs" / "n2_again")
+    files = len(summary["files"])
+    assert summary["counts"]["files_extract_reused"] == summary["counts"]["files_standardize_reused"] == files > 0
+    assert f"{files} not standardized again" in format_summary(summary)
 
 
 def test_an_older_night_is_refused_then_published_when_asked(two_nights: tuple[Warehouse, dict[str, str]]) -> None:

@@ -60,6 +60,11 @@ class RunContext:
         """Where unchanged files' extracts are kept between runs."""
         return Path(self.data_dir) / "cache" / "extract"
 
+    @property
+    def standardize_cache_dir(self) -> Path:
+        """Where unchanged files' standardized rows are kept between runs, beside the extracts."""
+        return self.cache_dir.parent / "standardize"
+
     def save(self) -> Path:
         """Write run.json (idempotent for the same values)."""
         path = self.catalog.output("run")

@@ -199,7 +199,7 @@ def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's tables, reconciliation and run outcome atomically."""
     run = ctx.catalog
     files = run.manifest("extract")["files"]
-    run.manifest("standardize")  # the stage has run
+    standardized = run.manifest("standardize")
     staged = {t: run.written(f"standardize.{t}") for t in ("contact", "invoice", "payment", "quarantine")}
     lines = reconcile(files, staged, run_id=ctx.run_id, as_of=ctx.as_of_date)
     unbalanced = [ln for ln in lines if not ln["is_balanced"]]
@@ -217,6 +217,8 @@ def run_publish(ctx: RunContext) -> StageResult:
         "rows_loaded": sum(ln["rows_loaded"] for ln in lines),
         "rows_quarantined": sum(ln["rows_quarantined"] for ln in lines),
         "files_failed": len(failed),
+        "files_extract_reused": sum(bool(ln["is_reused"]) for ln in lines),
+        "files_standardize_reused": int(standardized.get("files_reused") or 0),
     }
     status = "succeeded_with_errors" if failed else "succeeded"
     outputs = run.warehouse_loads()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -14,9 +16,10 @@ import pyarrow.parquet as pq
 from transforms.pipeline.catalog import ParquetParts
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
+from transforms.pipeline.standardize_cache import CachedFile, find_cached, restamped, save_cached, standardize_key
 from transforms.pipeline.tracking import StageResult
-from transforms.standardize.records import written_regions
-from transforms.standardize.sentinels import load_sentinels
+from transforms.standardize.records import DatesAfterAsOf, ReadingRules, written_regions
+from transforms.standardize.sentinels import SentinelRegistry, load_sentinels
 from transforms.standardize.source_files import TABLES, reading_rules
 from transforms.standardize.source_files import standardize_file as standardize_rows
 from transforms.standardize.vocabulary import load_vocabulary
@@ -44,6 +47,9 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
     (``ParquetParts``): a file of millions of rows never sits whole in pandas. A row's standardization depends on
     its row only, but for one thing: a phone without a country of its own may be read in any country the file
     writes, so the file's countries are gathered first and handed to every chunk.
+
+    A file whose standardization tonight would give the rows a previous night gave (``standardize_cache``) is not
+    standardized again: its cached tables are copied with tonight's stamp, and its manifest says it was reused.
     """
     f = night_file(ctx.run_dir, key)
     run = ctx.catalog
@@ -53,29 +59,27 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
     out_dir.mkdir(parents=True)
     written: dict[str, str | None] = dict.fromkeys(TABLES)
     rows_in = rows_out = 0
+    reused = False
+    cache_key: str | None = None
     if extracted["status"] == "ok":
         sources = ctx.load_sources()
         sentinels = load_sentinels(sources.defaults.sentinels or None)
         vocabulary, origin = load_vocabulary(ctx.settings_file)
         log.info("%s: vocabulary of complaints, kinds and channels: %s", key, ctx.shown(origin))
         spec = sources.source(extracted["source_name"])
-        records = pq.ParquetFile(extracted["records_path"])
-        rows_in = records.metadata.num_rows
-        rules = reading_rules(sources, spec, ctx.as_of_date, vocabulary)
-        if "country" in records.schema_arrow.names:
-            written_country = records.read(columns=["country"]).column("country").to_pandas()
-            rules = replace(rules, other_regions=(*rules.other_regions, *written_regions(written_country, sentinels)))
-        as_of, run_id = ctx.as_of_date, ctx.run_id
+        after_as_of = DatesAfterAsOf()
+        rules = replace(reading_rules(sources, spec, ctx.as_of_date, vocabulary), after_as_of=after_as_of)
+        inputs = [Path(extracted["records_path"]), Path(extracted["quarantine_path"])]
+        cache_key = standardize_key(inputs, spec=spec, sources=sources, rules=rules, sentinels=sentinels)
+        cached = find_cached(ctx.standardize_cache_dir, cache_key, ctx.as_of_date)
         parts = {t: ParquetParts(run.output("standardize.file_table", file=f.part, table=t)) for t in TABLES}
         try:
-            for batch in records.iter_batches(batch_size=CHUNK_ROWS):
-                raw = batch.to_pandas()
-                for table, frame in standardize_rows(spec.kind, raw, rules, sentinels).items():
-                    parts[table].write(conform(f"staging.{table}", frame.assign(as_of=as_of, run_id=run_id)))
-            quarantine = pq.ParquetFile(extracted["quarantine_path"])
-            for batch in quarantine.iter_batches(batch_size=CHUNK_ROWS):
-                rows = batch.to_pandas().assign(as_of=as_of, run_id=run_id)
-                parts["quarantine"].write(conform("staging.quarantine", rows))
+            if cached is not None:
+                rows_in, reused = cached.rows_in, True
+                _copy_cached(cached, parts, as_of=ctx.as_of_date, run_id=ctx.run_id)
+                log.info("%s: rows and settings unchanged since %s: standardized rows reused", key, cached.as_of)
+            else:
+                rows_in = _standardize_chunks(inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx)
         except BaseException:
             for part in parts.values():
                 part.abort()
@@ -84,10 +88,57 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
             path = part.close()
             written[table] = str(path) if path else None
             rows_out += part.rows if table in ("contact", "invoice", "payment") else 0
+        if not reused:
+            save_cached(
+                ctx.standardize_cache_dir,
+                cache_key,
+                written,
+                as_of=ctx.as_of_date,
+                after_as_of=after_as_of,
+                rows_in=rows_in,
+            )
     manifest = run.write_json(
-        "standardize.file_manifest", {"key": key, "rows_in": rows_in, "tables": written}, file=f.part
+        "standardize.file_manifest",
+        {"key": key, "rows_in": rows_in, "tables": written, "reused": reused, "cache_key": cache_key},
+        file=f.part,
     )
     return StageResult(manifest, rows_in=rows_in, rows_out=rows_out)
+
+
+def _standardize_chunks(
+    inputs: list[Path],
+    kind: str,
+    rules: ReadingRules,
+    sentinels: SentinelRegistry,
+    *,
+    parts: dict[str, ParquetParts],
+    ctx: RunContext,
+) -> int:
+    """Standardize a file's records (and stamp its quarantine) a chunk at a time into ``parts``; its rows read."""
+    records_path, quarantine_path = inputs
+    records = pq.ParquetFile(records_path)
+    if "country" in records.schema_arrow.names:
+        written_country = records.read(columns=["country"]).column("country").to_pandas()
+        rules = replace(rules, other_regions=(*rules.other_regions, *written_regions(written_country, sentinels)))
+    as_of, run_id = ctx.as_of_date, ctx.run_id
+    for batch in records.iter_batches(batch_size=CHUNK_ROWS):
+        raw = batch.to_pandas()
+        for table, frame in standardize_rows(kind, raw, rules, sentinels).items():
+            parts[table].write(conform(f"staging.{table}", frame.assign(as_of=as_of, run_id=run_id)))
+    quarantine = pq.ParquetFile(quarantine_path)
+    for batch in quarantine.iter_batches(batch_size=CHUNK_ROWS):
+        rows = batch.to_pandas().assign(as_of=as_of, run_id=run_id)
+        parts["quarantine"].write(conform("staging.quarantine", rows))
+    return int(records.metadata.num_rows)
+
+
+def _copy_cached(cached: CachedFile, parts: dict[str, ParquetParts], *, as_of: dt.date, run_id: str) -> None:
+    """A cached file's staged tables into ``parts``, a row group at a time, with tonight's stamp."""
+    for table, part in parts.items():
+        path = cached.table(table)
+        if path is not None:
+            for rows in restamped(path, as_of=as_of, run_id=run_id):
+                part.write(rows)
 
 
 def combine_standardized(ctx: RunContext) -> StageResult:
@@ -95,10 +146,11 @@ def combine_standardized(ctx: RunContext) -> StageResult:
     as-of date and id), copied a row group at a time into one Parquet file per table."""
     run = ctx.catalog
     parts: dict[str, list[str]] = {t: [] for t in TABLES}
-    rows_in = 0
+    rows_in = reused = 0
     for f in read_night_files(ctx.run_dir):
         done = run.read_json("standardize.file_manifest", file=f.part)
         rows_in += int(done["rows_in"])
+        reused += bool(done.get("reused"))
         for table, path in done["tables"].items():
             if path:
                 parts[table].append(path)
@@ -111,7 +163,8 @@ def combine_standardized(ctx: RunContext) -> StageResult:
             rows_out += rows
         outputs[table] = {"path": str(path) if path else None, "rows": rows}
         log.info("staged %s: %d rows", table, rows)
-    manifest_path = run.write_manifest("standardize", {"tables": outputs})
+    log.info("standardize: %d file(s) unchanged since a previous night, their standardized rows reused", reused)
+    manifest_path = run.write_manifest("standardize", {"tables": outputs, "files_reused": reused})
     return StageResult(manifest_path, rows_in=rows_in, rows_out=rows_out)
 
 

@@ -52,6 +52,24 @@ ACCOUNTING_LINEAGE = [c for c in LINEAGE_COLUMNS if c != "source_kind"]
 TEXT_FIELDS = tuple(f for f in CUSTOMER_FIELDS if f != "responsible")
 
 
+@dataclass
+class DatesAfterAsOf:
+    """The dates a file wrote after the as-of date, refused by a field that allows none ("no date after tonight"):
+    how many, and the earliest. A later night of the same year reads every value of the file as this night did
+    as long as its as-of is before that earliest date, which is what lets it reuse the file's standardized rows."""
+
+    count: int = 0
+    earliest: dt.date | None = None
+
+    def add(self, dates: pd.Series) -> None:
+        """Count refused dates (``datetime.date`` values, None for a value that gave none)."""
+        found = [d for d in dates if isinstance(d, dt.date)]
+        if found:
+            self.count += len(found)
+            first = min(found)
+            self.earliest = first if self.earliest is None else min(self.earliest, first)
+
+
 @dataclass(frozen=True)
 class ReadingRules:
     """How one source's values are to be read (from the sources file)."""
@@ -65,6 +83,8 @@ class ReadingRules:
     #: The other countries the company deals with: a phone valid in none of the row's own regions is read there.
     other_regions: tuple[str, ...] = ()
     vocabulary: VocabularySettings | None = None  # complaints, kinds, channels (None: the bundled words)
+    #: Where the dates refused for being after the as-of are counted (None: not counted).
+    after_as_of: DatesAfterAsOf | None = field(default=None, compare=False)
 
     def words(self) -> VocabularySettings:
         """The company's vocabulary, or the bundled one."""
@@ -75,7 +95,15 @@ class ReadingRules:
         if self.as_of is None:
             return parse_dates(values, order=self.date_order, fmt=self.date_format)
         latest = self.as_of if not_after_as_of else MAX_DATE
-        return parse_dates(values, order=self.date_order, fmt=self.date_format, today=self.as_of, max_date=latest)
+        parsed = parse_dates(values, order=self.date_order, fmt=self.date_format, today=self.as_of, max_date=latest)
+        if not_after_as_of and self.after_as_of is not None:
+            refused = parsed["issue"].eq("out_of_range").to_numpy()
+            if refused.any():
+                # Read again without the as-of as the latest date: a refused value that then gives a date gave
+                # one after the as-of (not one before the earliest date allowed, still refused).
+                again = parse_dates(values[refused], order=self.date_order, fmt=self.date_format, today=self.as_of)
+                self.after_as_of.add(again["date"])
+        return parsed
 
 
 @dataclass

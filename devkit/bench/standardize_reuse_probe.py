@@ -1,0 +1,77 @@
+"""Time the standardize stage on a first night (no cache), on a second night where one journal grew, and on a third
+where nothing changed, each in a fresh process (``devkit.bench.stage_probe``).
+
+    python -m devkit.bench.standardize_reuse_probe --customers 20000 --work /tmp/stdreuse --repeats 3
+
+The company is generated once under the work folder; every repeat starts from an empty data folder (no extract or
+standardize cache). Before the second night the call log gets ``--appended`` rows copied from its top (restored
+afterwards). Prints one JSON line per night and repeat.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from devkit.generator import generate_sample
+from transforms.pipeline import tasks
+from transforms.pipeline.catalog import RunCatalog
+
+NIGHTS = (("first", "2026-11-20"), ("second", "2026-11-21"), ("third", "2026-11-22"))
+
+
+def night(company: Path, data: Path, run_id: str, as_of: str) -> dict[str, Any]:
+    """Prepare and extract one night in this process, then time its standardize stage in a fresh one."""
+    run_dir = tasks.prepare_run(
+        sources=str(company / "sources.yml"),
+        warehouse_url=f"duckdb:///{data / 'warehouse.duckdb'}",
+        as_of=as_of,
+        run_id=run_id,
+        data_dir=str(data),
+    )
+    tasks.extract(run_dir)
+    proc = subprocess.run(
+        [sys.executable, "-m", "devkit.bench.stage_probe", "standardize", run_dir],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    probe: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    manifest = RunCatalog(run_dir).manifest("standardize")
+    return {"night": run_id, "as_of": as_of, **probe, "files_reused": manifest["files_reused"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--customers", type=int, default=20_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--work", type=Path, required=True)
+    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--appended", type=int, default=200, help="rows added to the call log before night two")
+    args = parser.parse_args()
+    company = args.work / f"company_{args.customers}"
+    if not (company / "sources.yml").exists():
+        generate_sample(company, customers=args.customers, seed=args.seed)
+    call_log = company / "journals" / "call_log.csv"
+    original = call_log.read_bytes()
+    lines = original.split(b"\n")
+    try:
+        for i in range(args.repeats):
+            data = args.work / "data"
+            shutil.rmtree(data, ignore_errors=True)
+            call_log.write_bytes(original)
+            for name, as_of in NIGHTS:
+                if name == "second":
+                    call_log.write_bytes(original + b"\n".join(lines[1 : args.appended + 1]) + b"\n")
+                print(json.dumps({"repeat": i, **night(company, data, f"{name}_{i}", as_of)}), flush=True)
+    finally:
+        call_log.write_bytes(original)
+
+
+if __name__ == "__main__":
+    main()
