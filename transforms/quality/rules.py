@@ -77,8 +77,10 @@ def field_label(field: str) -> str:
 
 
 def pattern_hint(pattern: str) -> str:
-    """A document-number pattern as a person reads it: ``^FV/\\d{4}/\\d{6}$`` -> ``FV/nnnn/nnnnnn``."""
-    text = re.sub(r"\\d\{(\d+)\}", lambda m: "n" * int(m[1]), pattern.strip("^$"))
+    """A document-number pattern as a person reads it: ``^FV/\\d{4}/\\d{6}$`` -> ``FV/nnnn/nnnnnn``, and
+    ``\\d{6,}`` (six digits or more) -> ``nnnnnn…``."""
+    text = re.sub(r"\\d\{(\d+),\}", lambda m: "n" * int(m[1]) + "…", pattern.strip("^$"))
+    text = re.sub(r"\\d\{(\d+)\}", lambda m: "n" * int(m[1]), text)
     return text.replace("\\", "")
 
 
