@@ -2,9 +2,10 @@
 
 Usage: python -m devkit.bench.night_probe [--customers 100000 1000000] [--repeats 1] [--out docs/benchmarks.md]
 
-What a company's operator sees: one process that extracts, standardizes, validates, links, scores, segments,
-publishes and reports a night. The process's peak resident memory comes from the operating system (``wait4``);
-each stage's wall time and the process's peak memory when the stage ended come from the run's own log,
+What a company's operator sees: one command that extracts, standardizes, validates, links, scores, segments,
+publishes and reports a night, each stage in a process of its own. The night's memory is the most its processes
+held at once, sampled here (proportional set sizes, so the libraries a stage shares with the server it was forked
+from count once); each stage's wall time and its process's peak memory come from the run's own log,
 ``ops.task_run`` (``transforms.pipeline.memory`` samples it while each task runs). The company is generated once
 per size under the work folder (as ``make bench``'s stage block does); the run starts with no extract cache.
 """
@@ -39,7 +40,7 @@ AS_OF = "2026-11-20"
 
 
 def run_night(sources: Path, data_dir: Path) -> dict[str, float]:
-    """One ``crm-etl run`` in a fresh process: its wall time and peak resident memory (MB)."""
+    """One ``crm-etl run`` in a fresh process: its wall time and the most memory its processes held at once (MB)."""
     shutil.rmtree(data_dir, ignore_errors=True)
     data_dir.mkdir(parents=True)
     command = [
@@ -62,12 +63,12 @@ def run_night(sources: Path, data_dir: Path) -> dict[str, float]:
     with open(data_dir / "run.log", "w") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT)
         with tree_peak(proc.pid) as peak:
-            _, status, usage = os.wait4(proc.pid, 0)
+            _, status, _ = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise RuntimeError(f"crm-etl run failed ({proc.returncode}); see {data_dir / 'run.log'}")
-    return {"night": seconds, "night_peak": peak.mb, "largest_process": usage.ru_maxrss / 1024}
+    return {"night": seconds, "night_peak": peak.mb}
 
 
 class _Peak:
@@ -76,9 +77,10 @@ class _Peak:
 
 @contextmanager
 def tree_peak(pid: int, interval: float = 0.25) -> Iterator[_Peak]:
-    """The largest sum of resident memory of a process and every process under it (``crm-etl run`` runs each
-    stage in a process of its own, beside the server they are forked from), sampled while the block runs.
-    Pages the processes share are counted in each: a figure on the safe side."""
+    """The largest memory a process and every process under it hold at once (``crm-etl run`` runs each stage in
+    a process of its own, beside the server they are forked from), sampled while the block runs. Each process
+    counts its proportional set size: the pages the stage shares with the server it was forked from (the
+    libraries imported once) are counted once, split between them, as the system holds them."""
     peak = _Peak()
     stop = threading.Event()
 
@@ -89,7 +91,7 @@ def tree_peak(pid: int, interval: float = 0.25) -> Iterator[_Peak]:
                 total = 0
                 for p in [root, *root.children(recursive=True)]:
                     with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
+                        total += p.memory_full_info().pss
                 peak.mb = max(peak.mb, total / 2**20)
             except psutil.Error:
                 pass
@@ -137,7 +139,6 @@ def bench_size(root: Path, customers: int, repeats: int, seed: int) -> dict[str,
         "runs": repeats,
         "night": statistics.median(n["night"] for n in nights),
         "night_peak": statistics.median(n["night_peak"] for n in nights),
-        "largest_process": statistics.median(n["largest_process"] for n in nights),
         "stages": {
             s: (statistics.median(r[s][0] for r in stages), statistics.median(r[s][1] for r in stages))
             for s in STAGES
@@ -154,23 +155,20 @@ def render(results: list[dict[str, object]], command: str, machine: str) -> str:
         "",
         f"Command: `{command}`",
         "",
-        "| customers | source rows | runs | " + " | ".join(STAGES) + " | whole night | largest process |",
-        "| ---: | ---: | ---: |" + " ---: |" * (len(STAGES) + 2),
+        "| customers | source rows | runs | " + " | ".join(STAGES) + " | whole night |",
+        "| ---: | ---: | ---: |" + " ---: |" * (len(STAGES) + 1),
     ]
     for r in results:
         stages: dict[str, tuple[float, float]] = r["stages"]  # type: ignore[assignment]
         cells = [f"{stages[s][0]:.1f} s, {stages[s][1]:,.0f} MB" if s in stages else "-" for s in STAGES]
         night = f"{r['night']:.1f} s, {r['night_peak']:,.0f} MB"
-        largest = f"{r['largest_process']:,.0f} MB"
-        lines.append(
-            f"| {r['customers']:,} | {r['rows']:,} | {r['runs']} | " + " | ".join(cells) + f" | {night} | {largest} |"
-        )
+        lines.append(f"| {r['customers']:,} | {r['rows']:,} | {r['runs']} | " + " | ".join(cells) + f" | {night} |")
     lines += [
         "",
         "Each stage: its wall time and its process's peak resident memory (ops.task_run); whole night: the wall "
-        "time and the largest sum of resident memory of the night's processes at once (the command, the server "
-        "its stages are forked from, the running stage; shared pages counted in each); largest process: the "
-        "peak of the largest one alone, from the operating system (medians over the runs).",
+        "time and the most memory the night's processes held at once (the command, the server its stages are "
+        "forked from and the running stage; proportional set sizes, so shared pages count once), medians over "
+        "the runs.",
         MARK_END,
     ]
     return "\n".join(lines)
