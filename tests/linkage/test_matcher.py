@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import shutil
@@ -11,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import phonenumbers
+import pyarrow as pa
 import pytest
 
 from tests.support import PipelineRun
@@ -163,6 +165,20 @@ def test_save_and_load_give_the_same_answers(index: MatchIndex, contacts: pd.Dat
         np.testing.assert_array_equal(loaded.blocks[name][0], hashes)
         np.testing.assert_array_equal(loaded.blocks[name][1], positions)
     for row in _strong(contacts).head(10).itertuples():
+        record = {"given_name": row.given_name, "surname": row.surname, "phone": row.phone_e164}
+        assert loaded.match(record) == index.match(record)
+
+
+def test_values_arrow_split_in_pieces_save_and_load_the_same(
+    index: MatchIndex, contacts: pd.DataFrame, tmp_path: Path
+) -> None:
+    """Arrow splits a column holding more than 2 GB of text into pieces (a company of a million customers)."""
+    split = {c: pa.chunked_array([v.slice(0, len(v) // 2), v.slice(len(v) // 2)]) for c, v in index.values.items()}
+    pieces = dataclasses.replace(index, values=split)  # type: ignore[arg-type]
+    loaded = MatchIndex.load(pieces.save(tmp_path / "idx"))
+    for c, v in index.values.items():
+        assert loaded.values[c].equals(v)
+    for row in _strong(contacts).head(5).itertuples():
         record = {"given_name": row.given_name, "surname": row.surname, "phone": row.phone_e164}
         assert loaded.match(record) == index.match(record)
 

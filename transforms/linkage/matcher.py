@@ -365,7 +365,7 @@ class MatchIndex:
         vocab = pa.table(
             {
                 "column": pa.array([n for n, v in named for _ in range(len(v))], type=pa.string()),
-                "value": pa.concat_arrays([v.cast(pa.string()) for _, v in named]),
+                "value": pa.chunked_array([c for _, v in named for c in _string_chunks(v)], type=pa.string()),
             }
         )
         pq.write_table(vocab, out / "values.parquet")
@@ -416,11 +416,12 @@ class MatchIndex:
         order: DateOrder = r["date_order"]
         reading = ReadingDefaults(r["phone_region"], order, r["country"], dict(r["sentinels"]))
         records = pq.read_table(src / "records.parquet")
-        vocab = pq.read_table(src / "values.parquet", columns=["value"])["value"].combine_chunks()
+        # Kept in pieces: the vocabulary of a large company holds more than the 2 GB of text one array can.
+        vocab = pq.read_table(src / "values.parquet", columns=["value"])["value"]
         values: dict[str, pa.Array] = {}
         start = 0
         for name, count in index["value_counts"].items():
-            values[name] = vocab.slice(start, count)
+            values[name] = vocab.slice(start, count).combine_chunks()
             start += count
         columns: list[str] = index["columns"]
         blocks_table = pq.read_table(src / "blocking.parquet")
@@ -669,3 +670,10 @@ def write_match_index(run_dir: Path, *, prepared: pd.DataFrame | None = None) ->
     ``prepared``: the run's contacts as the linkage prepared them (else they are prepared again)."""
     index = MatchIndex.build(Path(run_dir), prepared=prepared)
     return index.save(RunCatalog(run_dir).path("link.match_index"))
+
+
+def _string_chunks(values: pa.Array | pa.ChunkedArray) -> list[pa.Array]:
+    """A column's distinct values as string arrays: one, or several when Arrow had to split them (a string array
+    holds at most 2 GB of text, which the values of a company of a million customers exceed)."""
+    chunks = values.chunks if isinstance(values, pa.ChunkedArray) else [values]
+    return [c.cast(pa.string()) for c in chunks]
