@@ -15,7 +15,7 @@ def test_defaults() -> None:
     assert s.mandatory.fields == ["surname", "given_name", "date_of_birth"]
     assert s.mandatory.one_of == [["phone", "email"]]
     assert s.stale_after_days == 730
-    assert s.document_numbers.invoice == r"^FV/\d{4}/\d{6,}$"
+    assert s.document_numbers.invoice == r"^FV/\d{4}/\d{6}$"
     assert s.rule("mandatory_field_missing").severity == "critical"
 
 

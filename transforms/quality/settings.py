@@ -76,8 +76,8 @@ class Mandatory(_Frozen):
 class DocumentNumbers(_Frozen):
     """Regular expressions an invoice and a credit-note number must match."""
 
-    invoice: str = r"^FV/\d{4}/\d{6,}$"
-    credit_note: str = r"^FK/\d{4}/\d{6,}$"
+    invoice: str = r"^FV/\d{4}/\d{6}$"
+    credit_note: str = r"^FK/\d{4}/\d{6}$"
 
     @field_validator("invoice", "credit_note")
     @classmethod
