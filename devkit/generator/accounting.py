@@ -385,14 +385,15 @@ def _unknown_payments(
     first_year = int(years.min())
     last_seq = {int(y): int(bill.seq[invoices][years == y].max()) for y in np.unique(years).tolist()}
     out = []
+    width = bill.digits
     for _ in range(count):
         d = rng.randrange(len(bill.cust))
         day = min(pop.as_of, int(bill.issue[d]) + rng.randrange(1, 90))
         year = to_date(day).year
         if rng.random() < 0.5 or year not in last_seq:
-            number = f"FV/{first_year - rng.randrange(1, 6)}/{rng.randrange(1, 999999):06d}"
+            number = f"FV/{first_year - rng.randrange(1, 6)}/{rng.randrange(1, 10**width - 1):0{width}d}"
         else:
-            number = f"FV/{year}/{last_seq[year] + rng.randrange(1, 5000):06d}"
+            number = f"FV/{year}/{last_seq[year] + rng.randrange(1, 5000):0{width}d}"
         amount = round(rng.uniform(20, 3000), 2)
         out.append((day, str(codes[bill.code_row[d]]), pop.customer_id(int(bill.cust[d])), number, amount, "PLN"))
     out.sort(key=lambda t: (t[0], t[3]))

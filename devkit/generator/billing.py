@@ -10,6 +10,7 @@ notes reduce what is owed. All vectorized; only payments are expanded per instal
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -47,9 +48,15 @@ class Billing:
     pay_day: np.ndarray
     pay_amount: np.ndarray
 
+    @cached_property
+    def digits(self) -> int:
+        """Digits of a document's number after the year: six, or as many as a company issuing more than 999,999
+        documents a year needs (its numbers are all that wide, and its quality.yml says so)."""
+        return max(6, len(str(int(self.seq.max())))) if len(self.seq) else 6
+
     def number(self, i: int) -> str:
         """The canonical number of document ``i``: FV/2025/000123 or FK/2025/000007."""
-        return f"{'FK' if self.is_credit[i] else 'FV'}/{self.year[i]}/{self.seq[i]:06d}"
+        return f"{'FK' if self.is_credit[i] else 'FV'}/{self.year[i]}/{self.seq[i]:0{self.digits}d}"
 
 
 def _year_of(days: np.ndarray) -> np.ndarray:

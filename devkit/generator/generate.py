@@ -22,7 +22,7 @@ from devkit.generator.config import DEFAULT_AS_OF, GenerationSettings
 from devkit.generator.context import WriteContext
 from devkit.generator.customer_table import write_customers_table
 from devkit.generator.people import generate_population
-from devkit.generator.sources_file import write_sources_file
+from devkit.generator.sources_file import write_quality_file, write_sources_file
 from devkit.generator.truth import TruthSink
 from devkit.generator.workbooks import write_workbooks
 
@@ -107,12 +107,18 @@ def generate_sample(
     rows["truth/defects.parquet"] = sink.defects.rows
     rows["truth/invoices.parquet"] = len(bill.cust)
     write_sources_file(out / "sources.yml", written)
+    quality = write_quality_file(out / "quality.yml", bill.digits)
     (out / "README.md").write_text(_readme(customers, seed, day), encoding="utf-8")
 
     row_types: dict[str, dict[str, int]] = defaultdict(dict)
     for (source, row_type), count in sorted(sink.per_type.items()):
         row_types[source][row_type] = count
-    files = (*sorted(out / rel for rel in rows), out / "sources.yml", out / "README.md")
+    files = (
+        *sorted(out / rel for rel in rows),
+        out / "sources.yml",
+        *([out / "quality.yml"] if quality else []),
+        out / "README.md",
+    )
     return GenerationSummary(
         out_dir=out,
         sources_file=out / "sources.yml",

@@ -226,3 +226,21 @@ def write_sources_file(path: Path, written: list[WrittenWorkbook]) -> None:
     )
     body = yaml.dump(sources_document(written), Dumper=_NoAliases, allow_unicode=True, sort_keys=False, width=120)
     path.write_text(header + body, encoding="utf-8")
+
+
+def write_quality_file(path: Path, digits: int) -> bool:
+    """Write the company's ``quality.yml`` when its data standard differs from the bundled one: a company issuing
+    more than 999,999 documents a year numbers them with more than six digits after the year. False (nothing
+    written) for a company the bundled defaults describe."""
+    if digits <= 6:
+        return False
+    numbers = {
+        "invoice": rf"^FV/\d{{4}}/\d{{{digits}}}$",
+        "credit_note": rf"^FK/\d{{4}}/\d{{{digits}}}$",
+    }
+    header = (
+        f"# {COMPANY_NAME} issues more than 999,999 documents a year: {digits} digits after the year.\n"
+        "# Everything else is the bundled defaults (transforms/quality/data/quality.yml).\n"
+    )
+    path.write_text(header + yaml.safe_dump({"document_numbers": numbers}, sort_keys=False), encoding="utf-8")
+    return True
