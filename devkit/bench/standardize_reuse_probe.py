@@ -13,8 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +32,12 @@ def night(company: Path, data: Path, run_id: str, as_of: str) -> dict[str, Any]:
         run_id=run_id,
         data_dir=str(data),
     )
+    from devkit.bench.__main__ import probe
+
     tasks.extract(run_dir)
-    proc = subprocess.run(
-        [sys.executable, "-m", "devkit.bench.stage_probe", "standardize", run_dir],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    probe: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    timed = probe("standardize", run_dir)
     manifest = RunCatalog(run_dir).manifest("standardize")
-    return {"night": run_id, "as_of": as_of, **probe, "files_reused": manifest["files_reused"]}
+    return {"night": run_id, "as_of": as_of, **timed, "files_reused": manifest["files_reused"]}
 
 
 def main() -> None:
