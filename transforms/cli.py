@@ -148,12 +148,20 @@ def run(
             "memory a stage freed is seldom handed back to the system).",
         ),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="How many of the night's files are extracted, standardized and checked at once, each in a "
+            "process of its own; default the machine's cores, at most 4 (with --one-process: one).",
+        ),
+    ] = None,
 ) -> None:
     """Run the nightly tasks in the DAG's order, without Airflow; each stage in a process of its own."""
     _logging(verbose)
     from transforms.pipeline import tasks
     from transforms.pipeline.catalog import RunCatalog
-    from transforms.pipeline.stage_process import run_stage_in_process
+    from transforms.pipeline.stage_process import default_workers, run_stage_in_process
     from transforms.settings import SettingsError
     from transforms.warehouse.engine import LOCK_WAIT_ENV
     from transforms.warehouse.nights import OlderNightError
@@ -197,7 +205,7 @@ def run(
 
     with console.status("running the night's stages ..."):
         try:
-            tasks.run_stages(run_dir, on_stage=done, run_task=run_task)
+            tasks.run_stages(run_dir, on_stage=done, run_task=run_task, workers=workers or default_workers())
         except Exception as exc:
             fault = as_fault(exc, warehouse)
             err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)

@@ -9,6 +9,7 @@ night; nothing here writes a file or the warehouse.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -116,10 +117,12 @@ def link_customers(
 
 
 def with_fingerprints(contacts: pd.DataFrame) -> pd.DataFrame:
-    """The staged contacts with each record's fingerprint (a copy; one already there is kept)."""
+    """The staged contacts with each record's fingerprint: a copy with the column added, or ``contacts`` itself
+    when it has one already (a night of a million customers would otherwise hold a second frame of contacts)."""
+    if "record_fingerprint" in contacts.columns:
+        return contacts
     out = contacts.copy()
-    if "record_fingerprint" not in out.columns:
-        out["record_fingerprint"] = fingerprints(out)
+    out["record_fingerprint"] = fingerprints(out)
     return out
 
 
@@ -171,18 +174,25 @@ def consolidate_customers(
     stamp: dict[str, Any],
     kept: KeptLinkage | None = None,
     kept_golden: KeptGolden | None = None,
+    on_linked: Callable[[LinkResult], LinkResult] | None = None,
 ) -> Customers:
     """Link tonight's staged contacts into customers with stable ids and golden records, and check them.
 
     ``previous`` and ``next_number`` come from ``read_previous``, ``stored_decisions`` from the stewards' table;
     ``stamp`` (as_of, run_id) is added to every table. ``kept``: last night's linkage, for an incremental night;
     ``kept_golden``: last night's golden records, reused for the customers whose records did not change.
+    ``on_linked``: called with the linkage result as soon as the records are linked, before the golden records
+    are made; what it returns stands for the result from then on. The link stage writes there what only the
+    linkage needs (scored pairs, prepared records) and hands back the result without them, so that the golden
+    records of a large night are not made with every candidate pair still in memory.
     """
     contacts = with_fingerprints(contacts)
     decisions = decisions_for_records(stored_decisions, contacts)
     result, clusters, ids = link_customers(
         contacts, linkage, previous=previous, next_number=next_number, decisions=decisions, kept=kept
     )
+    if on_linked is not None:
+        result = on_linked(result)
 
     links = (
         contacts[list(columns_except("core.customer_source_record", _LINK_COLUMNS))]

@@ -45,10 +45,23 @@ def golden_settings_hash(
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:20]
 
 
+#: Rows hashed at once by ``row_keys`` (the key of a row does not depend on the others).
+_KEY_ROWS = 200_000
+
+
 def row_keys(records: pd.DataFrame) -> pd.DataFrame:
     """record_id, customer_id and a hash of each record's staged row and record date (the night's stamp left out)."""
     cols = sorted(c for c in records.columns if c not in (*RUN_STAMP, "customer_id"))
-    keys = pd.util.hash_pandas_object(records[cols].astype("string"), index=False).to_numpy(np.uint64)
+    # In pieces of rows: every value is written as text to be hashed, a large night's records many times over.
+    keys = np.concatenate(
+        [
+            pd.util.hash_pandas_object(records[cols].iloc[at : at + _KEY_ROWS].astype("string"), index=False).to_numpy(
+                np.uint64
+            )
+            for at in range(0, len(records), _KEY_ROWS)
+        ]
+        or [np.empty(0, np.uint64)]
+    )
     return pd.DataFrame(
         {
             "record_id": records["record_id"].to_numpy(),
@@ -100,6 +113,6 @@ def golden_records(
         parts.append(build_golden(todo, settings=settings, requirements=requirements, unassigned=unassigned))
     golden = pd.concat([g for g, _ in parts], ignore_index=True)
     provenance = pd.concat([p for _, p in parts], ignore_index=True)
-    golden = golden.sort_values("customer_id").reset_index(drop=True)
-    provenance = provenance.sort_values(["customer_id", "field"], kind="stable").reset_index(drop=True)
+    golden = golden.sort_values("customer_id", ignore_index=True)
+    provenance = provenance.sort_values(["customer_id", "field"], kind="stable", ignore_index=True)
     return golden, provenance, len(reusable)

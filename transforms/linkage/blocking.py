@@ -96,31 +96,48 @@ def block_pass(prepared: pd.DataFrame, settings: LinkageSettings, spec: Blocking
     return left[ok], right[ok], np.array([blocks, skipped, skipped_records]), codes
 
 
-def _first_sightings(keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Pair keys found by each pass (no repeats within a pass) -> for every distinct key, the pass that found it
-    first and its position in the passes' concatenation; ordered by pass, then key. One sort over every pass,
-    where a union per pass would sort the growing set again and again."""
+def union_of_passes(keys: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The union of the passes' pairs, given per pass as keys ``left * n + right`` (no repeats within a pass):
+    for every distinct pair, the pass that found it first, and its two positions; ordered by pass, then pair.
+
+    One sort over every pass, where a union per pass would sort the growing set again and again. ``keys`` is
+    emptied as its arrays are joined: at a million customers the passes find tens of millions of pairs, and only
+    one copy of them is held at a time besides the sort's order."""
+    sizes = [len(k) for k in keys]
     everything = np.concatenate(keys) if keys else np.empty(0, np.int64)
-    passes = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
+    keys.clear()
     order = np.argsort(everything, kind="stable")  # equal keys stay in pass order
-    ranked = everything[order]
-    first = order[np.r_[True, ranked[1:] != ranked[:-1]]] if len(ranked) else order
-    first = first[np.lexsort((everything[first], passes[first]))]
-    return passes[first], first
+    everything = everything[order]
+    new = np.ones(len(everything), dtype=bool)
+    np.not_equal(everything[1:], everything[:-1], out=new[1:])
+    pair = everything[new]
+    del everything
+    passes = np.repeat(np.arange(len(sizes), dtype=np.int16), sizes)
+    which = passes[order[new]]
+    del passes, order, new
+    ranked = np.lexsort((pair, which))
+    which, pair = which[ranked], pair[ranked]
+    return which, pair // max(n, 1), pair % max(n, 1)
 
 
 def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candidates:
     """The union of every pass's pairs; a pair is credited to the first pass that found it."""
     n = len(prepared)
-    found = [block_pass(prepared, settings, spec) for spec in settings.blocking.passes]
-    which, first = _first_sightings([left * n + right for left, right, _, _ in found])
+    keys: list[np.ndarray] = []
+    found = []
+    for spec in settings.blocking.passes:
+        left, right, counts, codes = block_pass(prepared, settings, spec)
+        keys.append(left * n + right)  # the positions are read back from the key: one array per pass, not two
+        found.append((len(left), counts, codes))
+        del left, right
+    which, left, right = union_of_passes(keys, n)
     new_pairs = np.bincount(which, minlength=len(found))
     stats: list[dict[str, Any]] = []
-    for spec, (left, _, counts, _), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
+    for spec, (pairs, counts, _), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
         stats.append(
             {
                 "pass": spec.name,
-                "pairs": len(left),
+                "pairs": pairs,
                 "new_pairs": int(new),
                 "blocks": int(counts[0]),
                 "skipped_blocks": int(counts[1]),
@@ -136,14 +153,14 @@ def candidate_pairs(prepared: pd.DataFrame, settings: LinkageSettings) -> Candid
                 spec.max_block_size or settings.blocking.max_block_size,
                 counts[2],
             )
-        log.info("blocking pass %s: %d pairs, %d new", spec.name, len(left), int(new))
+        log.info("blocking pass %s: %d pairs, %d new", spec.name, pairs, int(new))
     names = np.array([spec.name for spec in settings.blocking.passes], dtype=object)
     if not found:
         return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, dtype=object), stats)
     return Candidates(
-        left=np.concatenate([left for left, _, _, _ in found])[first],
-        right=np.concatenate([right for _, right, _, _ in found])[first],
+        left=left,
+        right=right,
         blocked_by=names[which],
         passes=stats,
-        codes={spec.name: codes for spec, (_, _, _, codes) in zip(settings.blocking.passes, found, strict=True)},
+        codes={spec.name: codes for spec, (_, _, codes) in zip(settings.blocking.passes, found, strict=True)},
     )

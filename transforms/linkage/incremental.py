@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from transforms.linkage.blocking import Candidates, _allowed, _first_sightings, block_codes
+from transforms.linkage.blocking import Candidates, _allowed, block_codes, union_of_passes
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
 from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules, pairs_for_review, scored_pairs
@@ -152,26 +152,22 @@ def candidates_touching(prepared: pd.DataFrame, settings: LinkageSettings, chang
     """Tonight's candidate pairs with a changed record at one end at least: each pass's blocks, as a full night
     builds them, holding a changed record; a pair is credited to the first pass that found it."""
     n = len(prepared)
-    found = []
+    keys: list[np.ndarray] = []
     stats: list[dict[str, Any]] = []
     for spec in settings.blocking.passes:
         codes = block_codes(prepared, spec.keys)
         left, right = _pairs_touching(codes, spec.max_block_size or settings.blocking.max_block_size, changed)
         ok = _allowed(prepared, settings, left, right)
-        found.append((left[ok], right[ok]))
-    if not found:
+        keys.append(left[ok] * n + right[ok])
+    if not keys:
         return Candidates(np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, dtype=object), stats)
-    which, first = _first_sightings([left * n + right for left, right in found])
-    new_pairs = np.bincount(which, minlength=len(found))
-    for spec, (left, _), new in zip(settings.blocking.passes, found, new_pairs, strict=True):
-        stats.append({"pass": spec.name, "pairs": len(left), "new_pairs": int(new)})
+    sizes = [len(k) for k in keys]
+    which, left, right = union_of_passes(keys, n)
+    new_pairs = np.bincount(which, minlength=len(sizes))
+    for spec, pairs, new in zip(settings.blocking.passes, sizes, new_pairs, strict=True):
+        stats.append({"pass": spec.name, "pairs": pairs, "new_pairs": int(new)})
     names = np.array([spec.name for spec in settings.blocking.passes], dtype=object)
-    return Candidates(
-        left=np.concatenate([left for left, _ in found])[first],
-        right=np.concatenate([right for _, right in found])[first],
-        blocked_by=names[which],
-        passes=stats,
-    )
+    return Candidates(left=left, right=right, blocked_by=names[which], passes=stats)
 
 
 # ------------------------------------------------------------------------------------------------ the night

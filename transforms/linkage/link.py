@@ -141,17 +141,16 @@ def scored_pairs(
     """Each candidate pair by its two record ids, with its match weight and probability, its comparison levels
     (term frequencies left out) and the blocking pass that found it: the pairs a night scores, full or
     incremental."""
-    tf_cols = [c for c in levels.columns if c.startswith("tf_")]
-    pairs = pd.DataFrame(
-        {
-            "record_id_l": ids[cands.left],
-            "record_id_r": ids[cands.right],
-            "match_weight": weights,
-            "match_probability": prob,
-        }
-    )
-    pairs = pd.concat([pairs, levels.drop(columns=tf_cols)], axis=1)
-    pairs["blocked_by"] = cands.blocked_by
+    columns: dict[str, np.ndarray] = {
+        "record_id_l": ids[cands.left],
+        "record_id_r": ids[cands.right],
+        "match_weight": weights,
+        "match_probability": prob,
+        **{c: levels[c].to_numpy() for c in levels.columns if not c.startswith("tf_")},
+        "blocked_by": cands.blocked_by,
+    }
+    # The arrays as they are, not copied into one block per type: a large night holds tens of millions of pairs.
+    pairs = pd.DataFrame(columns, copy=False)
     return pairs
 
 

@@ -19,6 +19,7 @@ import gc
 import html
 import json
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -28,7 +29,7 @@ from transforms.customers.decisions import load_decisions
 from transforms.customers.golden_reuse import KeptGolden
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
-from transforms.linkage import FittedModel, LinkageSettings, load_linkage_settings, write_diagnostics
+from transforms.linkage import FittedModel, LinkageSettings, LinkResult, load_linkage_settings, write_diagnostics
 from transforms.linkage.incremental import (
     STATE_VERSION,
     KeptLinkage,
@@ -39,6 +40,7 @@ from transforms.linkage.incremental import (
 from transforms.linkage.matcher import write_match_index
 from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
+from transforms.pipeline.memory import release_memory
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.settings import settings_for_sources
 from transforms.warehouse.engine import make_engine
@@ -119,6 +121,45 @@ def _night_state(
     }
 
 
+class _LinkageOutputs:
+    """What only the linkage itself leaves, written as soon as the records are linked (``consolidate_customers``'
+    ``on_linked``): the model and its settings, the diagnostics page, and what the next night starts from (the
+    scored pairs it keeps, each record's evidence key, the prepared records). The result handed back no longer
+    holds the scored pairs nor the prepared records: at a million customers they are gigabytes the golden records
+    and the tables do not need."""
+
+    def __init__(self, ctx: RunContext, settings: LinkageSettings, state: dict[str, Any]) -> None:
+        self.ctx, self.settings, self.state = ctx, settings, state
+        self.candidate_pairs = 0
+        self.diagnostics = ctx.catalog.output("link.diagnostics")
+
+    def __call__(self, result: LinkResult) -> LinkResult:
+        run, state = self.ctx.catalog, self.state
+        # An incremental night's page shows the kept model and only the pairs it compared or kept.
+        kind = (
+            f"<p>A full relink ({html.escape(str(state['reason']))}): every record compared, the model fitted "
+            "tonight.</p>"
+            if state["night"] == "full"
+            else f"<p>An incremental night ({html.escape(str(state['reason']))}): only new and changed records "
+            f"were compared, scored with the model fitted by run {html.escape(str(state['model_run_id']))} (the "
+            f"last full relink, {html.escape(str(state['last_full_as_of']))}); the match weights are those of "
+            "the pairs compared tonight and of the pairs kept from last night at or above the review "
+            "threshold.</p>"
+        )
+        self.diagnostics = write_diagnostics(result, self.diagnostics, extra=[kind])
+        run.write_text("link.model", json.dumps(result.model.to_dict(), indent=2))
+        settings_json = self.settings.model_dump(mode="json", by_alias=True)
+        run.write_text("link.linkage_settings", json.dumps(settings_json, indent=2))
+        run.write("link.kept_pairs", kept_pairs(result.pairs, self.settings))
+        if result.record_keys is not None:
+            run.write("link.record_keys", result.record_keys)
+        if result.prepared is not None:
+            run.write("link.prepared", result.prepared)
+        self.candidate_pairs = int(result.stats.get("candidate_pairs", len(result.pairs)))
+        # A copy: a slice of no rows would still hold every pair's arrays.
+        return replace(result, pairs=result.pairs.iloc[:0].copy(), prepared=None)
+
+
 def run_link(ctx: RunContext) -> StageResult:
     """Link tonight's records into customers and write the core tables, the review workbook and diagnostics."""
     run = ctx.catalog
@@ -151,6 +192,7 @@ def run_link(ctx: RunContext) -> StageResult:
     kept = _kept(last, previous) if reason is None and last is not None and previous is not None else None
     state = _night_state(ctx, settings, None if kept is not None else reason, before, share)
     log.info("link: a%s night: %s", "n incremental" if kept is not None else " full", state["reason"])
+    written = _LinkageOutputs(ctx, settings, state)
     night = consolidate_customers(
         contacts,
         interactions,
@@ -164,6 +206,7 @@ def run_link(ctx: RunContext) -> StageResult:
         stamp={"as_of": ctx.as_of_date, "run_id": ctx.run_id},
         kept=kept,
         kept_golden=_kept_golden(last, before) if kept is not None and last is not None and before else None,
+        on_linked=written,
     )
     state["golden_hash"] = night.golden_hash
     # The staged frames as read are done with (the night keeps its own contacts): freed before the writing.
@@ -177,29 +220,11 @@ def run_link(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         as_of=ctx.as_of_date,
     )
-    # An incremental night's page shows the kept model and only the pairs it compared or kept.
-    kind = (
-        f"<p>A full relink ({html.escape(str(state['reason']))}): every record compared, the model fitted tonight.</p>"
-        if state["night"] == "full"
-        else f"<p>An incremental night ({html.escape(str(state['reason']))}): only new and changed records were "
-        f"compared, scored with the model fitted by run {html.escape(str(state['model_run_id']))} (the last full "
-        f"relink, {html.escape(str(state['last_full_as_of']))}); the match weights are those of the pairs compared "
-        "tonight and of the pairs kept from last night at or above the review threshold.</p>"
-    )
-    diagnostics = write_diagnostics(night.result, run.output("link.diagnostics"), extra=[kind])
-    run.write_text("link.model", json.dumps(night.result.model.to_dict(), indent=2))
-    settings_json = settings.model_dump(mode="json", by_alias=True)
-    run.write_text("link.linkage_settings", json.dumps(settings_json, indent=2))
     for name, field in _TABLES.items():
         run.write(name, getattr(night, field))
-    # What the next night starts from (written after the tables: a night stopped before here is linked in full).
-    run.write("link.kept_pairs", kept_pairs(night.result.pairs, settings))
-    if night.result.record_keys is not None:
-        run.write("link.record_keys", night.result.record_keys)
+    # What the next night starts from (after the tables: a night stopped before here is linked in full).
     if night.row_keys is not None:
         run.write("link.golden_keys", night.row_keys)
-    if night.result.prepared is not None:
-        run.write("link.prepared", night.result.prepared)
     run.write("link.decisions", night.decisions[["record_id_l", "record_id_r", "is_match"]].reset_index(drop=True))
     run.write_json("link.state", state)
     # The steward's console shows each review pair's comparison levels, which core.match_review does not keep.
@@ -217,12 +242,12 @@ def run_link(ctx: RunContext) -> StageResult:
         "golden_records_reused": night.golden_reused,
         "records": len(night.contacts),
         "customers": len(night.customers),
-        "candidate_pairs": int(night.result.stats.get("candidate_pairs", len(night.result.pairs))),
+        "candidate_pairs": written.candidate_pairs,
         "review_pairs": len(night.review),
         "decisions_applied": len(night.decisions),
         "id_events": {str(k): int(v) for k, v in events.items()},
         "review_workbook": str(workbook),
-        "diagnostics": str(diagnostics),
+        "diagnostics": str(written.diagnostics),
         "survivorship_settings": survivorship_from,
         "customer_failures": len(night.failures),  # source rows behind the failing golden records
         "customer_failing_values": night.failing_values,  # failing values on golden records (customer, rule, field)
@@ -234,7 +259,12 @@ def run_link(ctx: RunContext) -> StageResult:
         len(night.review),
         summary["id_events"],
     )
-    # The on-entry matcher (crm-etl match) answers from tonight's records and model.
-    summary["match_index"] = str(write_match_index(run.root, prepared=night.result.prepared))
+    rows_in, rows_out = len(night.contacts), len(night.customers)
+    # The on-entry matcher (crm-etl match) answers from tonight's records and model, built once the night's
+    # frames are freed: from the prepared records written above, not from another preparing of every contact.
+    del night
+    release_memory()
+    prepared = run.read("link.prepared") if run.exists("link.prepared") else None
+    summary["match_index"] = str(write_match_index(run.root, prepared=prepared))
     manifest = run.write_manifest("link", {**summary, "publish": run.publish_section(list(_TABLES))})
-    return StageResult(manifest, rows_in=len(night.contacts), rows_out=len(night.customers))
+    return StageResult(manifest, rows_in=rows_in, rows_out=rows_out)

@@ -68,6 +68,12 @@ _PR_SET_PDEATHSIG = 1
 _PR_SET_NAME = 15
 
 
+def default_workers() -> int:
+    """How many of the night's files ``crm-etl run`` works on at once by default: one per core, at most four, as
+    each file's process holds its own memory."""
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
 class StageFailedError(RuntimeError):
     """A stage failed in its own process; the message is the one its exception gave there."""
 
@@ -82,9 +88,10 @@ class _Outcome:
     exit_code: int | None = None
 
 
-def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> None:
-    """Run one task of ``transforms.pipeline.tasks`` (a stage or the report) on ``run_dir`` in a fresh process;
-    raise as the task would have when it fails, or ``StageFailedError`` when its process dies."""
+def run_stage_in_process(task: str, run_dir: str, *args: str, verbose: bool = False) -> None:
+    """Run one task of ``transforms.pipeline.tasks`` (a stage, one of a stage's files with its key in ``args``, or
+    the report) on ``run_dir`` in a fresh process; raise as the task would have when it fails, or
+    ``StageFailedError`` when its process dies."""
     context: BaseContext
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
@@ -95,7 +102,9 @@ def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> N
     # Held open here until the stage's process is gone: if this process dies first, the stage's sees its end close.
     watched, alive = context.Pipe(duplex=False)
     started = ops.utcnow()
-    process = context.Process(target=_run_stage, args=(task, run_dir, verbose, send, watched), name=f"crm-etl {task}")
+    process = context.Process(
+        target=_run_stage, args=((task, *args), run_dir, verbose, send, watched), name=f"crm-etl {task}"
+    )
     process.start()
     send.close()  # the child holds the only sending end: its death ends recv() with EOFError
     watched.close()
@@ -111,8 +120,9 @@ def run_stage_in_process(task: str, run_dir: str, *, verbose: bool = False) -> N
         process.join()
         alive.close()
     if outcome is None:
-        message = _lost(task, process.exitcode)
-        record_lost_task(RunContext.load(run_dir), task=task, started=started, message=message)
+        named = " ".join((task, *args))
+        message = _lost(named, process.exitcode)
+        record_lost_task(RunContext.load(run_dir), task=named, started=started, message=message)
         raise StageFailedError(message)
     if outcome.failed:
         if outcome.exit_code is not None:
@@ -134,8 +144,10 @@ def _lost(task: str, exit_code: int | None) -> str:
     return f"the process running {task} {why}; nothing of this night was published. Run the night again"
 
 
-def _run_stage(task: str, run_dir: str, verbose: bool, send: Connection, parent: Connection) -> None:
-    """The stage's process: the task, then its outcome to the parent."""
+def _run_stage(call: tuple[str, ...], run_dir: str, verbose: bool, send: Connection, parent: Connection) -> None:
+    """The stage's process: the task (``call``: its name, then what it takes after the run folder), then its
+    outcome to the parent."""
+    task, *args = call
     _as_child(task)
     threading.Thread(target=_stop_with, args=(parent,), name="stop with the night", daemon=True).start()
     _log_as_the_command_line(verbose)
@@ -144,7 +156,7 @@ def _run_stage(task: str, run_dir: str, verbose: bool, send: Connection, parent:
     ctx = RunContext.load(run_dir)
     OWNED_RUNS.add(ctx.run_id)  # the parent process runs the night and stays its process in ops.run
     try:
-        getattr(tasks, task)(run_dir)
+        getattr(tasks, task)(run_dir, *args)
     except Exception as exc:
         fault = as_fault(exc, ctx.warehouse_url)
         send.send(_Outcome(failed=True, message=str(fault or exc), exit_code=fault.exit_code if fault else None))

@@ -38,6 +38,13 @@ log = logging.getLogger(__name__)
 #: The stages in order; each is a task taking and returning the run folder.
 STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments", "publish")
 
+#: The stages that also come file by file: the task doing one file, and the one writing the stage's manifest.
+FILE_STAGES = {
+    "extract": ("extract_file", "combine_extract"),
+    "standardize": ("standardize_file", "combine_standardize"),
+    "validate": ("validate_file", "combine_validate"),
+}
+
 
 def _record_earlier_failures(engine: Engine, data_dir: str) -> None:
     """Runs that failed while the warehouse was held, kept in their folders: now into ops.run."""
@@ -333,17 +340,25 @@ def run_stages(
     run_dir: str,
     on_stage: Callable[[str], None] | None = None,
     *,
-    run_task: Callable[[str, str], None] | None = None,
+    run_task: Callable[..., None] | None = None,
+    workers: int = 1,
 ) -> None:
     """Every stage in order, then the report; the report also runs after a failure, which is then re-raised.
 
-    ``run_task(task, run_dir)`` runs each (``stage_process.run_stage_in_process`` gives each a process of its
-    own, as ``crm-etl run`` does); by default they all run here, one after the other.
+    ``run_task(task, run_dir, *args)`` runs each (``stage_process.run_stage_in_process`` gives each a process of
+    its own, as ``crm-etl run`` does); by default they all run here, one after the other. With ``workers`` above
+    one (and a ``run_task`` giving each task a process), the file-by-file stages run as the DAG runs them: the
+    night's files ``workers`` at a time, largest first, then the task that combines them.
     """
     step = run_task or _run_here
     try:
         for stage in STAGES:
-            step(stage, run_dir)
+            if workers > 1 and run_task is not None and stage in FILE_STAGES:
+                per_file, combine = FILE_STAGES[stage]
+                _side_by_side(per_file, run_dir, largest_first(run_dir), step, workers)
+                step(combine, run_dir)
+            else:
+                step(stage, run_dir)
             if on_stage:
                 on_stage(stage)
     except Exception:
@@ -358,13 +373,42 @@ def run_stages(
         on_stage("report")
 
 
-def _run_here(task: str, run_dir: str) -> None:
+def largest_first(run_dir: str) -> list[str]:
+    """The keys of the night's files, the largest on disk first: run side by side, the longest start first and
+    the small ones fill in around them (a missing file counts as empty)."""
+    from transforms.pipeline.file_plan import read_night_files
+
+    def size(path: str | None) -> int:
+        return Path(path).stat().st_size if path and Path(path).is_file() else 0
+
+    files = read_night_files(run_dir)
+    return [f.key for f in sorted(files, key=lambda f: -size(f.path))]
+
+
+def _side_by_side(task: str, run_dir: str, keys: list[str], step: Callable[..., None], workers: int) -> None:
+    """``task`` for every key, ``workers`` at a time. After a failure no other file starts; the ones running
+    finish, and the first failure is raised (the stage's combining task does not run, as in the DAG)."""
+    from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+
+    with ThreadPoolExecutor(workers, thread_name_prefix=task) as pool:
+        futures: list[Future[None]] = [pool.submit(step, task, run_dir, key) for key in keys]
+        wait(futures, return_when=FIRST_EXCEPTION)
+        failed = [f for f in futures if f.done() and f.exception() is not None]
+        if failed:
+            for f in futures:
+                f.cancel()  # those not started yet
+            wait(futures)
+            raise failed[0].exception()  # type: ignore[misc]
+
+
+def _run_here(task: str, run_dir: str, *args: str) -> None:
     """One task in this process, then what it freed handed back: the next starts from what is still in use."""
-    globals()[task](run_dir)
+    globals()[task](run_dir, *args)
     release_memory()
 
 
 __all__ = [
+    "FILE_STAGES",
     "STAGES",
     "RunContext",
     "combine_extract",
@@ -372,6 +416,7 @@ __all__ = [
     "combine_validate",
     "extract",
     "extract_file",
+    "largest_first",
     "link",
     "night_files",
     "prepare_run",
