@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -159,15 +160,58 @@ def run(
 ) -> None:
     """Run the nightly tasks in the DAG's order, without Airflow; each stage in a process of its own."""
     _logging(verbose)
+    from transforms.warehouse.engine import LOCK_WAIT_ENV
+
+    with _set_for_now(LOCK_WAIT_ENV, None if lock_wait is None else str(lock_wait)):  # every stage's engine reads it
+        _run_night(
+            sources=sources,
+            warehouse=warehouse,
+            data_dir=data_dir,
+            as_of=as_of,
+            run_id=run_id,
+            allow_older_night=allow_older_night,
+            full=full,
+            one_process=one_process,
+            workers=workers,
+            verbose=verbose,
+        )
+
+
+@contextlib.contextmanager
+def _set_for_now(name: str, value: str | None) -> Iterator[None]:
+    """``os.environ[name] = value`` while the command runs (nothing when ``value`` is None), as it was after: the
+    command may run inside a longer-lived process (a test session, a notebook calling the app)."""
+    before = os.environ.get(name)
+    if value is not None:
+        os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
+
+
+def _run_night(
+    *,
+    sources: Path,
+    warehouse: str,
+    data_dir: Path,
+    as_of: str | None,
+    run_id: str | None,
+    allow_older_night: bool,
+    full: bool,
+    one_process: bool,
+    workers: int | None,
+    verbose: bool,
+) -> None:
+    """``crm-etl run`` once its settings are in place: prepare the run, run its stages, print its summary."""
     from transforms.pipeline import tasks
     from transforms.pipeline.catalog import RunCatalog
     from transforms.pipeline.stage_process import default_workers, run_stage_in_process
     from transforms.settings import SettingsError
-    from transforms.warehouse.engine import LOCK_WAIT_ENV
     from transforms.warehouse.nights import OlderNightError
-
-    if lock_wait is not None:
-        os.environ[LOCK_WAIT_ENV] = str(lock_wait)  # every stage's engine reads it
 
     day = as_of or dt.date.today().isoformat()
     try:

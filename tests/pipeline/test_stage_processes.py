@@ -36,9 +36,11 @@ def test_a_night_in_stage_processes_fills_the_warehouse_as_one_process_does(
     pipeline_run: PipelineRun, tmp_path: Path, workers: int
 ) -> None:
     """With two workers the night's files are extracted, standardized and checked two at a time, each in a process
-    of its own, as the DAG's mapped tasks do: the same warehouse, each file's task in ops.task_run."""
+    of its own, as the DAG's mapped tasks do: the same warehouse, each file's task in ops.task_run. Not waiting for
+    another holder of the warehouse (--lock-wait 0) does not stop the night's processes waiting for each other."""
     wh = tmp_path / "warehouse.duckdb"
     args = _run_args(pipeline_run.sample_dir / "sources.yml", wh, tmp_path / "data", "sp", workers)
+    args += ["--lock-wait", "0"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert table_checksums(wh) == table_checksums(pipeline_run.warehouse_path)

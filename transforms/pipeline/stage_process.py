@@ -34,6 +34,7 @@ from transforms.log_setup import log_to
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import OWNED_RUNS, record_lost_task
 from transforms.warehouse import ops
+from transforms.warehouse.engine import LOCK_WAIT_ENV, NIGHT_PROCESS_ENV
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,10 @@ def run_stage_in_process(task: str, run_dir: str, *args: str, verbose: bool = Fa
     watched, alive = context.Pipe(duplex=False)
     started = ops.utcnow()
     process = context.Process(
-        target=_run_stage, args=((task, *args), run_dir, verbose, send, watched), name=f"crm-etl {task}"
+        target=_run_stage,
+        args=((task, *args), run_dir, verbose, send, watched),
+        kwargs={"environment": _night_environment()},
+        name=f"crm-etl {task}",
     )
     process.start()
     send.close()  # the child holds the only sending end: its death ends recv() with EOFError
@@ -144,10 +148,30 @@ def _lost(task: str, exit_code: int | None) -> str:
     return f"the process running {task} {why}; nothing of this night was published. Run the night again"
 
 
-def _run_stage(call: tuple[str, ...], run_dir: str, verbose: bool, send: Connection, parent: Connection) -> None:
+def _night_environment() -> dict[str, str | None]:
+    """What a stage's process must see of the night's process: its pid, and the warehouse wait it was given.
+    Passed with each stage rather than inherited, since the server stages are forked from keeps the environment
+    of the moment it started (in a long-lived process, such as a test session, an earlier night's)."""
+    return {NIGHT_PROCESS_ENV: str(os.getpid()), LOCK_WAIT_ENV: os.environ.get(LOCK_WAIT_ENV)}
+
+
+def _run_stage(
+    call: tuple[str, ...],
+    run_dir: str,
+    verbose: bool,
+    send: Connection,
+    parent: Connection,
+    *,
+    environment: dict[str, str | None],
+) -> None:
     """The stage's process: the task (``call``: its name, then what it takes after the run folder), then its
     outcome to the parent."""
     task, *args = call
+    for name, value in environment.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
     _as_child(task)
     threading.Thread(target=_stop_with, args=(parent,), name="stop with the night", daemon=True).start()
     _log_as_the_command_line(verbose)
