@@ -76,8 +76,8 @@ replaces its rows in the history tables (dq.*, marts.customer_reliability_histor
 marts.segment_movement, ops.reconciliation) instead of adding them twice.
 
 Schedule: 02:00 UTC every night, one run at a time. Unpausing does not start a run for a
-night already past (`run_immediately=False`, `catchup=False`): "Trigger" with "unpause" runs
-the night once.
+night already past (`run_immediately=timedelta(0)`, `catchup=False`): "Trigger" with "unpause"
+runs the night once.
 
 The run's results: the `summarize` task's log and XCom list the control report, the linkage
 diagnostics and the to-do lists (as `file://` links) and the counts per file.
@@ -135,9 +135,11 @@ def _resolve_as_of(requested: str | None, context: Any) -> str:
 @dag(
     dag_id=DAG_ID,
     description="Consolidate scattered customer sources into the warehouse, nightly.",
-    schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC", run_immediately=False),
+    schedule=CronTriggerTimetable("0 2 * * *", timezone="UTC", run_immediately=timedelta(0)),
     # No start_date: with one, Airflow schedules the latest past 02:00 as soon as the DAG is unpaused (a second
-    # run of the night just triggered); without, run_immediately=False waits for the next 02:00.
+    # run of the night just triggered). Without, run_immediately=timedelta(0) waits for the next 02:00; False
+    # would not: Airflow reads it as "run the past 02:00 if it is less than a tenth of a day ago", so a DAG
+    # unpaused between 02:00 and 04:24 would run last night a second time beside the one just triggered.
     catchup=False,
     max_active_runs=1,
     dagrun_timeout=timedelta(hours=6),

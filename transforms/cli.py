@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -154,7 +155,8 @@ def run(
         typer.Option(
             min=1,
             help="How many of the night's files are extracted, standardized and checked at once, each in a "
-            "process of its own; default the machine's cores, at most 4 (with --one-process: one).",
+            "process of its own; default the machine's cores, at most 4, when the files add up to 64 MB or more, "
+            "else one (with --one-process: one).",
         ),
     ] = None,
 ) -> None:
@@ -246,10 +248,12 @@ def _run_night(
         console.print(f"[green]✓[/green] {stage}")
 
     run_task = None if one_process else functools.partial(run_stage_in_process, verbose=verbose)
+    at_once = workers or tasks.workers_for(run_dir, default_workers())
+    logging.getLogger(__name__).info("the night's files: %d at a time", at_once)
 
     with console.status("running the night's stages ..."):
         try:
-            tasks.run_stages(run_dir, on_stage=done, run_task=run_task, workers=workers or default_workers())
+            tasks.run_stages(run_dir, on_stage=done, run_task=run_task, workers=at_once)
         except Exception as exc:
             fault = as_fault(exc, warehouse)
             err.print(f"The run failed: {fault or exc}", markup=False, highlight=False, style="red", soft_wrap=True)

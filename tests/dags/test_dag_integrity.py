@@ -175,10 +175,24 @@ def test_as_of_is_optional_in_the_trigger_form(dag) -> None:  # type: ignore[no-
     assert copy.deepcopy(dag.params.get_param("as_of")).resolve() is None
 
 
-def test_unpausing_does_not_start_a_past_night(dag) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("now", ["2026-12-07T02:01:00", "2026-12-07T04:00:00", "2026-12-07T23:59:00"])
+def test_unpausing_does_not_start_a_past_night(dag, now: str, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """Whenever the DAG is unpaused, the first scheduled night is the next 02:00, not the one just past (shortly
+    after 02:00 too, where Airflow's default would run it)."""
+    import pendulum
+    from airflow.serialization.decoders import decode_timetable
+    from airflow.serialization.encoders import encode_timetable
+    from airflow.timetables import trigger
+    from airflow.timetables.base import TimeRestriction
+
     assert dag.catchup is False and dag.max_active_runs == 1
-    assert dag.timetable.run_immediately is False
     assert dag.start_date is None  # with a start_date, run_immediately is ignored and the past 02:00 runs
+    monkeypatch.setattr(trigger, "utcnow", lambda: pendulum.parse(now))
+    scheduled = decode_timetable(encode_timetable(dag.timetable))  # as the scheduler reads it
+    first = scheduled.next_dagrun_info(
+        last_automated_data_interval=None, restriction=TimeRestriction(earliest=None, latest=None, catchup=False)
+    )
+    assert first is not None and first.run_after == pendulum.parse("2026-12-08T02:00:00")
 
 
 def test_every_task_has_a_doc(dag) -> None:  # type: ignore[no-untyped-def]

@@ -124,3 +124,20 @@ def test_the_night_killed_outright_stops_its_stage_at_once(sample_dir: Path, tmp
         tasks = [t for (t,) in con.execute("select task from ops.task_run order by started_at").fetchall()]
     assert [t for t in tasks if " " not in t] == ["extract", "standardize"]
     assert not [t for t in tasks if t.startswith("validate")]
+
+
+def test_the_night_s_files_go_side_by_side_by_default_only_when_they_are_large(
+    sample_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from transforms.pipeline import tasks
+    from transforms.pipeline.file_plan import read_night_files
+
+    run_dir = tasks.prepare_run(
+        sources=str(sample_dir / "sources.yml"), warehouse_url=f"duckdb:///{tmp_path / 'wh.duckdb'}",
+        as_of="2026-11-20", run_id="sizes", data_dir=str(tmp_path / "data"),
+    )  # fmt: skip
+    total = sum(Path(f.path).stat().st_size for f in read_night_files(run_dir) if f.path)
+    assert total < tasks.SIDE_BY_SIDE_BYTES
+    assert tasks.workers_for(run_dir, 3) == 1  # a process per file would cost more than it saves
+    monkeypatch.setattr(tasks, "SIDE_BY_SIDE_BYTES", total // 2)
+    assert tasks.workers_for(run_dir, 3) == 3

@@ -373,16 +373,33 @@ def run_stages(
         on_stage("report")
 
 
+#: Below this many bytes of source files, the night's files are extracted, standardized and checked in one process
+#: per stage rather than side by side: a process per file costs a second or two to start and set up (Great
+#: Expectations' suites above all), more than a small file takes.
+SIDE_BY_SIDE_BYTES = 64 * 2**20
+
+
+def workers_for(run_dir: str, cores: int) -> int:
+    """How many of the night's files to work on at once when the operator did not say: ``cores`` for a night
+    whose files add up to ``SIDE_BY_SIDE_BYTES`` or more, else one."""
+    from transforms.pipeline.file_plan import read_night_files
+
+    total = sum(_size(f.path) for f in read_night_files(run_dir))
+    return cores if total >= SIDE_BY_SIDE_BYTES else 1
+
+
+def _size(path: str | None) -> int:
+    """A file's size on disk; a missing file counts as empty."""
+    return Path(path).stat().st_size if path and Path(path).is_file() else 0
+
+
 def largest_first(run_dir: str) -> list[str]:
     """The keys of the night's files, the largest on disk first: run side by side, the longest start first and
     the small ones fill in around them (a missing file counts as empty)."""
     from transforms.pipeline.file_plan import read_night_files
 
-    def size(path: str | None) -> int:
-        return Path(path).stat().st_size if path and Path(path).is_file() else 0
-
     files = read_night_files(run_dir)
-    return [f.key for f in sorted(files, key=lambda f: -size(f.path))]
+    return [f.key for f in sorted(files, key=lambda f: -_size(f.path))]
 
 
 def _side_by_side(task: str, run_dir: str, keys: list[str], step: Callable[..., None], workers: int) -> None:
