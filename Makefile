@@ -47,11 +47,13 @@ demo: setup
 ui: setup
 	@UV="$(UV)" bash scripts/ui.sh
 
-# Two workers (the tests are mostly pipeline runs, one core each); tests sharing the PostgreSQL roles stay on
-# one worker (--dist loadgroup).
+# Two workers (the tests are mostly pipeline runs, one core each). Each test file stays on one worker
+# (--dist loadfile): many run a whole night or two in a module-scoped fixture, which every worker given one of
+# the file's tests would run again. (xdist_group marks are not used: pytest-xdist 3.8 names a group by changing
+# a test's id in a way pytest 9.2 no longer reads.) --durations names the slowest tests, for CI's time budget.
 test: setup
 	@bash scripts/ensure_chromium.sh
-	$(UV) run pytest -p no:cacheprovider -n 2 --dist loadgroup
+	$(UV) run pytest -p no:cacheprovider -n 2 --dist loadfile --durations=25
 
 # The fast lane while working: every test not marked slow (whole nights, large companies, the browser),
 # airflow or postgres (markers in pyproject.toml). Needs neither Airflow's home nor PostgreSQL nor Chromium.
