@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,3 +124,32 @@ def staged_rows(
             **columns,
         }
     )
+
+
+#: Holds a DuckDB file in another process: opened (read-only or for writing) under the process name given (set
+#: on Linux, "-" for none), kept ``seconds``, closed, then idle until killed.
+_HOLD = """
+import ctypes, ctypes.util, sys, time, duckdb
+if sys.argv[3] != "-":
+    ctypes.CDLL(ctypes.util.find_library("c")).prctl(15, sys.argv[3].encode(), 0, 0, 0)
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
+print("holding", flush=True)
+time.sleep(float(sys.argv[4]))
+con.close()
+time.sleep(120)
+"""
+
+
+def hold_warehouse(
+    path: Path, *, read_only: bool = False, name: str = "-", seconds: float = 120.0
+) -> Iterator[subprocess.Popen[str]]:
+    """Another process holding the warehouse file (an analyst's notebook, or one of a night's own processes when
+    ``name`` is a stage process's name), for a fixture or a ``for`` loop; killed afterwards."""
+    command = [sys.executable, "-c", _HOLD, str(path), "ro" if read_only else "rw", name, str(seconds)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
+    try:
+        yield proc
+    finally:
+        proc.kill()
+        proc.wait()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,18 +11,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.support import PipelineRun
+from tests.support import PipelineRun, hold_warehouse
 from transforms.cli import app
 from transforms.pipeline.unrecorded import unrecorded_runs
 
 runner = CliRunner()
-
-HOLD = """
-import sys, time, duckdb
-con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
-print("holding", flush=True)
-time.sleep(120)
-"""
 
 
 @pytest.fixture
@@ -34,26 +26,16 @@ def warehouse(pipeline_run: PipelineRun, tmp_path: Path) -> Path:
     return copy
 
 
-def _hold(path: Path, mode: str) -> Iterator[subprocess.Popen[str]]:
-    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(path), mode], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
-    try:
-        yield proc
-    finally:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture
 def notebook(warehouse: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process with the warehouse open read-only, as the project's notebooks open it."""
-    yield from _hold(warehouse, "ro")
+    yield from hold_warehouse(warehouse, read_only=True)
 
 
 @pytest.fixture
 def writer(warehouse: Path) -> Iterator[subprocess.Popen[str]]:
     """Another process with the warehouse open for writing (a notebook opened without read_only)."""
-    yield from _hold(warehouse, "rw")
+    yield from hold_warehouse(warehouse)
 
 
 def test_status_answers_while_a_notebook_reads(
