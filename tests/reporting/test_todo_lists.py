@@ -53,9 +53,11 @@ def test_cells_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
     header = [c.value for c in ws[1]]
     assert header[:6] == ["Priority", "File", "Sheet", "Row", "Field", "Value as written"]
     values = [r[5] for r in ws.iter_rows(min_row=2)]
-    # XML keeps every character but the control ones it cannot hold, and reads a lone CR back as LF.
-    assert [c.value for c in values] == [v.replace("\x07", "").replace("\r", "\n") for v in DANGEROUS]
+    # XML keeps every character but the control ones it cannot hold; a carriage return is written as Excel's
+    # escape _x000D_, which Excel and LibreOffice show as the character (openpyxl reads the escape as written).
+    assert [c.value for c in values] == [v.replace("\x07", "").replace("\r", "_x000D_") for v in DANGEROUS]
     assert all(c.data_type == "s" for c in values)
+    assert [c.quotePrefix for c in values] == [looks_like_formula(v) for v in DANGEROUS]
     assert [r[3].value for r in ws.iter_rows(min_row=2)] == list(range(1, len(DANGEROUS) + 1))
     with zipfile.ZipFile(anna.workbook) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/")]
@@ -100,3 +102,19 @@ def test_file_names_are_safe_and_unique() -> None:
     assert file_slug("../../etc/passwd", taken) == "etc_passwd"
     assert file_slug("Анна Ковальская", taken) == "anna_koval_skaya_2"
     assert file_slug("", taken) == "unassigned"
+
+
+def test_a_list_longer_than_a_sheet_goes_on_in_the_next(tmp_path: Path) -> None:
+    from transforms.reporting.todo import todo_rows, write_todo_workbook
+
+    failures = pd.concat([_failures()] * 3, ignore_index=True).assign(responsible="Anna Kowalska")
+    failures["row_number"] = range(1, len(failures) + 1)
+    book = tmp_path / "todo.xlsx"
+    write_todo_workbook(todo_rows(failures), book, employee="Anna Kowalska", as_of="2026-11-20", sheet_rows=12)
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["To do", "To do (2)", "To do (3)", "About"]
+    rows = [r for name in wb.sheetnames[:3] for r in wb[name].iter_rows(min_row=2, values_only=True)]
+    must_fix_first = sorted(failures["row_number"].tolist(), key=lambda n: (n % 10 != 0, n))
+    assert [r[3] for r in rows] == must_fix_first
+    assert all(wb[name]["A1"].value == "Priority" and wb[name].freeze_panes == "A2" for name in wb.sheetnames[:3])
+    assert [c.value for c in wb["About"]["B"]] == ["Anna Kowalska", "2026-11-20", len(failures)]

@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from transforms.quality.rules import RULES, field_label
-from transforms.reporting.sheet_cells import looks_like_formula, safe_text, write_cell, write_text_cell
+from transforms.reporting.sheet_cells import looks_like_formula, safe_text
 from transforms.standardize.text import ascii_fold
 
 __all__ = ["TodoList", "looks_like_formula", "safe_text", "write_todo_lists"]
@@ -74,6 +72,13 @@ def customer_label(failure: Mapping[Hashable, Any]) -> str:
     return label
 
 
+def customer_labels(failures: pd.DataFrame) -> list[str]:
+    """``customer_label`` of every row, read column by column (a to-do list can hold a million rows)."""
+    keys = ("customer_name", "customer_code", "customer_id", "found_on")
+    columns = [failures[k].tolist() if k in failures.columns else [None] * len(failures) for k in keys]
+    return [customer_label(dict(zip(keys, values, strict=True))) for values in zip(*columns, strict=True)]
+
+
 def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
     """The failures as to-do rows, most urgent first, then by file, sheet, row and field."""
     f = failures.copy()
@@ -87,43 +92,58 @@ def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
             "Row": f["row_number"].astype("int64"),
             "Field": f["field"].map(field_name),
             "Value as written": f["value"],
-            "Customer": [customer_label(r) for r in f.to_dict("records")],
+            "Customer": customer_labels(f),
             "Problem": f["rule"].map(lambda r: RULES.get(str(r), str(r))),
             "What to do": f["message"],
         }
     ).reset_index(drop=True)
 
 
-def write_todo_workbook(rows: pd.DataFrame, path: Path, *, employee: str, as_of: str) -> None:
-    """One employee's workbook: a frozen, filterable header and one row per thing to fix."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "To do"
-    for c, header in enumerate(HEADERS, start=1):
-        write_text_cell(ws.cell(row=1, column=c), header)
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    for cell in ws[1]:
-        cell.font, cell.fill = bold, fill
-    for r, values in enumerate(rows.itertuples(index=False), start=2):
-        for c, value in enumerate(values, start=1):
-            cell = ws.cell(row=r, column=c)
-            if HEADERS[c - 1] == "Row":
-                write_cell(cell, int(value))
-            else:
-                write_text_cell(cell, value)
-    for i, width in enumerate(WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{max(len(rows) + 1, 1)}"
-    wb.properties.title = f"Data to fix, as of {as_of}"
-    wb.properties.creator = "crm-consolidation"
-    ws_info = wb.create_sheet("About")
-    for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of), ("Rows to fix", len(rows))), 1):
-        write_text_cell(ws_info.cell(row=r, column=1), label)
-        write_cell(ws_info.cell(row=r, column=2), value)
-    wb.save(path)
+#: Rows a worksheet can hold below its header (Excel stops at 1,048,576 rows); a longer list goes on in
+#: "To do (2)", "To do (3)" and so on.
+SHEET_ROWS = 1_048_575
+
+
+def write_todo_workbook(
+    rows: pd.DataFrame, path: Path, *, employee: str, as_of: str, sheet_rows: int = SHEET_ROWS
+) -> None:
+    """One employee's workbook: a frozen, filterable header and one row per thing to fix.
+
+    Written by XlsxWriter row by row to a temporary file (``constant_memory``): a list of a million rows costs
+    seconds and little memory, where building the sheet in openpyxl's cells took minutes and gigabytes. Every
+    text is written as a string (never a formula), quote-prefixed when a spreadsheet would read it as one.
+    """
+    options: dict[str, Any] = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    options["strings_to_urls"] = False
+    with xlsxwriter.Workbook(str(path), options) as wb:
+        wb.set_properties({"title": f"Data to fix, as of {as_of}", "author": "crm-consolidation"})
+        header = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
+        quoted = wb.add_format({"quote_prefix": True})
+        row_at = HEADERS.index("Row")
+        columns = [rows[h].tolist() for h in HEADERS]
+        starts = range(0, max(len(rows), 1), sheet_rows)
+        for n, start in enumerate(starts, start=1):
+            ws = wb.add_worksheet("To do" if n == 1 else f"To do ({n})")
+            for c, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
+                ws.write_string(0, c, title, header)
+                ws.set_column(c, c, width)
+            stop = min(start + sheet_rows, len(rows))
+            for r, i in enumerate(range(start, stop), start=1):
+                for c, column in enumerate(columns):
+                    if c == row_at:
+                        ws.write_number(r, c, int(column[i]))
+                    else:
+                        text = safe_text(column[i])
+                        if text:
+                            ws.write_string(r, c, text, quoted if looks_like_formula(text) else None)
+            ws.freeze_panes(1, 0)
+            ws.autofilter(0, 0, max(stop - start, 1), len(HEADERS) - 1)
+        about = wb.add_worksheet("About")
+        for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of)), 0):
+            about.write_string(r, 0, label)
+            about.write_string(r, 1, safe_text(value), quoted if looks_like_formula(safe_text(value)) else None)
+        about.write_string(2, 0, "Rows to fix")
+        about.write_number(2, 1, len(rows))
 
 
 #: The reminder's sentences in each language an employee can be written to (``language`` in staff.yml).
