@@ -29,6 +29,16 @@ from transforms.quality.suites import build_suite
 
 log = logging.getLogger(__name__)
 
+#: Every failing value with its row (the frame's ``_row``): each one becomes a dq.failure row.
+RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "unexpected_index_column_names": [ROW],
+    "return_unexpected_index_query": False,
+}
+#: Failing values a Data Docs page lists per expectation (Great Expectations' own partial count).
+DOCS_SAMPLE = 20
+LISTED = {"unexpected_list", "unexpected_index_list", "partial_unexpected_list", "partial_unexpected_index_list"}
+
 
 @dataclass
 class QualityResult:
@@ -78,21 +88,42 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def escape_stored_results(ctx: Any) -> None:
-    """HTML-escape the source values in the stored validation results, before the Data Docs are rendered.
+def keep_for_data_docs(ctx: Any, result: Any, *, suite_name: str, batch_id: str | None) -> None:
+    """Store a suite's result for the Data Docs: its failing values cut to a sample and HTML-escaped.
+
+    The failures have been read from the full result when this is called; the Data Docs page shows each
+    expectation's counts and the first ``DOCS_SAMPLE`` failing values (all of them are in dq.failure).
 
     Great Expectations writes a failing value into its pages as it is, so an e-mail cell holding
-    ``<img src=x onerror=...>`` would run in the steward's browser. The values are escaped in the results the
-    Data Docs are built from (never in the data, nor in the results the failures are read from).
+    ``<img src=x onerror=...>`` would run in the steward's browser: the sample is escaped (never the data, nor the
+    result the failures were read from).
     """
-    store = ctx.validation_results_store
-    for key in store.list_keys():
-        stored = store.get(key)
-        for res in stored.results:
-            res.result = _escaped(dict(res.result or {}))
-            if res.exception_info:
-                res.exception_info = _escaped(dict(res.exception_info))
-        store.set(key, stored)
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    for res in result.results:
+        res.result = _escaped({k: _sample(k, v) for k, v in (res.result or {}).items()})
+        if res.exception_info:
+            res.exception_info = _escaped(dict(res.exception_info))
+    run_id = RunIdentifier(run_time=dt.datetime.now(dt.UTC))
+    result.meta["run_id"] = run_id
+    result.meta["validation_time"] = run_id.run_time
+    key = ValidationResultIdentifier(
+        expectation_suite_identifier=ExpectationSuiteIdentifier(name=suite_name),
+        run_id=run_id,
+        batch_identifier=batch_id,
+    )
+    ctx.validation_results_store.store_validation_results(
+        suite_validation_result=result, suite_validation_result_identifier=key
+    )
+
+
+def _sample(key: str, value: Any) -> Any:
+    """A list of failing values or rows cut to ``DOCS_SAMPLE`` items; anything else as it is."""
+    return value[:DOCS_SAMPLE] if key in LISTED and isinstance(value, list) else value
 
 
 def _text(v: object) -> str | None:
@@ -111,8 +142,13 @@ def run_quality(
     run_id: str,
     data_docs_dir: Path | None = None,
 ) -> QualityResult:
-    """Run every suite that has rows; failures, metrics, per-file counts and gate violations."""
-    import great_expectations as gx
+    """Run every suite that has rows; failures, metrics, per-file counts and gate violations.
+
+    Each suite runs through the validator a validation definition's run uses, without that run's storing of
+    the result: serializing every failing row of a large night cost more than the checks themselves, and
+    ``Batch.validate`` would fingerprint (hash) the whole frame twice. Only a sample goes to the Data Docs.
+    """
+    from great_expectations.validator.v1_validator import Validator
 
     quiet_great_expectations()
 
@@ -128,20 +164,17 @@ def run_quality(
             continue
         checks = {c.key: c for c in checks_for(name, settings, as_of)}
         suite = ctx.suites.add(build_suite(name, settings, as_of))
-        batch = source.add_dataframe_asset(f"staged_{name}").add_batch_definition_whole_dataframe("night")
-        validation = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=f"crm_{name}", data=batch, suite=suite)
+        definition = source.add_dataframe_asset(f"staged_{name}").add_batch_definition_whole_dataframe("night")
+        validator = Validator(
+            batch_definition=definition, batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
         )
-        result = validation.run(
-            batch_parameters={"dataframe": frame},
-            result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [ROW]},
-        )
+        result = validator.validate_expectation_suite(suite)
         by_row = frame.set_index(ROW, drop=False)
         rule_checked: dict[str, np.ndarray] = {}
         rule_failed: dict[str, np.ndarray] = {}
         n_failed = 0
         for res in result.results:
-            meta = res.expectation_config.meta or {}
+            meta = getattr(res.expectation_config, "meta", None) or {}
             check = checks[meta["check"]]
             if res.exception_info and res.exception_info.get("raised_exception"):
                 raise RuntimeError(f"suite {name}: {check.key}: {res.exception_info.get('exception_message')}")
@@ -193,6 +226,8 @@ def run_quality(
             g["min_rows"] = settings.min_rows(rule)
             g["fields"] = ""
             per_file.append(g[FILE_COLUMNS])
+        if data_docs_dir is not None:
+            keep_for_data_docs(ctx, result, suite_name=suite.name, batch_id=validator.active_batch_id)
         suites[name] = {
             "rows": len(frame),
             "expectations": len(result.results),
@@ -202,7 +237,6 @@ def run_quality(
         log.info("suite crm_%s: %d rows, %d expectations, %d failing values", name, len(frame), len(checks), n_failed)
     docs = None
     if data_docs_dir is not None:
-        escape_stored_results(ctx)
         docs = ctx.build_data_docs(site_names=["run"]).get("run")
     fail_df = _failures(failures, as_of, run_id)
     metric_df = _metrics(metrics, as_of, run_id)
