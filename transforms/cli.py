@@ -248,8 +248,9 @@ def _run_night(
         console.print(f"[green]✓[/green] {stage}")
 
     run_task = None if one_process else functools.partial(run_stage_in_process, verbose=verbose)
-    at_once = workers or tasks.workers_for(run_dir, default_workers())
-    logging.getLogger(__name__).info("the night's files: %d at a time", at_once)
+    at_once = 1 if one_process else workers or tasks.workers_for(run_dir, default_workers())
+    if not one_process:
+        logging.getLogger(__name__).info("the night's files: %d at a time", at_once)
 
     with console.status("running the night's stages ..."):
         try:

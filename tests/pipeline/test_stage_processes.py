@@ -31,16 +31,17 @@ def _run_args(sources: Path, wh: Path, data: Path, run_id: str, workers: int = 1
 STAGE_TASKS = ["extract", "standardize", "validate", "link", "receivables", "segments", "publish", "report"]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize("workers", [1, 2, 0], ids=["one-worker", "two-workers", "one-process"])
 def test_a_night_in_stage_processes_fills_the_warehouse_as_one_process_does(
     pipeline_run: PipelineRun, tmp_path: Path, workers: int
 ) -> None:
     """With two workers the night's files are extracted, standardized and checked two at a time, each in a process
     of its own, as the DAG's mapped tasks do: the same warehouse, each file's task in ops.task_run. Not waiting for
-    another holder of the warehouse (--lock-wait 0) does not stop the night's processes waiting for each other."""
+    another holder of the warehouse (--lock-wait 0) does not stop the night's processes waiting for each other.
+    With --one-process (0 here) every stage runs in the command's own process, one file after another."""
     wh = tmp_path / "warehouse.duckdb"
-    args = _run_args(pipeline_run.sample_dir / "sources.yml", wh, tmp_path / "data", "sp", workers)
-    args += ["--lock-wait", "0"]
+    args = _run_args(pipeline_run.sample_dir / "sources.yml", wh, tmp_path / "data", "sp", max(workers, 1))
+    args += ["--lock-wait", "0"] + (["--one-process"] if workers == 0 else [])
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert table_checksums(wh) == table_checksums(pipeline_run.warehouse_path)
