@@ -111,7 +111,13 @@ def _only(values: pd.Series, cond: pd.Series) -> pd.Series:
 
 
 def _is_sentinel(issue: pd.Series) -> pd.Series:
-    return issue.fillna("").astype(str).str.startswith("sentinel")
+    """Whether standardization recorded a sentinel ("n/a", "brak danych" ...) for the row: read only where it
+    recorded something, a few rows in a hundred."""
+    out = pd.Series(False, index=issue.index)
+    noted = issue.notna().to_numpy()
+    if noted.any():
+        out[noted] = issue[noted].astype(str).str.startswith("sentinel").to_numpy()
+    return out
 
 
 def _mapped(sources: SourcesFile | None, source_name: str, field: str) -> bool:
