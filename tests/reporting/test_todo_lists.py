@@ -21,6 +21,8 @@ DANGEROUS = [
     "\uff1dcmd|' /C calc'!A0",  # full-width equals sign
     "\uff20SUM(1)",
     "\x07bell=1",  # a control character XML cannot hold
+    '<r><t>ok</t></r></is></c><c r="J2" t="str"><f>HYPERLINK("http://evil.example","x")</f><v></v></c><c><is><r>',
+    "<r>a & b</r>",  # looks like the markup of a rich string: stays the text as typed
 ]
 
 
@@ -110,11 +112,25 @@ def test_a_list_longer_than_a_sheet_goes_on_in_the_next(tmp_path: Path) -> None:
     failures = pd.concat([_failures()] * 3, ignore_index=True).assign(responsible="Anna Kowalska")
     failures["row_number"] = range(1, len(failures) + 1)
     book = tmp_path / "todo.xlsx"
-    write_todo_workbook(todo_rows(failures), book, employee="Anna Kowalska", as_of="2026-11-20", sheet_rows=12)
+    write_todo_workbook(todo_rows(failures), book, employee="Anna Kowalska", as_of="2026-11-20", sheet_rows=15)
     wb = load_workbook(book)
     assert wb.sheetnames == ["To do", "To do (2)", "To do (3)", "About"]
     rows = [r for name in wb.sheetnames[:3] for r in wb[name].iter_rows(min_row=2, values_only=True)]
-    must_fix_first = sorted(failures["row_number"].tolist(), key=lambda n: (n % 10 != 0, n))
+    critical = set(failures.loc[failures["severity"] == "critical", "row_number"])
+    must_fix_first = sorted(failures["row_number"].tolist(), key=lambda n: (n not in critical, n))
     assert [r[3] for r in rows] == must_fix_first
     assert all(wb[name]["A1"].value == "Priority" and wb[name].freeze_panes == "A2" for name in wb.sheetnames[:3])
     assert [c.value for c in wb["About"]["B"]] == ["Anna Kowalska", "2026-11-20", len(failures)]
+
+
+def test_customer_labels_read_missing_values_of_any_type_as_empty() -> None:
+    from transforms.reporting.todo import customer_labels
+
+    frame = pd.DataFrame(
+        {
+            "customer_name": pd.array(["Anna Nowak", None, None], dtype="string"),
+            "customer_code": pd.array([12, None, 7], dtype="Int64"),
+            "customer_id": [None, float("nan"), "c-1"],
+        }
+    )
+    assert customer_labels(frame) == ["Anna Nowak (code 12)", "", "code 7, c-1"]

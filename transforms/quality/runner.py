@@ -92,7 +92,8 @@ def keep_for_data_docs(ctx: Any, result: Any, *, suite_name: str, batch_id: str 
     """Store a suite's result for the Data Docs: its failing values cut to a sample and HTML-escaped.
 
     The failures have been read from the full result when this is called; the Data Docs page shows each
-    expectation's counts and the first ``DOCS_SAMPLE`` failing values (all of them are in dq.failure).
+    expectation's counts and the first ``DOCS_SAMPLE`` failing values (all of them are in dq.failure). The
+    page's "Count" beside a sampled value counts it within the sample only; its total line counts every row.
 
     Great Expectations writes a failing value into its pages as it is, so an e-mail cell holding
     ``<img src=x onerror=...>`` would run in the steward's browser: the sample is escaped (never the data, nor the

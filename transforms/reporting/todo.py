@@ -62,7 +62,7 @@ def customer_label(failure: Mapping[Hashable, Any]) -> str:
 
     def text(key: str) -> str:
         v = failure.get(key)
-        return "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
+        return "" if v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and pd.isna(v)) else str(v)
 
     name, code, cid = text("customer_name"), text("customer_code"), text("customer_id")
     extra = ", ".join(x for x in (f"code {code}" if code else "", cid) if x)
@@ -99,6 +99,30 @@ def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+class _TextCells:
+    """Writes text into an XlsxWriter sheet as text, whatever was typed.
+
+    Never a formula: a string cell, quote-prefixed when a spreadsheet would read it as one. Never markup: XlsxWriter
+    writes a string that starts with ``<r>`` and ends with ``</r>`` into the sheet's XML as it is (it takes it for
+    a rich string it made), so such a value, which anybody can type, goes through ``write_rich_string``, which
+    escapes it.
+    """
+
+    def __init__(self, wb: Any) -> None:
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self.plain = wb.add_format()
+
+    def text(self, ws: Any, row: int, col: int, value: Any) -> None:
+        text = safe_text(value)
+        if not text:
+            return
+        style = [self.quoted] if looks_like_formula(text) else []
+        if text.startswith("<r>") and text.endswith("</r>"):
+            ws.write_rich_string(row, col, text[:1], self.plain, text[1:], *style)
+        else:
+            ws.write_string(row, col, text, *style)
+
+
 #: Rows a worksheet can hold below its header (Excel stops at 1,048,576 rows); a longer list goes on in
 #: "To do (2)", "To do (3)" and so on.
 SHEET_ROWS = 1_048_575
@@ -118,7 +142,7 @@ def write_todo_workbook(
     with xlsxwriter.Workbook(str(path), options) as wb:
         wb.set_properties({"title": f"Data to fix, as of {as_of}", "author": "crm-consolidation"})
         header = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
-        quoted = wb.add_format({"quote_prefix": True})
+        cells = _TextCells(wb)
         row_at = HEADERS.index("Row")
         columns = [rows[h].tolist() for h in HEADERS]
         starts = range(0, max(len(rows), 1), sheet_rows)
@@ -133,17 +157,13 @@ def write_todo_workbook(
                     if c == row_at:
                         ws.write_number(r, c, int(column[i]))
                     else:
-                        text = safe_text(column[i])
-                        if text:
-                            ws.write_string(r, c, text, quoted if looks_like_formula(text) else None)
+                        cells.text(ws, r, c, column[i])
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(stop - start, 1), len(HEADERS) - 1)
         about = wb.add_worksheet("About")
-        for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of)), 0):
-            about.write_string(r, 0, label)
-            about.write_string(r, 1, safe_text(value), quoted if looks_like_formula(safe_text(value)) else None)
-        about.write_string(2, 0, "Rows to fix")
-        about.write_number(2, 1, len(rows))
+        for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of), ("Rows to fix", None))):
+            cells.text(about, r, 0, label)
+            cells.text(about, r, 1, value) if value is not None else about.write_number(r, 1, len(rows))
 
 
 #: The reminder's sentences in each language an employee can be written to (``language`` in staff.yml).
