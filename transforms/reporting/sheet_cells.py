@@ -1,9 +1,10 @@
 """Cells written into the workbooks and CSV files people open in a spreadsheet: never read as a formula.
 
 Values come from files people typed, so a value such as ``=HYPERLINK(...)``, ``@SUM(A1)``, ``+A1`` or
-``-2+3`` must stay text (formula injection). Every writer of a to-do list, review workbook or export goes
-through ``write_text_cell`` (xlsx: the cell typed as a string, never ``f``, with Excel's quote prefix, so that
-editing the cell does not turn it into a formula either) or ``csv_text`` (CSV has no types: a leading ``'``).
+``-2+3`` must stay text (formula injection). Every writer of a review workbook or export goes through
+``write_text_cell`` (xlsx written by openpyxl: the cell typed as a string, never ``f``, with Excel's quote prefix,
+so that editing the cell does not turn it into a formula either), the to-do lists (written by XlsxWriter, row by
+row) through ``TextCells``, and CSV through ``csv_text`` (CSV has no types: a leading ``'``).
 """
 
 from __future__ import annotations
@@ -68,3 +69,27 @@ def csv_text(value: Any) -> str:
     """A value for a CSV file a spreadsheet will open: formula-like text gets a leading ``'``."""
     text = safe_text(value)
     return "'" + text if looks_like_formula(text) else text
+
+
+class TextCells:
+    """Writes text into an XlsxWriter workbook's sheets as text, whatever was typed.
+
+    Never a formula: a string cell, quote-prefixed when a spreadsheet would read it as one. Never markup: XlsxWriter
+    writes a string that starts with ``<r>`` and ends with ``</r>`` into the sheet's XML as it is (it takes it for
+    a rich string it made), so such a value, which anybody can type, goes through ``write_rich_string``, which
+    escapes it.
+    """
+
+    def __init__(self, wb: Any) -> None:
+        self.quoted = wb.add_format({"quote_prefix": True})
+        self.plain = wb.add_format()
+
+    def text(self, ws: Any, row: int, col: int, value: Any) -> None:
+        text = safe_text(value)
+        if not text:
+            return
+        style = [self.quoted] if looks_like_formula(text) else []
+        if text.startswith("<r>") and text.endswith("</r>"):
+            ws.write_rich_string(row, col, text[:1], self.plain, text[1:], *style)
+        else:
+            ws.write_string(row, col, text, *style)

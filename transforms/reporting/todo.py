@@ -20,7 +20,7 @@ import pandas as pd
 import xlsxwriter
 
 from transforms.quality.rules import RULES, field_label
-from transforms.reporting.sheet_cells import looks_like_formula, safe_text
+from transforms.reporting.sheet_cells import TextCells, looks_like_formula, safe_text
 from transforms.standardize.text import ascii_fold
 
 __all__ = ["TodoList", "looks_like_formula", "safe_text", "write_todo_lists"]
@@ -99,30 +99,6 @@ def todo_rows(failures: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-class _TextCells:
-    """Writes text into an XlsxWriter sheet as text, whatever was typed.
-
-    Never a formula: a string cell, quote-prefixed when a spreadsheet would read it as one. Never markup: XlsxWriter
-    writes a string that starts with ``<r>`` and ends with ``</r>`` into the sheet's XML as it is (it takes it for
-    a rich string it made), so such a value, which anybody can type, goes through ``write_rich_string``, which
-    escapes it.
-    """
-
-    def __init__(self, wb: Any) -> None:
-        self.quoted = wb.add_format({"quote_prefix": True})
-        self.plain = wb.add_format()
-
-    def text(self, ws: Any, row: int, col: int, value: Any) -> None:
-        text = safe_text(value)
-        if not text:
-            return
-        style = [self.quoted] if looks_like_formula(text) else []
-        if text.startswith("<r>") and text.endswith("</r>"):
-            ws.write_rich_string(row, col, text[:1], self.plain, text[1:], *style)
-        else:
-            ws.write_string(row, col, text, *style)
-
-
 #: Rows a worksheet can hold below its header (Excel stops at 1,048,576 rows); a longer list goes on in
 #: "To do (2)", "To do (3)" and so on.
 SHEET_ROWS = 1_048_575
@@ -137,12 +113,11 @@ def write_todo_workbook(
     seconds and little memory, where building the sheet in openpyxl's cells took minutes and gigabytes. Every
     text is written as a string (never a formula), quote-prefixed when a spreadsheet would read it as one.
     """
-    options: dict[str, Any] = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    options["strings_to_urls"] = False
-    with xlsxwriter.Workbook(str(path), options) as wb:
+    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
+    with xlsxwriter.Workbook(str(path), options | {"strings_to_urls": False}) as wb:
         wb.set_properties({"title": f"Data to fix, as of {as_of}", "author": "crm-consolidation"})
         header = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
-        cells = _TextCells(wb)
+        cells = TextCells(wb)
         row_at = HEADERS.index("Row")
         columns = [rows[h].tolist() for h in HEADERS]
         starts = range(0, max(len(rows), 1), sheet_rows)
@@ -161,9 +136,11 @@ def write_todo_workbook(
             ws.freeze_panes(1, 0)
             ws.autofilter(0, 0, max(stop - start, 1), len(HEADERS) - 1)
         about = wb.add_worksheet("About")
-        for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of), ("Rows to fix", None))):
+        for r, (label, value) in enumerate((("Employee", employee), ("As of", as_of))):
             cells.text(about, r, 0, label)
-            cells.text(about, r, 1, value) if value is not None else about.write_number(r, 1, len(rows))
+            cells.text(about, r, 1, value)
+        cells.text(about, 2, 0, "Rows to fix")
+        about.write_number(2, 1, len(rows))
 
 
 #: The reminder's sentences in each language an employee can be written to (``language`` in staff.yml).
