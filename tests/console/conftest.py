@@ -146,14 +146,3 @@ def page(browser: Any) -> Iterator[Any]:
         yield page
     finally:
         context.close()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The console's PostgreSQL tests apply the server-wide roles: they run on the worker of the other tests that do."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_postgres = "postgres_night" in getattr(item, "fixturenames", ()) or (
-            callspec is not None and callspec.params.get("night") == "postgres"
-        )
-        if on_postgres:
-            item.add_marker(pytest.mark.xdist_group("postgres_warehouse"))

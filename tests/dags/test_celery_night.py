@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.airflow, pytest.mark.postgres, pytest.mark.xdist_group("celery_night")]
+pytestmark = [pytest.mark.slow, pytest.mark.airflow, pytest.mark.postgres]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 AS_OF = "2025-06-30"

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-# One worker runs the whole module (make test's --dist loadgroup), so its Airflow run is made once.
-pytestmark = [pytest.mark.airflow, pytest.mark.xdist_group("dag_end_to_end")]
+# One worker runs the whole module (make test's --dist loadfile), so its Airflow run is made once.
+pytestmark = [pytest.mark.airflow]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAG_ID = "nightly_consolidation"

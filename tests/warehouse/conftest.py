@@ -119,11 +119,3 @@ def scalar(url: str, sql: str) -> object:
             return conn.execute(text(sql)).scalar()
     finally:
         engine.dispose()
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests on the role-managed PostgreSQL night run on one worker: roles are shared by the whole server, and
-    the night is loaded once per worker."""
-    for item in items:
-        if "postgres_warehouse" in getattr(item, "fixturenames", ()):
-            item.add_marker(pytest.mark.xdist_group("postgres_warehouse"))
