@@ -1,12 +1,14 @@
 """The column helpers: index kept, missing values passed through, each distinct value computed once."""
 
 import datetime as dt
+import os
 import time
 
 import numpy as np
 import pandas as pd
+import pytest
 
-from transforms.standardize import map_unique, name_key, parse_dates, standardize_emails, standardize_phones
+from transforms.standardize import map_unique, name_key, parse_dates, standardize_emails, standardize_phones, vectorize
 
 
 def test_map_unique_computes_each_distinct_value_once() -> None:
@@ -59,3 +61,46 @@ def test_a_million_repetitive_dates_take_seconds() -> None:
     assert time.perf_counter() - started < 10
     assert frame["issue"].isna().all()
     assert frame["date"].iloc[-1] == dt.datetime.strptime(str(values.iloc[-1]), "%d.%m.%Y").date()
+
+
+def _shout(value: object) -> str | None:
+    return None if value is None else f"{value}!".upper()
+
+
+def test_values_shared_among_processes_come_back_in_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectorize, "PARALLEL_VALUES", 10)
+    values = pd.Series([f"name {i % 997}" for i in range(5_000)] + [None, "ŁÓDŹ", "صادق"])
+    alone = map_unique(values, _shout)
+    for processes in (2, 3):
+        shared = map_unique(values, _shout, processes=processes)
+        pd.testing.assert_series_equal(shared, alone)
+    assert vectorize.apply_each(str.upper, ["a", "b"], processes=2) == ["A", "B"]  # too few to share
+    # The shares are worked out by as many processes, this one doing the first.
+    workers = vectorize.apply_each(lambda _: os.getpid(), list(range(90)), processes=3)
+    assert len(set(workers)) == 3 and workers[0] == os.getpid()
+    assert workers == sorted(workers, key=workers.index)  # each process's share is one run of values
+
+
+def test_a_failure_in_another_process_is_raised_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vectorize, "PARALLEL_VALUES", 10)
+
+    def fails_late(value: int) -> int:
+        if value == 95:
+            raise ValueError(f"cannot read {value}")
+        return value
+
+    with pytest.raises(ValueError, match="cannot read 95"):
+        vectorize.apply_each(fails_late, list(range(100)), processes=2)
+
+    class UnpicklableError(Exception):
+        def __reduce__(self) -> str | tuple[object, ...]:
+            raise TypeError("not picklable")
+
+    def fails_oddly(value: int) -> int:
+        if value == 90:
+            raise UnpicklableError("odd")
+        return value
+
+    with pytest.raises(RuntimeError, match="UnpicklableError: odd"):
+        vectorize.apply_each(fails_oddly, list(range(100)), processes=2)
+    assert vectorize.apply_each(lambda v: v * 2, list(range(100)), processes=2) == [v * 2 for v in range(100)]

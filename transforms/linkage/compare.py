@@ -11,7 +11,6 @@ faster than recordlinkage.Compare on the same pairs (see devkit/bench/linkage_pr
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import ContextVar
@@ -22,6 +21,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Hamming, JaroWinkler, Levenshtein
 
+from transforms.cores import usable_cores
 from transforms.linkage.nicknames import (
     lookup_key,
     nickname_label,
@@ -558,14 +558,6 @@ class _RecordCodes:
         return pd.DataFrame({c: values[at] for c, values in self.columns.items()}, copy=False)
 
 
-def _cores() -> int:
-    """The cores this process may be scheduled on (its affinity mask where the system has one). A CPU quota set by
-    a container is not seen here: ``workers`` overrides the default."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(len(os.sched_getaffinity(0)), 1)
-    return os.cpu_count() or 1
-
-
 class RecordCodes:
     """The codes of one prepared frame per group of columns, made on first use and kept: a night compares the
     candidate pairs, the random pairs, the steward's pairs and the conflict checks on the same records."""
@@ -632,7 +624,7 @@ def compare_pairs(
         return _compare_group(group, known.of(compared_columns(group)), left, right, chunk=chunk, similarity=similarity)
 
     groups = comparison_groups(settings)
-    threads = min(len(groups), workers if workers is not None else _cores())
+    threads = min(len(groups), workers if workers is not None else usable_cores())
     if threads > 1:
         with ThreadPoolExecutor(threads, thread_name_prefix="compare") as pool:
             found = list(pool.map(levels_of, groups))

@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from transforms.cores import usable_cores
 from transforms.linkage.blocking import Candidates, _allowed, block_codes, union_of_passes
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
@@ -209,12 +210,16 @@ def _prepared(
 ) -> pd.DataFrame:
     """Tonight's prepared records in tonight's order: last night's rows for the unchanged records (preparing is row
     by row, so they are what preparing again would give), the changed ones prepared now."""
+    cores = usable_cores()
     if before is None:
-        return prepare_records(records, settings)
+        return prepare_records(records, settings, processes=cores)
     at = pd.Index(before[ID]).get_indexer(ids[~changed])
     if (at < 0).any() or not changed.any():  # rows missing (prepare everything), or nothing to prepare
-        return prepare_records(records, settings) if (at < 0).any() else before.iloc[at].reset_index(drop=True)
-    fresh = prepare_records(records[changed], settings)
+        if (at < 0).any():
+            return prepare_records(records, settings, processes=cores)
+        kept: pd.DataFrame = before.iloc[at].reset_index(drop=True)
+        return kept
+    fresh = prepare_records(records[changed], settings, processes=cores)
     parts = pd.concat([before.iloc[at][list(fresh.columns)], fresh], ignore_index=True)
     order = np.concatenate([np.flatnonzero(~changed), np.flatnonzero(changed)])
     out = parts.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)

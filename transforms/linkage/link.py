@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from transforms.cores import usable_cores
 from transforms.linkage.blocking import Candidates, block_codes, candidate_pairs
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
@@ -201,7 +202,7 @@ def link_records(
 ) -> LinkResult:
     """Link the records within and across sources (as ``settings.link_type`` says) into clusters."""
     timer = _Timer()
-    prepared = prepare_records(records, settings)
+    prepared = prepare_records(records, settings, processes=usable_cores())
     n = len(prepared)
     if prepared[ID].duplicated().any():
         raise ValueError(f"records: {settings.id_column} is not unique")

@@ -7,7 +7,11 @@ million rows), and the scalar functions are Python, so the fast way is: factoriz
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Mapping
+import itertools
+import multiprocessing
+import os
+import pickle
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -31,11 +35,79 @@ def _distinct_codes(values: pd.Series) -> tuple[np.ndarray, list[Any]]:
     return codes, distinct
 
 
-def map_unique(values: pd.Series, func: Callable[[Any], R]) -> pd.Series:
-    """``values.map(func)`` computed once per distinct value (missing values are passed as None, once)."""
+#: Fewer distinct values than this are not worth a second process (forking and sending the results back).
+PARALLEL_VALUES = 50_000
+
+
+def apply_each(func: Callable[[Any], R], values: Sequence[Any], *, processes: int = 1) -> list[R]:
+    """``[func(v) for v in values]``, shared among ``processes`` processes when there are ``PARALLEL_VALUES`` or
+    more.
+
+    The scalar standardizers are Python and hold the interpreter lock, so threads would take turns: the other
+    processes are forked (they see ``func`` and the values as they are here, nothing is pickled on the way in), each
+    works through its share and sends back only its results. Where a process cannot be forked (Windows, macOS's
+    default), everything runs here. An exception in a forked process is raised here, as it would have been."""
+    if processes <= 1 or len(values) < PARALLEL_VALUES or "fork" not in multiprocessing.get_all_start_methods():
+        return [func(v) for v in values]
+    bounds = np.linspace(0, len(values), processes + 1).astype(int)
+    children: list[tuple[int, int]] = []
+    for start, stop in itertools.pairwise(bounds[1:]):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the forked process: its share, sent back whole, then gone without running any clean-up
+            status = 1
+            try:
+                os.close(read)
+                status = _send_share(func, values[start:stop], write)
+            finally:
+                os._exit(status)
+        os.close(write)
+        children.append((pid, read))
+    try:
+        results = [func(v) for v in values[: bounds[1]]]
+    finally:
+        shares = [_collect(pid, read) for pid, read in children]
+    for ok, share in shares:
+        if not ok:
+            raise share
+        results.extend(share)
+    return results
+
+
+def _send_share(func: Callable[[Any], Any], values: Sequence[Any], write: int) -> int:
+    """In a forked process: compute the share and write (ok, results) or (False, the exception) to the pipe;
+    returns the process's exit status."""
+    try:
+        outcome: tuple[bool, Any] = (True, [func(v) for v in values])
+    except Exception as exc:  # sent to the parent, which raises it
+        outcome = (False, exc)
+    try:
+        data = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:  # what cannot be pickled is sent as text: the exception raised, else why
+        cause = exc if outcome[0] else outcome[1]
+        data = pickle.dumps((False, RuntimeError(f"{type(cause).__name__}: {cause}")))
+    with os.fdopen(write, "wb") as pipe:
+        pipe.write(data)
+    return 0 if outcome[0] else 1
+
+
+def _collect(pid: int, read: int) -> tuple[bool, Any]:
+    """What a forked process of ``apply_each`` sent, once it has ended."""
+    with os.fdopen(read, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        raise RuntimeError(f"a process computing values ended without a result ({os.waitstatus_to_exitcode(status)})")
+    outcome: tuple[bool, Any] = pickle.loads(data)  # written by this process's own fork
+    return outcome
+
+
+def map_unique(values: pd.Series, func: Callable[[Any], R], *, processes: int = 1) -> pd.Series:
+    """``values.map(func)`` computed once per distinct value (missing values are passed as None, once), in
+    ``processes`` processes when there are many distinct values (``apply_each``)."""
     codes, distinct = _distinct_codes(values)
     table = np.empty(len(distinct), dtype=object)
-    table[:] = [func(v) for v in distinct]
+    table[:] = apply_each(func, distinct, processes=processes)
     return pd.Series(table[codes], index=values.index, dtype=object)
 
 
