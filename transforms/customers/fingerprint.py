@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: The standardized columns whose values identify a person or company.
 IDENTIFYING_COLUMNS: tuple[str, ...] = (
@@ -30,9 +32,12 @@ IDENTIFYING_COLUMNS: tuple[str, ...] = (
 
 
 def fingerprints(records: pd.DataFrame) -> pd.Series:
-    """One 20-hex-digit fingerprint per row (rows with the same identifying values share it)."""
+    """One 20-hex-digit fingerprint per row (rows with the same identifying values share it): the SHA-1 of the
+    identifying values as text, a missing one empty, joined by the unit separator (joined by Arrow: three million
+    records' texts are put together in C, not a column at a time in pandas)."""
     cols = [c for c in IDENTIFYING_COLUMNS if c in records.columns]
-    joined = records[cols[0]].astype("string").fillna("")
-    for col in cols[1:]:
-        joined = joined + "\x1f" + records[col].astype("string").fillna("")
-    return joined.map(lambda k: hashlib.sha1(k.encode("utf-8")).hexdigest()[:20]).astype("string")
+    texts = [pa.array(records[c].astype("string"), type=pa.string(), from_pandas=True) for c in cols]
+    joined = pc.binary_join_element_wise(*texts, "\x1f", null_handling="replace", null_replacement="")
+    keys = joined.to_numpy(zero_copy_only=False)
+    hashed = [hashlib.sha1(k.encode("utf-8")).hexdigest()[:20] for k in keys]
+    return pd.Series(hashed, index=records.index, dtype="string")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,23 +49,31 @@ def golden_settings_hash(
 _KEY_ROWS = 200_000
 
 
-def row_keys(records: pd.DataFrame) -> pd.DataFrame:
-    """record_id, customer_id and a hash of each record's staged row and record date (the night's stamp left out)."""
-    cols = sorted(c for c in records.columns if c not in (*RUN_STAMP, "customer_id"))
+def row_keys(records: pd.DataFrame, extra: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
+    """record_id, customer_id and a hash of each record's staged row and record date (the night's stamp left out).
+
+    ``extra``: columns (aligned with ``records`` by position) hashed as if they were ``records``' own, e.g. the
+    customer_id and record_date of staged contacts, which a large night does not copy whole to add them."""
+    more = {name: values.array for name, values in (extra or {}).items()}
+    cols = sorted(c for c in {*records.columns, *more} if c not in (*RUN_STAMP, "customer_id"))
+
+    def rows(at: int) -> pd.DataFrame:
+        end = at + _KEY_ROWS
+        return pd.DataFrame({c: more[c][at:end] if c in more else records[c].array[at:end] for c in cols})
+
     # In pieces of rows: every value is written as text to be hashed, a large night's records many times over.
     keys = np.concatenate(
         [
-            pd.util.hash_pandas_object(records[cols].iloc[at : at + _KEY_ROWS].astype("string"), index=False).to_numpy(
-                np.uint64
-            )
+            pd.util.hash_pandas_object(rows(at).astype("string"), index=False).to_numpy(np.uint64)
             for at in range(0, len(records), _KEY_ROWS)
         ]
         or [np.empty(0, np.uint64)]
     )
+    customer = more["customer_id"] if "customer_id" in more else records["customer_id"].array
     return pd.DataFrame(
         {
             "record_id": records["record_id"].to_numpy(),
-            "customer_id": records["customer_id"].to_numpy(),
+            "customer_id": np.asarray(customer, dtype=object),
             "row_key": keys,
         }
     )

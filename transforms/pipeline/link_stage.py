@@ -19,7 +19,6 @@ import gc
 import html
 import json
 import logging
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -156,8 +155,11 @@ class _LinkageOutputs:
         if result.prepared is not None:
             run.write("link.prepared", result.prepared)
         self.candidate_pairs = int(result.stats.get("candidate_pairs", len(result.pairs)))
-        # A copy: a slice of no rows would still hold every pair's arrays.
-        return replace(result, pairs=result.pairs.iloc[:0].copy(), prepared=None)
+        # Dropped from the result itself, which nothing else holds them by, and the memory handed back before the
+        # golden records are made (a copy: a slice of no rows would still hold every pair's arrays).
+        result.pairs, result.prepared = result.pairs.iloc[:0].copy(), None
+        release_memory()
+        return result
 
 
 def run_link(ctx: RunContext) -> StageResult:
