@@ -78,6 +78,32 @@ def _manifest(run: RunCatalog, stage: str, data: dict[str, object]) -> None:
     run.write_manifest(stage, data)
 
 
+def test_reading_only_the_rows_named(tmp_path: Path) -> None:
+    run = RunCatalog(tmp_path)
+    staged = _rows(
+        "staging.contact",
+        5,
+        record_id=["r1", "r2", "r3", "r4", None],
+        customer_code=["K1", None, "K2", "K1", "K3"],
+        physical_row=[2, 3, 4, 5, 6],
+    )
+    run.write("standardize.contact", staged)
+    cols = ["record_id", "customer_code", "physical_row"]
+    # Rows in their order in the file; a row is kept when any of the named columns holds one of the values.
+    got = run.read("standardize.contact", cols, matching={"record_id": ["r4", "r2", None], "customer_code": ["K3"]})
+    assert got["physical_row"].tolist() == [3, 5, 6]
+    assert run.read("standardize.contact", cols, matching={"record_id": []}).empty
+    # A column the file lacks matches nothing; values of another type are compared as text.
+    assert run.read("standardize.contact", cols, matching={"nowhere": ["r1"]}).empty
+    assert run.read("standardize.contact", cols, matching={"physical_row": ["4", 5]})["record_id"].tolist() == [
+        "r3",
+        "r4",
+    ]
+    assert run.read("standardize.contact", cols, matching={"record_id": pd.Series(["r1", pd.NA])})[
+        "record_id"
+    ].tolist() == ["r1"]
+
+
 def test_publishing_loads_what_each_stage_wrote_tonight(tmp_path: Path) -> None:
     run = RunCatalog(tmp_path)
     contacts = run.write("standardize.contact", _rows("staging.contact", 2, record_id=["r1", "r2"]))

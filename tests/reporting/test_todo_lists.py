@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zipfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from transforms.reporting import todo
 from transforms.reporting.todo import file_slug, looks_like_formula, write_todo_lists
 
 DANGEROUS = [
@@ -134,3 +137,37 @@ def test_customer_labels_read_missing_values_of_any_type_as_empty() -> None:
         }
     )
     assert customer_labels(frame) == ["Anna Nowak (code 12)", "", "code 7, c-1"]
+
+
+def _sheet_values(path: Path) -> list[list[object]]:
+    return [[c.value for c in row] for ws in load_workbook(path).worksheets for row in ws.iter_rows()]
+
+
+def test_lists_written_by_several_processes_are_those_written_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pools: list[int] = []
+
+    class CountedPool(ProcessPoolExecutor):
+        def __init__(self, workers: int, **kwargs: Any) -> None:
+            pools.append(workers)
+            super().__init__(workers, **kwargs)
+
+    monkeypatch.setattr(todo, "ProcessPoolExecutor", CountedPool)
+    failures = pd.concat(
+        [_failures().assign(responsible=name) for name in ("Anna Kowalska", "Пётр Новак", "Li Wei", "Reza Ahmadi")]
+        + [_failures().iloc[:3].assign(responsible=None)],
+        ignore_index=True,
+    )
+    one = write_todo_lists(failures, tmp_path / "one", as_of="2026-11-20", scores={"Li Wei": 60.0}, processes=1)
+    two = write_todo_lists(failures, tmp_path / "two", as_of="2026-11-20", scores={"Li Wei": 60.0}, processes=2)
+    assert pools == [2]  # the second call wrote in two processes, the first in this one
+    # The same lists in the same order (by employee), each with the same rows and the same reminder.
+    assert [(t.employee, t.workbook.name, t.reminder.name, t.rows) for t in one] == [
+        (t.employee, t.workbook.name, t.reminder.name, t.rows) for t in two
+    ]
+    assert [t.employee for t in one] == sorted(["Anna Kowalska", "Пётр Новак", "Li Wei", "Reza Ahmadi", "unassigned"])
+    for a, b in zip(one, two, strict=True):
+        assert b.workbook.parent == tmp_path / "two"
+        assert _sheet_values(a.workbook) == _sheet_values(b.workbook)
+        assert a.reminder.read_text("utf-8") == b.reminder.read_text("utf-8")
