@@ -462,9 +462,9 @@ class RunCatalog:
         or, when the dataset was not written tonight, an empty frame with ``columns``.
 
         ``matching`` ({column: values}) keeps only the rows whose value in one of those columns (read with the
-        others: ``columns`` must name them) is among its values, in their order in the file. The rows are picked before they become a frame: a night of a million
-        customers stages thirteen million rows, and a report that needs the few thousand it names should not pay
-        for making Python strings of every one."""
+        others: ``columns`` must name them) is among its values, in their order in the file. The rows are picked
+        before they become a frame: a night of a million customers stages thirteen million rows, and a report that
+        needs the few thousand it names should not pay for making Python strings of every one."""
         import pandas as pd
         import pyarrow.parquet as pq
 
