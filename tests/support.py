@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +36,20 @@ def run_pipeline(sample_dir: Path, data_dir: Path, *, run_id: str, as_of: str = 
     )
     run_dir = data_dir / "runs" / run_id
     return PipelineRun(sample_dir, data_dir, run_dir, url, wh)
+
+
+def prepare_night(company: Path, data: Path, run_id: str, as_of: str, *, cache_from: Path | None = None) -> str:
+    """Prepare a night of ``company`` into ``data`` (with the caches of the data folder ``cache_from``, copied in
+    first), its warehouse a DuckDB file there; its run folder."""
+    if cache_from is not None:
+        shutil.copytree(cache_from / "cache", data / "cache")
+    return tasks.prepare_run(
+        sources=str(company / "sources.yml"),
+        warehouse_url=f"duckdb:///{data / 'warehouse.duckdb'}",
+        as_of=as_of,
+        run_id=run_id,
+        data_dir=str(data),
+    )
 
 
 DATA_TABLES = [

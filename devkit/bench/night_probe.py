@@ -39,10 +39,14 @@ STAGES = ("extract", "standardize", "validate", "link", "receivables", "segments
 AS_OF = "2026-11-20"
 
 
-def run_night(sources: Path, data_dir: Path) -> dict[str, float]:
-    """One ``crm-etl run`` in a fresh process: its wall time and the most memory its processes held at once (MB)."""
-    shutil.rmtree(data_dir, ignore_errors=True)
-    data_dir.mkdir(parents=True)
+def run_night(
+    sources: Path, data_dir: Path, *, as_of: str = AS_OF, run_id: str = "bench_night", fresh: bool = True
+) -> dict[str, float]:
+    """One ``crm-etl run`` in a fresh process: its wall time and the most memory its processes held at once (MB).
+    ``fresh``: in an empty data folder (no caches, no warehouse); else after the nights already in it."""
+    if fresh:
+        shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable,
         "-m",
@@ -53,21 +57,21 @@ def run_night(sources: Path, data_dir: Path) -> dict[str, float]:
         "--warehouse",
         f"duckdb:///{data_dir / 'warehouse.duckdb'}",
         "--as-of",
-        AS_OF,
+        as_of,
         "--data-dir",
         str(data_dir),
         "--run-id",
-        "bench_night",
+        run_id,
     ]
     start = time.perf_counter()
-    with open(data_dir / "run.log", "w") as log:
+    with open(data_dir / f"{run_id}.log", "w") as log:
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT)
         with tree_peak(proc.pid) as peak:
             _, status, _ = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
-        raise RuntimeError(f"crm-etl run failed ({proc.returncode}); see {data_dir / 'run.log'}")
+        raise RuntimeError(f"crm-etl run failed ({proc.returncode}); see {data_dir / f'{run_id}.log'}")
     return {"night": seconds, "night_peak": peak.mb}
 
 
@@ -106,7 +110,7 @@ def tree_peak(pid: int, interval: float = 0.25) -> Iterator[_Peak]:
         thread.join()
 
 
-def stage_figures(warehouse: Path) -> dict[str, tuple[float, float]]:
+def stage_figures(warehouse: Path, run_id: str = "bench_night") -> dict[str, tuple[float, float]]:
     """stage -> (wall seconds, peak MB) from the run's ops.task_run. A stage run file by file (``--workers``) is
     its files' tasks and the task combining them: from the first one's start to the last one's end, and the
     largest of their processes (those running side by side add up in the whole night's figure, not here)."""
@@ -115,7 +119,7 @@ def stage_figures(warehouse: Path) -> dict[str, tuple[float, float]]:
         with engine.connect() as conn:
             rows = conn.execute(
                 text("select task, started_at, finished_at, peak_memory_mb from ops.task_run where run_id = :r"),
-                {"r": "bench_night"},
+                {"r": run_id},
             ).all()
     finally:
         engine.dispose()

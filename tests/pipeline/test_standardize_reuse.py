@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from devkit.generator import generate_sample
+from tests.support import prepare_night
 from transforms.pipeline import tasks
 from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.standardize_cache import ENTRY_FILE, may_reuse
@@ -32,15 +33,7 @@ NEW_CALL = "21.11.2026 10:05;Иванов;Иван;Петрович;+7 912 345 6
 
 def _night(company: Path, data: Path, run_id: str, as_of: str, *, cache_from: Path | None = None) -> Path:
     """Extract and standardize one night of ``company`` into ``data`` (the cache copied from ``cache_from``)."""
-    if cache_from is not None:
-        shutil.copytree(cache_from / "cache", data / "cache")
-    run_dir = tasks.prepare_run(
-        sources=str(company / "sources.yml"),
-        warehouse_url=f"duckdb:///{data / 'warehouse.duckdb'}",
-        as_of=as_of,
-        run_id=run_id,
-        data_dir=str(data),
-    )
+    run_dir = prepare_night(company, data, run_id, as_of, cache_from=cache_from)
     tasks.extract(run_dir)
     tasks.standardize(run_dir)
     return Path(run_dir)

@@ -242,31 +242,37 @@ def test_gate_writes_everything_then_names_rule_file_and_rows(scored: dict[str, 
     assert manifest["gate"]["passed"] is False
 
 
-def test_direct_evaluation_matches_great_expectations(scored: dict[str, object]) -> None:
-    """check_record and the golden-record suite evaluate checks without GX: same failing rows on a whole night."""
+def _night_frames(scored: dict[str, object]) -> tuple[dict[str, pd.DataFrame], Any, dt.date]:
+    """The night's validation frames, its quality settings and its as-of date, as the validate stage makes them."""
     from transforms.pipeline.staged_rows import read_staged
-    from transforms.quality.checks import SUITES, checks_for
-    from transforms.quality.evaluate import evaluate_checks
     from transforms.quality.frames import frames_for_run
-    from transforms.quality.runner import _frame_for
     from transforms.quality.settings import settings_for_sources
     from transforms.settings import load_sources
     from transforms.standardize.sentinels import load_sentinels
 
     sample = Path(scored["sample"])  # type: ignore[arg-type]
-    sources = load_sources(sample / "sources.yml")
     settings, _ = settings_for_sources(sample / "sources.yml")
     as_of = dt.date.fromisoformat(AS_OF)
     frames = frames_for_run(
         read_staged(str(scored["run_dir"])),
         settings=settings,
         sentinels=load_sentinels(),
-        sources=sources,
+        sources=load_sources(sample / "sources.yml"),
         as_of=as_of,
     )
+    return frames, settings, as_of
+
+
+def test_direct_evaluation_matches_great_expectations(scored: dict[str, object]) -> None:
+    """check_record and the golden-record suite evaluate checks without GX: same failing rows on a whole night."""
+    from transforms.quality.checks import SUITES, checks_for
+    from transforms.quality.evaluate import evaluate_checks
+    from transforms.quality.tally import frame_for
+
+    frames, settings, as_of = _night_frames(scored)
     ours = set()
     for suite in SUITES:
-        frame = _frame_for(suite, frames)
+        frame = frame_for(suite, frames)
         if frame is None:
             continue
         checks = checks_for(suite, settings, as_of)
@@ -280,6 +286,30 @@ def test_direct_evaluation_matches_great_expectations(scored: dict[str, object])
     theirs = set(zip(f["source_file"], f["sheet"], f["row_number"], f["field"], f["rule"], strict=True))
     assert len(theirs) > 300
     assert ours == theirs
+
+
+def test_the_direct_tally_counts_as_the_night_does(scored: dict[str, object]) -> None:
+    """check_directly (what a reused validation checks again for the date rules) gives the failures and metrics
+    the night's Great Expectations run gave, every rule of every suite on a whole night."""
+    from transforms.quality.checks import SUITES, checks_for
+    from transforms.quality.columns import METRIC_KEY
+    from transforms.quality.tally import check_directly
+
+    frames, settings, as_of = _night_frames(scored)
+    rules = {c.rule for suite in SUITES if suite != "customer" for c in checks_for(suite, settings, as_of)}
+    direct = check_directly(frames, settings=settings, as_of=as_of, run_id="quality_known_answers", rules=rules)
+    night: pd.DataFrame = scored["failures"]  # type: ignore[assignment]
+    night = night[night["rule"].isin(rules)]
+    columns = ["source_file", "sheet", "row_number", "record_id", "field", "rule", "severity", "value", "message"]
+    assert len(night) > 300
+    assert sorted(map(tuple, direct.failures[columns].astype(str).to_numpy())) == sorted(
+        map(tuple, night[columns].astype(str).to_numpy())
+    )
+    metrics: pd.DataFrame = scored["metrics"]  # type: ignore[assignment]
+    metrics = metrics[metrics["rule"].isin(rules)]
+    ours = direct.metrics.sort_values(METRIC_KEY)[[*METRIC_KEY, "checked", "failed"]].astype(str)
+    theirs = metrics.sort_values(METRIC_KEY)[[*METRIC_KEY, "checked", "failed"]].astype(str)
+    assert ours.to_numpy().tolist() == theirs.to_numpy().tolist()
 
 
 def test_check_record_answers_like_the_night_for_sample_rows(scored: dict[str, object]) -> None:

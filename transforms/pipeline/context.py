@@ -65,6 +65,11 @@ class RunContext:
         """Where unchanged files' standardized rows are kept between runs, beside the extracts."""
         return self.cache_dir.parent / "standardize"
 
+    @property
+    def validate_cache_dir(self) -> Path:
+        """Where unchanged files' validations are kept between runs, beside the standardize cache."""
+        return self.cache_dir.parent / "validate"
+
     def save(self) -> Path:
         """Write run.json (idempotent for the same values)."""
         path = self.catalog.output("run")

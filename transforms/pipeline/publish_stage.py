@@ -219,6 +219,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         "files_failed": len(failed),
         "files_extract_reused": sum(bool(ln["is_reused"]) for ln in lines),
         "files_standardize_reused": int(standardized.get("files_reused") or 0),
+        "files_validate_reused": int(run.manifest("validate").get("files_reused") or 0),
     }
     status = "succeeded_with_errors" if failed else "succeeded"
     outputs = run.warehouse_loads()

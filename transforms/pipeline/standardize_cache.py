@@ -111,7 +111,7 @@ def standardize_key(
         "vocabulary": rules.words().model_dump(mode="python"),
         "sentinels": {"entries": dict(sentinels.entries), "exempt": dict(sentinels.exempt)},
         "bundled": _bundled_data(),
-        "libraries": _library_versions(),
+        "libraries": library_versions(LIBRARIES),
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=_canonical)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
@@ -134,10 +134,12 @@ def _bundled_data() -> dict[str, str]:
     return {p.name: file_sha256(p) for p in sorted(_BUNDLED.iterdir()) if p.is_file()}
 
 
-@lru_cache(maxsize=1)
-def _library_versions() -> dict[str, str]:
+@lru_cache(maxsize=4)
+def library_versions(names: tuple[str, ...]) -> dict[str, str]:
+    """The installed version of each of these distributions ("absent" when not installed): part of a cache key,
+    since a new release may read a value, or judge one, differently."""
     out = {}
-    for name in LIBRARIES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -50,6 +50,8 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
 
     A file whose standardization tonight would give the rows a previous night gave (``standardize_cache``) is not
     standardized again: its cached tables are copied with tonight's stamp, and its manifest says it was reused.
+    Either way the manifest's ``content`` names the rows (the cache key and the night that standardized them), which
+    the validate cache keys on.
     """
     f = night_file(ctx.run_dir, key)
     run = ctx.catalog
@@ -61,6 +63,7 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
     rows_in = rows_out = 0
     reused = False
     cache_key: str | None = None
+    content: str | None = None
     if extracted["status"] == "ok":
         sources = ctx.load_sources()
         sentinels = load_sentinels(sources.defaults.sentinels or None)
@@ -75,11 +78,12 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
         parts = {t: ParquetParts(run.output("standardize.file_table", file=f.part, table=t)) for t in TABLES}
         try:
             if cached is not None:
-                rows_in, reused = cached.rows_in, True
+                rows_in, reused, content = cached.rows_in, True, f"{cache_key}@{cached.as_of.isoformat()}"
                 _copy_cached(cached, parts, as_of=ctx.as_of_date, run_id=ctx.run_id)
                 log.info("%s: rows and settings unchanged since %s: standardized rows reused", key, cached.as_of)
             else:
                 rows_in = _standardize_chunks(inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx)
+                content = f"{cache_key}@{ctx.as_of}"
         except BaseException:
             for part in parts.values():
                 part.abort()
@@ -99,7 +103,14 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
             )
     manifest = run.write_json(
         "standardize.file_manifest",
-        {"key": key, "rows_in": rows_in, "tables": written, "reused": reused, "cache_key": cache_key},
+        {
+            "key": key,
+            "rows_in": rows_in,
+            "tables": written,
+            "reused": reused,
+            "cache_key": cache_key,
+            "content": content,
+        },
         file=f.part,
     )
     return StageResult(manifest, rows_in=rows_in, rows_out=rows_out)

@@ -24,10 +24,11 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(f"{_label(f).ljust(width)}  {counts}  {status}")
     c = summary["counts"]
     lines.append(f"{'total'.ljust(width)}  {c['rows_read']:>8}  {c['rows_loaded']:>8}  {c['rows_quarantined']:>11}")
-    if c.get("files_extract_reused") or c.get("files_standardize_reused"):
+    if c.get("files_extract_reused") or c.get("files_standardize_reused") or c.get("files_validate_reused"):
         lines.append(
             f"Unchanged files:  {c.get('files_extract_reused', 0)} not read again, "
-            f"{c.get('files_standardize_reused', 0)} not standardized again (their rows reused from the cache)"
+            f"{c.get('files_standardize_reused', 0)} not standardized again (their rows reused from the cache), "
+            f"{c.get('files_validate_reused', 0)} not checked again (their verdicts reused)"
         )
     errors = [f for f in files if f.get("error")]
     if errors:

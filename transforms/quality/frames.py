@@ -352,6 +352,11 @@ def invoice_issued_on(invoices: pd.DataFrame) -> pd.Series:
     return inv.groupby("key")["issued"].min()
 
 
+def invoice_keys(numbers: pd.Series) -> pd.Series:
+    """The document key of each invoice number a payment names (what it is looked up by in ``invoice_issued_on``)."""
+    return _text(numbers).map(_document_key)
+
+
 def repeated_payments(columns: Iterable[pd.Series]) -> np.ndarray:
     """Whether each payment row repeats an earlier row on every ``PAYMENT_IDENTITY`` column (as text).
 
@@ -380,7 +385,7 @@ def payment_frame(
     out.insert(0, ROW, np.arange(len(p), dtype="int64"))
     out["source_kind"] = "payments"
     out["invoice_number"] = _text(p["invoice_number"])
-    key = out["invoice_number"].map(_document_key)
+    key = invoice_keys(p["invoice_number"])
     out["invoice_known"] = key.map(lambda k: None if k is None else bool(k in issued.index)).astype("object")
     paid = pd.to_datetime(p["paid_on"], errors="coerce")
     invoice_issued = pd.to_datetime(key.map(issued), errors="coerce")

@@ -10,22 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import html
 import logging
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from transforms.lineage import ROW_LOCATION
 from transforms.quality.chatter import quiet_great_expectations
-from transforms.quality.checks import CONTACT_KINDS, SUITE_FRAME, SUITES, checks_for
-from transforms.quality.columns import FAILING_ROW, FAILURE_COLUMNS, METRIC_COLUMNS, METRIC_COUNTS, METRIC_KEY
-from transforms.quality.evaluate import checked_mask
+from transforms.quality.checks import SUITES, Check, checks_for
 from transforms.quality.frames import ROW
-from transforms.quality.gate import FILE_COLUMNS, GateViolation, gate_violations
 from transforms.quality.settings import QualitySettings
 from transforms.quality.suites import build_suite
+from transforms.quality.tally import QualityResult, Tallies, frame_for
+
+__all__ = ["QualityResult", "keep_for_data_docs", "run_quality"]
 
 log = logging.getLogger(__name__)
 
@@ -38,27 +35,6 @@ RESULT_FORMAT = {
 #: Failing values a Data Docs page lists per expectation (Great Expectations' own partial count).
 DOCS_SAMPLE = 20
 LISTED = {"unexpected_list", "unexpected_index_list", "partial_unexpected_list", "partial_unexpected_index_list"}
-
-
-@dataclass
-class QualityResult:
-    """Everything one validation produced."""
-
-    failures: pd.DataFrame
-    metrics: pd.DataFrame
-    per_file: pd.DataFrame
-    violations: list[GateViolation]
-    suites: dict[str, dict[str, Any]] = field(default_factory=dict)
-    data_docs: str | None = None
-
-
-def _frame_for(suite: str, frames: dict[str, pd.DataFrame]) -> pd.DataFrame | None:
-    frame = frames.get(SUITE_FRAME[suite])
-    if frame is None or frame.empty:
-        return None
-    if suite in CONTACT_KINDS:
-        frame = frame[frame["source_kind"] == suite]
-    return frame if len(frame) else None
 
 
 def _context(docs_dir: Path | None) -> Any:
@@ -127,14 +103,6 @@ def _sample(key: str, value: Any) -> Any:
     return value[:DOCS_SAMPLE] if key in LISTED and isinstance(value, list) else value
 
 
-def _text(v: object) -> str | None:
-    if v is None or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat()
-    return str(v)
-
-
 def run_quality(
     frames: dict[str, pd.DataFrame],
     *,
@@ -155,12 +123,9 @@ def run_quality(
 
     ctx = _context(data_docs_dir)
     source = ctx.data_sources.add_pandas("crm_staged")
-    failures: list[pd.DataFrame] = []
-    metrics: list[pd.DataFrame] = []
-    per_file: list[pd.DataFrame] = []
-    suites: dict[str, dict[str, Any]] = {}
+    found_so_far = Tallies()
     for name in SUITES:
-        frame = _frame_for(name, frames)
+        frame = frame_for(name, frames)
         if frame is None:
             continue
         checks = {c.key: c for c in checks_for(name, settings, as_of)}
@@ -170,10 +135,7 @@ def run_quality(
             batch_definition=definition, batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT
         )
         result = validator.validate_expectation_suite(suite)
-        by_row = frame.set_index(ROW, drop=False)
-        rule_checked: dict[str, np.ndarray] = {}
-        rule_failed: dict[str, np.ndarray] = {}
-        n_failed = 0
+        found: list[tuple[Check, list[int]]] = []
         for res in result.results:
             meta = getattr(res.expectation_config, "meta", None) or {}
             check = checks[meta["check"]]
@@ -183,132 +145,12 @@ def run_quality(
             expected = int(res.result.get("unexpected_count") or 0)
             if len(rows) != expected:
                 raise RuntimeError(f"suite {name}: {check.key}: {expected} failures but {len(rows)} rows listed")
-            checked = checked_mask(check, frame).to_numpy()
-            failed = frame[ROW].isin(rows).to_numpy()
-            rule_checked[check.rule] = rule_checked.get(check.rule, np.zeros(len(frame), bool)) | checked
-            rule_failed[check.rule] = rule_failed.get(check.rule, np.zeros(len(frame), bool)) | failed
-            rs = settings.rule(check.rule)
-            if rows:
-                part = by_row.loc[rows]
-                fail = part[FAILING_ROW].copy()
-                fail["field"] = check.field
-                fail["rule"] = check.rule
-                fail["severity"] = rs.severity
-                fail["value"] = [_text(v) for v in part[check.value_column]]
-                fail["message"] = check.message
-                failures.append(fail)
-                n_failed += len(rows)
-            counts = pd.DataFrame(
-                {
-                    "source_name": frame["source_name"].to_numpy(),
-                    "responsible": frame["responsible"].to_numpy(),
-                    "checked": checked.astype("int64"),
-                    "failed": failed.astype("int64"),
-                }
-            )
-            counts = counts[counts["checked"].gt(0) | counts["failed"].gt(0)]
-            grouped = counts.groupby(["source_name", "responsible"], as_index=False)[["checked", "failed"]].sum()
-            grouped["field"] = check.field
-            grouped["rule"] = check.rule
-            grouped["severity"] = rs.severity
-            metrics.append(grouped)
-        for rule, checked_rows in rule_checked.items():
-            rs = settings.rule(rule)
-            counts = pd.DataFrame(
-                {
-                    "source_name": frame["source_name"].to_numpy(),
-                    "source_file": frame["source_file"].to_numpy(),
-                    "checked": checked_rows.astype("int64"),
-                    "failed": rule_failed[rule].astype("int64"),
-                }
-            )
-            g = counts.groupby(["source_name", "source_file"], as_index=False)[["checked", "failed"]].sum()
-            g["rule"], g["severity"], g["tolerance"] = rule, rs.severity, rs.tolerance
-            g["min_rows"] = settings.min_rows(rule)
-            g["fields"] = ""
-            per_file.append(g[FILE_COLUMNS])
+            found.append((check, rows))
+        n_failed = found_so_far.add(name, frame, found, settings)
         if data_docs_dir is not None:
             keep_for_data_docs(ctx, result, suite_name=suite.name, batch_id=validator.active_batch_id)
-        suites[name] = {
-            "rows": len(frame),
-            "expectations": len(result.results),
-            "success": bool(result.success),
-            "failures": n_failed,
-        }
         log.info("suite crm_%s: %d rows, %d expectations, %d failing values", name, len(frame), len(checks), n_failed)
     docs = None
     if data_docs_dir is not None:
         docs = ctx.build_data_docs(site_names=["run"]).get("run")
-    fail_df = _failures(failures, as_of, run_id)
-    metric_df = _metrics(metrics, as_of, run_id)
-    file_df = pd.concat(per_file, ignore_index=True) if per_file else pd.DataFrame(columns=FILE_COLUMNS)
-    file_df = with_failing_fields(file_df, fail_df)
-    return QualityResult(fail_df, metric_df, file_df, gate_violations(file_df), suites, docs)
-
-
-def with_failing_fields(per_file: pd.DataFrame, failures: pd.DataFrame) -> pd.DataFrame:
-    """Per-file counts with the fields that failed each rule (\"surname 12, date_of_birth 3\"), for the gate."""
-    if per_file.empty or failures.empty:
-        return per_file
-    keys = ["rule", "source_name", "source_file"]
-    counts = failures.groupby([*keys, "field"]).size().rename("n").reset_index()
-    counts = counts.sort_values([*keys, "n"], ascending=[True, True, True, False])
-    label = counts["field"].astype(str).replace("*", "the whole row")
-    counts["text"] = label + " (" + counts["n"].astype(str) + ")"
-    joined = counts.groupby(keys)["text"].agg(", ".join).rename("joined").reset_index()
-    out = per_file.merge(joined, on=keys, how="left")
-    out["fields"] = out["joined"].fillna(out["fields"]).fillna("")
-    return out[FILE_COLUMNS]
-
-
-def merge_metrics(parts: list[pd.DataFrame], *, as_of: dt.date, run_id: str) -> pd.DataFrame:
-    """The metrics of several validations (one per file) summed as one validation of all their rows counts them."""
-    return _metrics([p for p in parts if len(p)], as_of, run_id)
-
-
-def merge_per_file(parts: list[pd.DataFrame], failures: pd.DataFrame) -> pd.DataFrame:
-    """The per-file counts of several validations, as one validation of all their rows gives them.
-
-    A file checked in pieces has one row per rule in each piece: their distinct rows are summed (the pieces
-    hold different rows), and the failing fields are named again from the failures of every piece.
-    """
-    rows = [p for p in parts if len(p)]
-    if not rows:
-        return parts[0] if parts else pd.DataFrame(columns=FILE_COLUMNS)
-    keys = [c for c in FILE_COLUMNS if c not in ("fields", "checked", "failed")]
-    summed = pd.concat(rows, ignore_index=True).groupby(keys, sort=False, as_index=False, dropna=False)
-    out = summed[["checked", "failed"]].sum()
-    out["fields"] = ""
-    return with_failing_fields(out[FILE_COLUMNS], failures)
-
-
-#: The order failures are written in: by file and row, so that a person reads their rows in order.
-FAILURE_ORDER = [*ROW_LOCATION, "rule", "field"]
-
-
-def sort_failures(failures: pd.DataFrame) -> pd.DataFrame:
-    """Failures of several validations in the order one validation writes them."""
-    return failures.sort_values(FAILURE_ORDER, kind="stable").reset_index(drop=True)
-
-
-def _failures(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
-    if not parts:
-        empty = pd.DataFrame({c: pd.Series(dtype="object") for c in FAILURE_COLUMNS})
-        empty["row_number"] = empty["row_number"].astype("int64")
-        return empty
-    out = pd.concat(parts, ignore_index=True)
-    out["as_of"] = as_of
-    out["run_id"] = run_id
-    out["row_number"] = out["row_number"].astype("int64")
-    return out[FAILURE_COLUMNS].sort_values(FAILURE_ORDER)
-
-
-def _metrics(parts: list[pd.DataFrame], as_of: dt.date, run_id: str) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in METRIC_COLUMNS})
-    keys = METRIC_KEY
-    out = pd.concat(parts, ignore_index=True).groupby(keys, as_index=False)[METRIC_COUNTS].sum()
-    out["completeness"] = np.where(out["checked"] > 0, 1 - out["failed"] / out["checked"].clip(lower=1), 1.0)
-    out["as_of"] = as_of
-    out["run_id"] = run_id
-    return out[METRIC_COLUMNS].sort_values(keys).reset_index(drop=True)
+    return found_so_far.result(as_of, run_id, docs)

@@ -53,11 +53,46 @@ def _required_columns(conn: Connection, schema: str, table: str) -> list[str]:
 
 
 def replace_table(conn: Connection, schema: str, table: str, parquet: Path | None) -> int:
-    """Empty ``schema.table`` and fill it from ``parquet`` (None leaves it empty); returns rows loaded."""
-    conn.exec_driver_sql(f"delete from {schema}.{table}")
+    """Empty ``schema.table`` and fill it from ``parquet`` (None leaves it empty); returns rows loaded.
+
+    On DuckDB the table is dropped and created again as it stands (its definition as the catalog holds it, added
+    columns included, and its comments) rather than emptied row by row: deleting every row of a table with a
+    primary key and inserting as many costs DuckDB its index twice over at commit (1.5 million rows: 9 s for the
+    statements and 11 s for the commit, against 2 s and 1.4 s), and every night after the first replaces every
+    row of these tables. Both happen inside the publishing transaction, so a reader sees the old table or the
+    new one. PostgreSQL keeps ``delete``: a ``truncate`` would lock readers out until the commit."""
+    if conn.dialect.name == "duckdb":
+        _create_again_empty(conn, schema, table)
+    else:
+        conn.exec_driver_sql(f"delete from {schema}.{table}")
     if parquet is None:
         return 0
     return append_parquet(conn, schema, table, parquet)
+
+
+def _create_again_empty(conn: Connection, schema: str, table: str) -> None:
+    """Drop a DuckDB table and create it again, empty, with the same definition and comments."""
+    where = {"s": schema, "t": table}
+    definition, table_comment = conn.execute(
+        text("select sql, comment from duckdb_tables() where schema_name = :s and table_name = :t"), where
+    ).one()
+    commented = conn.execute(
+        text(
+            "select column_name, comment from duckdb_columns() "
+            "where schema_name = :s and table_name = :t and comment is not null and comment <> ''"
+        ),
+        where,
+    ).all()
+    conn.exec_driver_sql(f"drop table {schema}.{table}")
+    conn.exec_driver_sql(definition)
+    if table_comment:
+        conn.exec_driver_sql(f"comment on table {schema}.{table} is {_quoted(table_comment)}")
+    for column, comment in commented:
+        conn.exec_driver_sql(f'comment on column {schema}.{table}."{column}" is {_quoted(comment)}')
+
+
+def _quoted(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
 def append_parquet(conn: Connection, schema: str, table: str, parquet: Path) -> int:

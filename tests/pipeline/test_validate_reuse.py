@@ -1,0 +1,266 @@
+"""A later night does not check again the files whose rows, settings and invoices are those of an earlier night:
+it reuses their verdicts and checks again only the rows whose verdict under the date rules may have moved. The
+night's validation is then that of a night run with no cache (failures, metrics, per-file counts), but for the
+run id."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from devkit.generator import generate_sample
+from tests.support import prepare_night
+from transforms.pipeline import tasks
+from transforms.pipeline.catalog import RunCatalog
+from transforms.pipeline.file_plan import read_night_files
+from transforms.pipeline.validate_cache import ENTRY_FILE, invoice_digest
+from transforms.quality.as_of_window import AS_OF_RULES, date_rule_rows
+from transforms.quality.checks import SUITES, checks_for
+from transforms.quality.settings import load_quality_settings
+
+FIRST = "2026-11-20"
+NEXT = "2026-11-21"
+#: A month later: contacts have turned stale since the first night.
+LATER = "2026-12-20"
+#: A call of the second day, appended to the call log before the second night.
+NEW_CALL = "21.11.2026 10:05;Иванов;Иван;Петрович;+7 912 345 6789;;01.01.1980;Irina Sokolova;Оплата;;5\r\n"
+
+
+def _night(company: Path, data: Path, run_id: str, as_of: str, *, cache_from: Path | None = None) -> Path:
+    """Extract, standardize and validate one night of ``company`` into ``data`` (the caches of ``cache_from``)."""
+    run_dir = prepare_night(company, data, run_id, as_of, cache_from=cache_from)
+    tasks.extract(run_dir)
+    tasks.standardize(run_dir)
+    tasks.validate(run_dir)
+    return Path(run_dir)
+
+
+def _per_file_night(company: Path, data: Path, run_id: str, as_of: str, *, cache_from: Path) -> Path:
+    """The same night as a scheduler runs it: each file's task, then the combination."""
+    run_dir = prepare_night(company, data, run_id, as_of, cache_from=cache_from)
+    keys = tasks.night_files(run_dir)
+    for key in keys:
+        tasks.extract_file(run_dir, key)
+    tasks.combine_extract(run_dir)
+    for key in keys:
+        tasks.standardize_file(run_dir, key)
+    tasks.combine_standardize(run_dir)
+    for key in keys:
+        tasks.validate_file(run_dir, key)
+    tasks.combine_validate(run_dir)
+    return Path(run_dir)
+
+
+@contextmanager
+def _before_the_new_call(company: Path) -> Iterator[None]:
+    """The company's files as they were on the first night: its call log without the call appended since."""
+    call_log = company / "journals" / "call_log.csv"
+    grown = call_log.read_bytes()
+    call_log.write_bytes(grown[: grown.rindex(NEW_CALL.encode("cp1251"))])
+    try:
+        yield
+    finally:
+        call_log.write_bytes(grown)
+
+
+def _parts(run_dir: Path) -> dict[str, dict[str, Any]]:
+    run = RunCatalog(run_dir)
+    root = run.path("validate.parts")
+    return {p.name: run.read_json("validate.part_manifest", part=p.name) for p in sorted(root.iterdir())}
+
+
+def _reused_files(run_dir: Path) -> set[str]:
+    return {k for m in _parts(run_dir).values() if m.get("reused") for k in m["files"]}
+
+
+def _checksums(run_dir: Path) -> dict[str, str]:
+    """The night's failures, metrics and per-file counts, order-free, the run id left out."""
+    run = RunCatalog(run_dir)
+    out = {}
+    for name in ("failure", "metric", "per_file"):
+        df = pq.read_table(run.path(f"validate.{name}")).to_pandas().drop(columns=["run_id"], errors="ignore")
+        rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
+        out[name] = f"{len(df)} rows {hashlib.sha256(chr(10).join(rows).encode()).hexdigest()}"
+    return out
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("vreuse_company")
+    generate_sample(out, customers=300, seed=5)
+    return out
+
+
+@pytest.fixture(scope="module")
+def first_night(company: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The first night's data folder (its caches); the call log gets a new call afterwards."""
+    data = tmp_path_factory.mktemp("vreuse_first")
+    _night(company, data, "night_1", FIRST)
+    with (company / "journals" / "call_log.csv").open("ab") as f:
+        f.write(NEW_CALL.encode("cp1251"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def second_night(company: Path, first_night: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _night(company, tmp_path_factory.mktemp("vreuse_second"), "night_2", NEXT, cache_from=first_night)
+
+
+@pytest.fixture(scope="module")
+def fresh_second_night(company: Path, first_night: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _night(company, tmp_path_factory.mktemp("vreuse_fresh"), "night_2_fresh", NEXT)
+
+
+def _entries(first_night: Path) -> list[dict[str, Any]]:
+    cache = first_night / "cache" / "validate"
+    return [json.loads(p.read_text("utf-8")) for p in sorted(cache.glob(f"*/{ENTRY_FILE}"))]
+
+
+@pytest.mark.slow
+def test_a_night_with_one_group_keeps_its_validation(first_night: Path) -> None:
+    (entry,) = _entries(first_night)  # the sample's files are validated together, as one part
+    assert entry["as_of"] == FIRST
+    assert set(entry["parts"]) == {""}
+    assert entry["invoice_digest"] is not None  # the sample has payments
+
+
+@pytest.mark.slow
+def test_a_changed_file_in_the_only_group_checks_the_group_again(second_night: Path, fresh_second_night: Path) -> None:
+    assert _reused_files(second_night) == set()
+    assert RunCatalog(second_night).manifest("validate")["files_reused"] == 0
+    assert _checksums(second_night) == _checksums(fresh_second_night)
+
+
+@pytest.mark.slow
+def test_files_checked_one_by_one_reuse_all_but_the_changed_one(
+    company: Path, first_night: Path, fresh_second_night: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Under a scheduler each file is a group of its own: a night of per-file tasks fills the cache file by file,
+    and the next one checks again only the file whose rows changed (and the payments whose invoices did)."""
+    one = tmp_path_factory.mktemp("vreuse_pf1")
+    shutil.copytree(first_night / "cache", one / "cache")
+    shutil.rmtree(one / "cache" / "validate")
+    with _before_the_new_call(company):
+        first = _per_file_night(company, tmp_path_factory.mktemp("vreuse_pf1b"), "pf_1", FIRST, cache_from=one)
+    data = tmp_path_factory.mktemp("vreuse_pf2")
+    second = _per_file_night(company, data, "pf_2", NEXT, cache_from=first.parent.parent)
+    names = {f.key: f.source_name for f in read_night_files(second)}
+    reused = {names[k] for k in _reused_files(second)}
+    assert reused == set(names.values()) - {"call_log"}
+    assert RunCatalog(second).manifest("validate")["files_reused"] == len(reused)
+    assert _checksums(second) == _checksums(fresh_second_night)
+    failure = pq.read_table(RunCatalog(second).path("validate.failure"), columns=["as_of", "run_id"])
+    assert set(failure.column("run_id").to_pylist()) == {"pf_2"}
+    assert set(failure.column("as_of").to_pylist()) == {dt.date.fromisoformat(NEXT)}
+    assert all(m["reused"]["run_id"] == "pf_1" for m in _parts(second).values() if m.get("reused"))
+    later = _per_file_night(company, tmp_path_factory.mktemp("vreuse_pf3"), "pf_3", LATER, cache_from=data)
+    fresh = _night(company, tmp_path_factory.mktemp("vreuse_pf3f"), "pf_3_fresh", LATER)
+    assert {names[k] for k in _reused_files(later)} == set(names.values())
+    assert any(m.get("dates_checked_again", {}).get("rows") for m in _parts(later).values())
+    assert _checksums(later) == _checksums(fresh)
+    assert _stale(later) != _stale(second)  # the month moved verdicts, and the reused night has them
+
+
+def _stale(run_dir: Path) -> int:
+    failures = pq.read_table(RunCatalog(run_dir).path("validate.failure"), columns=["rule"]).to_pandas()
+    return int(failures["rule"].eq("stale_record").sum())
+
+
+@pytest.mark.slow
+def test_a_later_night_of_the_same_files_reuses_the_group_and_moves_the_date_rules(
+    company: Path, second_night: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    later = _night(company, tmp_path_factory.mktemp("vreuse_l"), "n_l", LATER, cache_from=second_night.parent.parent)
+    fresh = _night(company, tmp_path_factory.mktemp("vreuse_lf"), "n_lf", LATER)
+    assert _reused_files(later) == {f.key for f in read_night_files(later)}
+    assert _checksums(later) == _checksums(fresh)
+    assert _stale(later) != _stale(second_night)
+    assert RunCatalog(later).manifest("validate")["suites"] == RunCatalog(fresh).manifest("validate")["suites"]
+
+
+@pytest.mark.slow
+def test_the_same_night_again_reuses_everything(
+    company: Path, first_night: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    with _before_the_new_call(company):
+        again = _night(company, tmp_path_factory.mktemp("vreuse_again"), "night_1b", FIRST, cache_from=first_night)
+    files = {f.key for f in read_night_files(again)}
+    assert _reused_files(again) == files
+    assert _checksums(again) == _checksums(first_night / "runs" / "night_1")
+    page = RunCatalog(again).path("validate.data_docs_page")
+    assert page.exists()
+
+
+@pytest.mark.slow
+def test_no_reuse_for_an_earlier_night_or_other_settings(
+    company: Path, first_night: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    quality = company / "quality.yml"
+    with _before_the_new_call(company):
+        earlier = _night(company, tmp_path_factory.mktemp("vreuse_e"), "n0", "2026-11-19", cache_from=first_night)
+        assert _reused_files(earlier) == set()
+        quality.write_text("stale_after_days: 400\n", "utf-8")
+        try:
+            other = _night(company, tmp_path_factory.mktemp("vreuse_s"), "n1s", FIRST, cache_from=first_night)
+        finally:
+            quality.unlink()
+        assert _reused_files(other) == set()
+
+
+def test_the_rows_checked_again_are_those_the_date_rules_may_judge_otherwise() -> None:
+    settings = load_quality_settings().model_copy(update={"stale_after_days": 10})
+    day = dt.date(2026, 11, 20)
+    contacts = pd.DataFrame(
+        {
+            "last_updated_on": pd.to_datetime(
+                ["2026-11-05", "2026-11-12 15:30", "2026-11-19", None, "2026-11-10"], format="mixed"
+            ),
+            "date_of_birth": pd.to_datetime(["1980-01-01", None, None, "2026-11-25", None]),
+        }
+    )
+    # Three days on, the cutoff moves from 11-10 to 11-13: the contacts updated 11-10 to 11-13 may turn stale.
+    later = day + dt.timedelta(days=3)
+    assert date_rule_rows(contacts, settings, day, later).tolist() == [False, True, False, False, True]
+    assert date_rule_rows(contacts, settings, later, day).tolist() == [False, True, False, False, True]
+    week = day + dt.timedelta(days=7)  # and the birth date of 11-25 is reached
+    assert date_rule_rows(contacts, settings, day, week).tolist() == [False, True, False, True, True]
+    assert not date_rule_rows(contacts.iloc[[0, 2]], settings, day, week).any()
+
+
+def test_the_recheck_knows_every_check_that_moves_with_the_as_of() -> None:
+    """Each rule of the validate stage's suites whose parameters change from one night to the next is one the
+    recheck accounts for: a new one must be taught to ``date_rule_rows`` before any reuse relies on it."""
+    settings = load_quality_settings()
+    day = dt.date(2026, 11, 20)
+    moving = set()
+    for suite in SUITES:
+        if suite == "customer":  # the golden records' suite runs in the link stage, on every night's records
+            continue
+        today = {c.key: c.params for c in checks_for(suite, settings, day)}
+        tomorrow = {c.key: c.params for c in checks_for(suite, settings, day + dt.timedelta(days=1))}
+        moving |= {key.split(":")[0] for key in today if today[key] != tomorrow[key]}
+    assert moving
+    assert moving <= AS_OF_RULES
+
+
+def test_the_invoice_digest_changes_with_what_the_invoices_say() -> None:
+    issued = pd.Series(pd.to_datetime(["2026-01-02", "2026-02-03"]), index=["fv/2026/1", "fv/2026/2"])
+    keys = pd.Series(["fv/2026/1", "fv/2026/9"])
+    same = invoice_digest(issued, keys)
+    assert invoice_digest(issued.copy(), keys) == same
+    assert invoice_digest(pd.concat([issued, pd.Series(pd.to_datetime(["2026-03-01"]), index=["x"])]), keys) == same
+    moved = issued.copy()
+    moved["fv/2026/1"] = pd.Timestamp("2026-01-03")
+    assert invoice_digest(moved, keys) != same
+    known = pd.concat([issued, pd.Series(pd.to_datetime(["2026-03-01"]), index=["fv/2026/9"])])
+    assert invoice_digest(known, keys) != same
