@@ -14,14 +14,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from devkit.generator import generate_sample
 from tests.support import prepare_night
 from transforms.pipeline import tasks
-from transforms.pipeline.catalog import RunCatalog
+from transforms.pipeline.catalog import RunCatalog, write_parquet
 from transforms.pipeline.file_plan import read_night_files
 from transforms.pipeline.validate_cache import ENTRY_FILE, invoice_digest
 from transforms.quality.as_of_window import AS_OF_RULES, date_rule_rows
@@ -264,3 +266,120 @@ def test_the_invoice_digest_changes_with_what_the_invoices_say() -> None:
     assert invoice_digest(moved, keys) != same
     known = pd.concat([issued, pd.Series(pd.to_datetime(["2026-03-01"]), index=["fv/2026/9"])])
     assert invoice_digest(known, keys) != same
+    undated = pd.concat([issued, pd.Series(pd.to_datetime([None]), index=["fv/2026/9"])])  # known, no issue date
+    assert invoice_digest(undated, keys) != same
+
+
+def _clean_part(run: RunCatalog, part: str, as_of: dt.date, run_id: str) -> None:
+    """A validated part with no failure at all, its tables written as the stage writes them."""
+    from transforms.quality.gate import FILE_COLUMNS
+    from transforms.quality.tally import failure_frame, metric_frame
+
+    for table, frame in (
+        ("failure", failure_frame([], as_of, run_id)),
+        ("metric", metric_frame([], as_of, run_id)),
+        ("per_file", pd.DataFrame(columns=FILE_COLUMNS)),
+    ):
+        path = run.output("validate.part_table", part=part, table=table)
+        write_parquet(pa.Table.from_pandas(frame, preserve_index=False), path)
+    manifest = {"files": ["accounting/invoices.csv"], "rows": 5, "suites": {}, "data_docs": None}
+    run.write_json("validate.part_manifest", manifest, part=part)
+
+
+def test_a_group_without_failures_is_kept_restored_and_corrected(tmp_path: Path) -> None:
+    """A clean group's tables have columns of no type: restoring them, and adding tonight's date-rule failures
+    to them, must still work."""
+    from transforms.pipeline.validate_cache import find_cached, restore, save_cached
+    from transforms.pipeline.validate_recheck import _correct
+    from transforms.quality.tally import QualityResult
+
+    day = dt.date.fromisoformat(FIRST)
+    one = RunCatalog(tmp_path / "one")
+    _clean_part(one, "0003", day, "r1")
+    cache = tmp_path / "cache"
+    save_cached(
+        cache, "k", run=one, parts=["0003"], part="0003", as_of=day, run_id="r1", invoice_keys=None, issued=pd.Series
+    )
+    cached = find_cached(cache, "k")
+    assert cached is not None
+    two = RunCatalog(tmp_path / "two")
+    assert restore(cached, two, "0007", as_of=day + dt.timedelta(days=1), run_id="r2") == (5, 0)
+    assert two.read_json("validate.part_manifest", part="0007")["reused"] == {"as_of": FIRST, "run_id": "r1"}
+    stale = pd.DataFrame(
+        [
+            {
+                "source_name": "c", "source_file": "c.csv", "sheet": "", "row_number": 3, "record_id": "r",
+                "responsible": "Anna", "field": "last_updated", "rule": "stale_record", "severity": "warning",
+                "value": "2020-01-01", "message": "stale", "as_of": NEXT, "run_id": "r2",
+            }
+        ]
+    )  # fmt: skip
+    counts = pd.DataFrame(
+        [{"source_name": "c", "responsible": "Anna", "field": "last_updated", "rule": "stale_record",
+          "severity": "warning", "checked": 1, "failed": 1}]
+    )  # fmt: skip
+    empty = pd.DataFrame(columns=[*counts.columns])
+    after = QualityResult(stale.reindex(columns=pq.read_schema(two.path("validate.part_table", part="0007",
+                          table="failure")).names), counts, pd.DataFrame(), [], {})  # fmt: skip
+    before = QualityResult(stale.iloc[:0], empty, pd.DataFrame(), [], {})
+    checked = stale[["source_name", "source_file", "sheet", "row_number", "record_id"]]
+    _correct(two, ["0007"], checked, before, after, then=day, tonight=day + dt.timedelta(days=1), run_id="r2")
+    failures = pq.read_table(two.path("validate.part_table", part="0007", table="failure")).to_pandas()
+    assert failures["rule"].tolist() == ["stale_record"]
+    metrics = pq.read_table(two.path("validate.part_table", part="0007", table="metric")).to_pandas()
+    assert metrics[["rule", "checked", "failed"]].to_numpy().tolist() == [["stale_record", 1, 1]]
+
+
+@pytest.mark.slow
+def test_only_the_date_rules_judge_an_unchanged_row_otherwise_on_another_night(first_night: Path) -> None:
+    """On the first night's rows, every check evaluated as of that night and a year and a half later: the rows
+    whose verdict moved are of the date rules only, and among the rows ``date_rule_rows`` names."""
+    from transforms.pipeline.staged_rows import read_staged
+    from transforms.quality.evaluate import failing_mask
+    from transforms.quality.frames import frames_for_run
+    from transforms.quality.settings import settings_for_sources
+    from transforms.quality.tally import frame_for
+    from transforms.standardize.sentinels import load_sentinels
+
+    run_dir = first_night / "runs" / "night_1"
+    ctx_sources = RunCatalog(run_dir).path("settings.sources")
+    settings, _ = settings_for_sources(ctx_sources)
+    staged = read_staged(run_dir)
+    day, later = dt.date.fromisoformat(FIRST), dt.date.fromisoformat(FIRST) + dt.timedelta(days=540)
+    named = date_rule_rows(staged["contact"], settings, day, later).to_numpy()
+    moved: dict[str, set[int]] = {}
+    frames = {d: frames_for_run(staged, settings=settings, sentinels=load_sentinels(), as_of=d) for d in (day, later)}
+    for suite in SUITES:
+        if suite == "customer":
+            continue
+        pair = [frame_for(suite, frames[d]) for d in (day, later)]
+        if pair[0] is None:
+            continue
+        for one, other in zip(checks_for(suite, settings, day), checks_for(suite, settings, later), strict=True):
+            now, then = failing_mask(one, pair[0]).to_numpy(), failing_mask(other, pair[1]).to_numpy()
+            if (now != then).any():
+                moved.setdefault(one.rule, set()).update(pair[0]["_row"].to_numpy()[now != then].tolist())
+    assert set(moved) == AS_OF_RULES or set(moved) == {"stale_record"}
+    assert moved["stale_record"]
+    assert set().union(*moved.values()) <= set(np.flatnonzero(named).tolist())
+
+
+def test_entries_unused_for_two_weeks_are_removed(tmp_path: Path) -> None:
+    import os
+
+    from transforms.pipeline.validate_cache import ENTRY_FILE, UNUSED_DAYS, prune
+
+    now = 1_800_000_000.0
+    day = 86_400
+    for name, age in (("fresh", 1), ("old", UNUSED_DAYS + 1), ("killed.0a.tmp", 2), ("young.0b.tmp", 0.5)):
+        folder = tmp_path / name
+        folder.mkdir()
+        marker = folder if name.endswith(".tmp") else folder / ENTRY_FILE
+        if not name.endswith(".tmp"):
+            marker.write_text("{}", "utf-8")
+        os.utime(marker, (now - age * day, now - age * day))
+    (tmp_path / "not_an_entry").mkdir()
+    (tmp_path / "a_file.txt").write_text("kept", "utf-8")
+    assert prune(tmp_path, now=now) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file.txt", "fresh", "not_an_entry", "young.0b.tmp"]
+    assert prune(tmp_path / "absent", now=now) == 0

@@ -214,6 +214,9 @@ def restamped(path: Path, *, as_of: dt.date, run_id: str) -> Iterator[pa.Table]:
     file = pq.ParquetFile(path)
     for i in range(file.num_row_groups):
         part = file.read_row_group(i)
+        if part.num_rows == 0:  # nothing to stamp (and a column of an empty frame may have no type at all)
+            yield part
+            continue
         for name, value in (("as_of", as_of), ("run_id", run_id)):
             at = part.schema.get_field_index(name)
             if at >= 0:

@@ -28,6 +28,8 @@ import hashlib
 import json
 import logging
 import shutil
+import sys
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -52,13 +54,23 @@ LIBRARIES = ("great_expectations", "numpy", "pandas", "pyarrow")
 ENTRY_FILE = "entry.json"
 #: The document keys the entry's payments name (``frames.invoice_keys``).
 INVOICE_KEYS_FILE = "invoice_keys.parquet"
+#: Days after which an entry no night has written or reused is removed: a file that changes every night (a growing
+#: journal) leaves one entry a night, which no later night can use.
+UNUSED_DAYS = 14
 #: A validated part's tables.
 PART_TABLES = ("failure", "metric", "per_file")
-#: The code whose change changes a verdict: the checks, the stage that feeds them, this cache and the recheck.
+#: What a verdict depends on beyond the rows and settings: the checks, what they call (tax ids, sentinels, fields,
+#: lineage, the settings' models), the stage that feeds them, this cache and the recheck, and the tables' DDL the
+#: failures and metrics are shaped by.
+_TRANSFORMS = Path(__file__).resolve().parents[1]
 _CODE = [
-    *sorted((Path(__file__).resolve().parents[1] / "quality").glob("*.py")),
-    *(Path(__file__).resolve().parent / name for name in ("validate_stage.py", "staged_rows.py")),
-    *(Path(__file__).resolve().parent / name for name in ("validate_cache.py", "validate_recheck.py")),
+    *sorted((_TRANSFORMS / "quality").glob("*.py")),
+    *sorted((_TRANSFORMS / "standardize").glob("*.py")),
+    *sorted((_TRANSFORMS / "settings").glob("*.py")),
+    _TRANSFORMS / "lineage.py",
+    *(_TRANSFORMS / "pipeline" / name for name in ("validate_stage.py", "staged_rows.py")),
+    *(_TRANSFORMS / "pipeline" / name for name in ("validate_cache.py", "validate_recheck.py")),
+    *sorted((_TRANSFORMS.parent / "sql" / "warehouse" / "dq").glob("*.sql")),
 ]
 
 
@@ -116,15 +128,19 @@ def validation_key(
 
 @lru_cache(maxsize=1)
 def _code_hashes() -> dict[str, str]:
-    return {p.name: file_sha256(p) for p in _CODE}
+    hashes = {str(p.relative_to(_TRANSFORMS.parent)): file_sha256(p) for p in _CODE}
+    return {**hashes, "python": sys.version}
 
 
 def invoice_digest(issued: pd.Series, keys: pd.Series) -> str:
     """What the night's invoices (``frames.invoice_issued_on``) say of these document keys: known or not, issued
     when."""
-    looked = issued.reindex(pd.Index(keys, dtype="object"))
+    index = pd.Index(keys, dtype="object")
+    looked = issued.reindex(index)
     h = hashlib.sha256()
     h.update("\x1f".join(keys).encode("utf-8"))
+    # Known with no issue date and not known both read NaT: whether each is known is hashed apart.
+    h.update(index.isin(issued.index).tobytes())
     h.update(pd.to_datetime(looked).to_numpy(dtype="datetime64[ns]").view("int64").tobytes())
     return h.hexdigest()
 
@@ -252,3 +268,31 @@ def restore(cached: CachedValidation, run: RunCatalog, part: str, *, as_of: dt.d
         run.write_json("validate.part_manifest", kept, part=name)
         rows_in += int(manifest["rows"])
     return rows_in, rows_out
+
+
+def mark_used(cached: CachedValidation) -> None:
+    """Note that tonight reused an entry, so that ``prune`` keeps it."""
+    (cached.folder / ENTRY_FILE).touch()
+
+
+def prune(cache_dir: Path, *, now: float | None = None) -> int:
+    """Remove the entries no night has written or reused for ``UNUSED_DAYS``, and the folders of writes a killed
+    night left (``.tmp``) older than a day; how many were removed. Another night may be reading an entry this
+    removes only if it had not used it for two weeks: it then checks its files again (``validate_stage._reuse``)."""
+    if not cache_dir.is_dir():
+        return 0
+    clock = time.time() if now is None else now
+    removed = 0
+    for folder in cache_dir.iterdir():
+        if not folder.is_dir():
+            continue
+        killed = folder.name.endswith(".tmp")
+        marker = folder if killed else folder / ENTRY_FILE
+        try:
+            age = clock - marker.stat().st_mtime
+        except OSError:  # not an entry, or removed meanwhile
+            continue
+        if age > (86_400 if killed else UNUSED_DAYS * 86_400):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -109,7 +109,8 @@ def _of_rules(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _negated(frame: pd.DataFrame) -> pd.DataFrame:
     out = _of_rules(frame).copy()
-    out[["checked", "failed"]] = -out[["checked", "failed"]]
+    if len(out):
+        out[["checked", "failed"]] = -out[["checked", "failed"]]
     return out
 
 
@@ -160,6 +161,7 @@ def _read(run: RunCatalog, part: str, table: str) -> pd.DataFrame:
 
 
 def _write(run: RunCatalog, part: str, table: str, frame: pd.DataFrame) -> None:
+    """Write a part's table as the stage writes it (its types from the frame: a kept table without rows may have
+    columns of no type, which tonight's rows would not fit)."""
     path = run.path("validate.part_table", part=part, table=table)
-    schema = pq.read_schema(path)
-    write_parquet(pa.Table.from_pandas(frame.reset_index(drop=True), schema=schema, preserve_index=False), path)
+    write_parquet(pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False), path)

@@ -53,11 +53,14 @@ from transforms.pipeline.staged_rows import (
 )
 from transforms.pipeline.tracking import StageResult
 from transforms.pipeline.validate_cache import (
+    UNUSED_DAYS,
     CachedValidation,
     GroupFile,
     find_cached,
     group_parts,
     invoices_agree,
+    mark_used,
+    prune,
     restore,
     save_cached,
     validation_key,
@@ -152,11 +155,16 @@ def validate_file(ctx: RunContext, key: str) -> StageResult:
     when the file is checked in pieces). A retry first clears what an earlier attempt left of the file's parts,
     whether it was checked whole or in pieces then."""
     part = night_file(ctx.run_dir, key).part
+    _clear_parts(ctx.catalog, part)
+    return validate_group(ctx, [key], part=part, invoices=NightInvoices(ctx.run_dir))
+
+
+def _clear_parts(run: RunCatalog, part: str) -> None:
+    """Remove a part's results and Data Docs, whether it was checked whole or in pieces."""
     for folder in ("validate.parts", "validate.data_docs"):
-        root = ctx.catalog.path(folder)
+        root = run.path(folder)
         for old in [root / part, *root.glob(f"{part}{CHUNK_MARK}*")]:
             shutil.rmtree(old, ignore_errors=True)
-    return validate_group(ctx, [key], part=part, invoices=NightInvoices(ctx.run_dir))
 
 
 class NightInvoices:
@@ -198,21 +206,9 @@ def validate_group(
     if key is not None:
         cached = find_cached(ctx.validate_cache_dir, key)
         if cached is not None and invoices_agree(cached, invoices):
-            rows_in, rows_out = restore(cached, run, part, as_of=ctx.as_of_date, run_id=ctx.run_id)
-            parts = group_parts(run, part, CHUNK_MARK)
-            again = recheck_dates(
-                run, rules, files=pairs, parts=parts, then=cached.as_of, tonight=ctx.as_of_date, run_id=ctx.run_id
-            )
-            log.info(
-                "validate %s: rows and settings unchanged since %s: its verdicts reused (%d rows checked again "
-                "for the date rules)",
-                part,
-                cached.as_of,
-                again,
-            )
-            if again:  # kept again as tonight's, so that the next night's recheck starts from tonight
-                _keep(ctx, key, part=part, files=pairs, invoices=invoices, kept=cached)
-            return StageResult(str(run.path("validate.parts")), rows_in=rows_in, rows_out=rows_out)
+            reused = _reuse(ctx, rules, cached, key, part=part, files=pairs, invoices=invoices)
+            if reused is not None:
+                return reused
     if len(keys) == 1:
         done = validate_one_file(ctx, keys[0], part=part, data_docs=data_docs, invoices=invoices)
     else:
@@ -220,6 +216,46 @@ def validate_group(
     if key is not None:
         _keep(ctx, key, part=part, files=pairs, invoices=invoices)
     return done
+
+
+def _reuse(
+    ctx: RunContext,
+    rules: Checking,
+    cached: CachedValidation,
+    key: str,
+    *,
+    part: str,
+    files: set[tuple[str, str]] | None,
+    invoices: NightInvoices,
+) -> StageResult | None:
+    """Tonight's parts from a kept validation, brought to tonight's date rules, and kept again as tonight's when
+    the date rules moved anything. None when the entry could not be read whole (another night rewrote or removed
+    it meanwhile, a file of it unreadable): the files are then validated as if nothing had been kept."""
+    run = ctx.catalog
+    try:
+        rows_in, rows_out = restore(cached, run, part, as_of=ctx.as_of_date, run_id=ctx.run_id)
+        if find_cached(ctx.validate_cache_dir, key) != cached:
+            raise OSError("another night rewrote the entry while it was read")
+        parts = group_parts(run, part, CHUNK_MARK)
+        again = recheck_dates(
+            run, rules, files=files, parts=parts, then=cached.as_of, tonight=ctx.as_of_date, run_id=ctx.run_id
+        )
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        log.warning("validate %s: the kept validation could not be read (%s): its files are checked again", part, exc)
+        _clear_parts(run, part)
+        return None
+    log.info(
+        "validate %s: rows and settings unchanged since %s: its verdicts reused (%d rows checked again for the "
+        "date rules)",
+        part,
+        cached.as_of,
+        again,
+    )
+    if again:  # kept again as tonight's, so that the next night's recheck starts from tonight
+        _keep(ctx, key, part=part, files=files, invoices=invoices, kept=cached)
+    else:
+        mark_used(cached)
+    return StageResult(str(run.path("validate.parts")), rows_in=rows_in, rows_out=rows_out)
 
 
 def _keep(
@@ -494,6 +530,11 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
     manifest_path = run.write_manifest("validate", manifest)
     log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(failures), origin)
     log.info("validate: %d file(s) unchanged since a previous night, their verdicts reused", reused)
+    try:
+        if pruned := prune(ctx.validate_cache_dir):
+            log.info("validate: %d kept validation(s) unused for %d days removed from the cache", pruned, UNUSED_DAYS)
+    except OSError:  # a cache that cannot be cleaned up costs disk, never the night
+        log.warning("validate: the cache of kept validations could not be cleaned up", exc_info=True)
     if violations:
         raise QualityGateError(violations, settings_file_hint(origin, ctx.sources))
     return StageResult(manifest_path, rows_in=rows_in, rows_out=len(failures))
