@@ -618,11 +618,16 @@ def write_docs_index(parts: dict[str, dict[str, Any]], ctx: RunContext) -> str |
 
 
 def _docs_label(part: str, manifest: dict[str, Any]) -> str:
-    """How the Data Docs page names a part: every file, its files, or a file and the rows of one of its pieces."""
+    """How the Data Docs page names a part: every file, its files, or a file and the rows of one of its pieces;
+    and, for a part reused from an earlier night, the night whose pages they are."""
     chunk = manifest.get("chunk")
     if chunk is not None:
-        return (
+        label = (
             f"{manifest['files'][0]}, {chunk['table']} rows {chunk['first_row']:,} to {chunk['last_row']:,} "
             f"of {chunk['file_rows']:,}"
         )
-    return "every file" if part == ALL_FILES else ", ".join(manifest["files"])
+    else:
+        label = "every file" if part == ALL_FILES else ", ".join(manifest["files"])
+    if manifest.get("reused"):
+        label += f" (unchanged: the pages of the night of {manifest.get('docs_as_of') or manifest['reused']['as_of']})"
+    return label
