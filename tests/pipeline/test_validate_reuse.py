@@ -367,7 +367,8 @@ def test_only_the_date_rules_judge_an_unchanged_row_otherwise_on_another_night(f
 def test_entries_unused_for_two_weeks_are_removed(tmp_path: Path) -> None:
     import os
 
-    from transforms.pipeline.validate_cache import ENTRY_FILE, UNUSED_DAYS, prune
+    from transforms.pipeline.standardize_cache import UNUSED_DAYS
+    from transforms.pipeline.validate_cache import ENTRY_FILE, prune
 
     now = 1_800_000_000.0
     day = 86_400

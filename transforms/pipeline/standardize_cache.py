@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from functools import lru_cache
@@ -58,6 +59,9 @@ LIBRARIES = (
 
 #: The file that makes a folder of the cache an entry; written last, in a folder renamed into place.
 ENTRY_FILE = "entry.json"
+#: Days after which an entry no night has written or reused is removed: a file that changes every night (a growing
+#: journal) leaves one entry a night, which no later night can use.
+UNUSED_DAYS = 14
 
 _BUNDLED = Path(__file__).resolve().parents[1] / "standardize" / "data"
 
@@ -223,3 +227,37 @@ def restamped(path: Path, *, as_of: dt.date, run_id: str) -> Iterator[pa.Table]:
                 column = part.schema.field(at)
                 part = part.set_column(at, column, pa.repeat(pa.scalar(value, type=column.type), part.num_rows))
         yield part
+
+
+def mark_used(cached: CachedFile) -> None:
+    """Note that tonight reused an entry, so that ``prune`` keeps it."""
+    (cached.folder / ENTRY_FILE).touch()
+
+
+def prune(cache_dir: Path, *, now: float | None = None) -> int:
+    """Remove the entries no night has written or reused for ``UNUSED_DAYS`` (``prune_entries``); how many."""
+    return prune_entries(cache_dir, ENTRY_FILE, UNUSED_DAYS, now=now)
+
+
+def prune_entries(cache_dir: Path, entry_file: str, unused_days: int, *, now: float | None = None) -> int:
+    """Remove a cache's entries (folders holding ``entry_file``) that no night has written or reused for
+    ``unused_days``, and the folders of writes a killed night left (``.tmp``) older than a day; how many were
+    removed. A night reading an entry this removes had not used it for that long: it finds the entry gone or
+    incomplete and does the work again."""
+    if not cache_dir.is_dir():
+        return 0
+    clock = time.time() if now is None else now
+    removed = 0
+    for folder in cache_dir.iterdir():
+        if not folder.is_dir():
+            continue
+        killed = folder.name.endswith(".tmp")
+        marker = folder if killed else folder / entry_file
+        try:
+            age = clock - marker.stat().st_mtime
+        except OSError:  # not an entry, or removed meanwhile
+            continue
+        if age > (86_400 if killed else unused_days * 86_400):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+    return removed

@@ -16,7 +16,16 @@ import pyarrow.parquet as pq
 from transforms.pipeline.catalog import ParquetParts
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
-from transforms.pipeline.standardize_cache import CachedFile, find_cached, restamped, save_cached, standardize_key
+from transforms.pipeline.standardize_cache import (
+    UNUSED_DAYS,
+    CachedFile,
+    find_cached,
+    mark_used,
+    prune,
+    restamped,
+    save_cached,
+    standardize_key,
+)
 from transforms.pipeline.tracking import StageResult
 from transforms.standardize.records import DatesAfterAsOf, ReadingRules, written_regions
 from transforms.standardize.sentinels import SentinelRegistry, load_sentinels
@@ -79,6 +88,7 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
         try:
             if cached is not None:
                 rows_in, reused, content = cached.rows_in, True, f"{cache_key}@{cached.as_of.isoformat()}"
+                mark_used(cached)
                 _copy_cached(cached, parts, as_of=ctx.as_of_date, run_id=ctx.run_id)
                 log.info("%s: rows and settings unchanged since %s: standardized rows reused", key, cached.as_of)
             else:
@@ -175,6 +185,11 @@ def combine_standardized(ctx: RunContext) -> StageResult:
         outputs[table] = {"path": str(path) if path else None, "rows": rows}
         log.info("staged %s: %d rows", table, rows)
     log.info("standardize: %d file(s) unchanged since a previous night, their standardized rows reused", reused)
+    try:
+        if pruned := prune(ctx.standardize_cache_dir):
+            log.info("standardize: %d cached file(s) unused for %d days removed", pruned, UNUSED_DAYS)
+    except OSError:  # a cache that cannot be cleaned up costs disk, never the night
+        log.warning("standardize: the cache of standardized files could not be cleaned up", exc_info=True)
     manifest_path = run.write_manifest("standardize", {"tables": outputs, "files_reused": reused})
     return StageResult(manifest_path, rows_in=rows_in, rows_out=rows_out)
 

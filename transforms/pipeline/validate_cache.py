@@ -29,7 +29,6 @@ import json
 import logging
 import shutil
 import sys
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
@@ -42,7 +41,7 @@ import pyarrow.parquet as pq
 
 from transforms.extract.files import file_sha256
 from transforms.pipeline.catalog import RunCatalog, write_parquet
-from transforms.pipeline.standardize_cache import library_versions, restamped
+from transforms.pipeline.standardize_cache import UNUSED_DAYS, library_versions, prune_entries, restamped
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +53,6 @@ LIBRARIES = ("great_expectations", "numpy", "pandas", "pyarrow")
 ENTRY_FILE = "entry.json"
 #: The document keys the entry's payments name (``frames.invoice_keys``).
 INVOICE_KEYS_FILE = "invoice_keys.parquet"
-#: Days after which an entry no night has written or reused is removed: a file that changes every night (a growing
-#: journal) leaves one entry a night, which no later night can use.
-UNUSED_DAYS = 14
 #: A validated part's tables.
 PART_TABLES = ("failure", "metric", "per_file")
 #: What a verdict depends on beyond the rows and settings: the checks, what they call (tax ids, sentinels, fields,
@@ -276,23 +272,5 @@ def mark_used(cached: CachedValidation) -> None:
 
 
 def prune(cache_dir: Path, *, now: float | None = None) -> int:
-    """Remove the entries no night has written or reused for ``UNUSED_DAYS``, and the folders of writes a killed
-    night left (``.tmp``) older than a day; how many were removed. Another night may be reading an entry this
-    removes only if it had not used it for two weeks: it then checks its files again (``validate_stage._reuse``)."""
-    if not cache_dir.is_dir():
-        return 0
-    clock = time.time() if now is None else now
-    removed = 0
-    for folder in cache_dir.iterdir():
-        if not folder.is_dir():
-            continue
-        killed = folder.name.endswith(".tmp")
-        marker = folder if killed else folder / ENTRY_FILE
-        try:
-            age = clock - marker.stat().st_mtime
-        except OSError:  # not an entry, or removed meanwhile
-            continue
-        if age > (86_400 if killed else UNUSED_DAYS * 86_400):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    """Remove the entries no night has written or reused for ``UNUSED_DAYS`` (``prune_entries``); how many."""
+    return prune_entries(cache_dir, ENTRY_FILE, UNUSED_DAYS, now=now)

@@ -51,9 +51,9 @@ from transforms.pipeline.staged_rows import (
     staged_chunks,
     staged_row_count,
 )
+from transforms.pipeline.standardize_cache import UNUSED_DAYS
 from transforms.pipeline.tracking import StageResult
 from transforms.pipeline.validate_cache import (
-    UNUSED_DAYS,
     CachedValidation,
     GroupFile,
     find_cached,
