@@ -367,8 +367,7 @@ def test_only_the_date_rules_judge_an_unchanged_row_otherwise_on_another_night(f
 def test_entries_unused_for_two_weeks_are_removed(tmp_path: Path) -> None:
     import os
 
-    from transforms.pipeline.standardize_cache import UNUSED_DAYS
-    from transforms.pipeline.validate_cache import ENTRY_FILE, prune
+    from transforms.pipeline.standardize_cache import ENTRY_FILE, UNUSED_DAYS, prune_entries
 
     now = 1_800_000_000.0
     day = 86_400
@@ -381,6 +380,6 @@ def test_entries_unused_for_two_weeks_are_removed(tmp_path: Path) -> None:
         os.utime(marker, (now - age * day, now - age * day))
     (tmp_path / "not_an_entry").mkdir()
     (tmp_path / "a_file.txt").write_text("kept", "utf-8")
-    assert prune(tmp_path, now=now) == 2
+    assert prune_entries(tmp_path, ENTRY_FILE, UNUSED_DAYS, now=now) == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a_file.txt", "fresh", "not_an_entry", "young.0b.tmp"]
-    assert prune(tmp_path / "absent", now=now) == 0
+    assert prune_entries(tmp_path / "absent", ENTRY_FILE, UNUSED_DAYS, now=now) == 0

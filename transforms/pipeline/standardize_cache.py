@@ -234,9 +234,14 @@ def mark_used(cached: CachedFile) -> None:
     (cached.folder / ENTRY_FILE).touch()
 
 
-def prune(cache_dir: Path, *, now: float | None = None) -> int:
-    """Remove the entries no night has written or reused for ``UNUSED_DAYS`` (``prune_entries``); how many."""
-    return prune_entries(cache_dir, ENTRY_FILE, UNUSED_DAYS, now=now)
+def prune(cache_dir: Path, stage: str) -> None:
+    """Remove a cache's entries unused for ``UNUSED_DAYS`` (``prune_entries``), saying how many in the stage's log;
+    a cache that cannot be cleaned up costs disk, never the night."""
+    try:
+        if pruned := prune_entries(cache_dir, ENTRY_FILE, UNUSED_DAYS):
+            log.info("%s: %d cache entries unused for %d days removed (%s)", stage, pruned, UNUSED_DAYS, cache_dir)
+    except OSError:
+        log.warning("%s: the cache %s could not be cleaned up", stage, cache_dir, exc_info=True)
 
 
 def prune_entries(cache_dir: Path, entry_file: str, unused_days: int, *, now: float | None = None) -> int:

@@ -17,7 +17,6 @@ from transforms.pipeline.catalog import ParquetParts
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.standardize_cache import (
-    UNUSED_DAYS,
     CachedFile,
     find_cached,
     mark_used,
@@ -185,11 +184,7 @@ def combine_standardized(ctx: RunContext) -> StageResult:
         outputs[table] = {"path": str(path) if path else None, "rows": rows}
         log.info("staged %s: %d rows", table, rows)
     log.info("standardize: %d file(s) unchanged since a previous night, their standardized rows reused", reused)
-    try:
-        if pruned := prune(ctx.standardize_cache_dir):
-            log.info("standardize: %d cached file(s) unused for %d days removed", pruned, UNUSED_DAYS)
-    except OSError:  # a cache that cannot be cleaned up costs disk, never the night
-        log.warning("standardize: the cache of standardized files could not be cleaned up", exc_info=True)
+    prune(ctx.standardize_cache_dir, "standardize")
     manifest_path = run.write_manifest("standardize", {"tables": outputs, "files_reused": reused})
     return StageResult(manifest_path, rows_in=rows_in, rows_out=rows_out)
 

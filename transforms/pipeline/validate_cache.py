@@ -41,7 +41,7 @@ import pyarrow.parquet as pq
 
 from transforms.extract.files import file_sha256
 from transforms.pipeline.catalog import RunCatalog, write_parquet
-from transforms.pipeline.standardize_cache import UNUSED_DAYS, library_versions, prune_entries, restamped
+from transforms.pipeline.standardize_cache import library_versions, restamped
 
 log = logging.getLogger(__name__)
 
@@ -269,8 +269,3 @@ def restore(cached: CachedValidation, run: RunCatalog, part: str, *, as_of: dt.d
 def mark_used(cached: CachedValidation) -> None:
     """Note that tonight reused an entry, so that ``prune`` keeps it."""
     (cached.folder / ENTRY_FILE).touch()
-
-
-def prune(cache_dir: Path, *, now: float | None = None) -> int:
-    """Remove the entries no night has written or reused for ``UNUSED_DAYS`` (``prune_entries``); how many."""
-    return prune_entries(cache_dir, ENTRY_FILE, UNUSED_DAYS, now=now)

@@ -51,7 +51,7 @@ from transforms.pipeline.staged_rows import (
     staged_chunks,
     staged_row_count,
 )
-from transforms.pipeline.standardize_cache import UNUSED_DAYS
+from transforms.pipeline.standardize_cache import prune
 from transforms.pipeline.tracking import StageResult
 from transforms.pipeline.validate_cache import (
     CachedValidation,
@@ -60,7 +60,6 @@ from transforms.pipeline.validate_cache import (
     group_parts,
     invoices_agree,
     mark_used,
-    prune,
     restore,
     save_cached,
     validation_key,
@@ -530,11 +529,7 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
     manifest_path = run.write_manifest("validate", manifest)
     log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(failures), origin)
     log.info("validate: %d file(s) unchanged since a previous night, their verdicts reused", reused)
-    try:
-        if pruned := prune(ctx.validate_cache_dir):
-            log.info("validate: %d kept validation(s) unused for %d days removed from the cache", pruned, UNUSED_DAYS)
-    except OSError:  # a cache that cannot be cleaned up costs disk, never the night
-        log.warning("validate: the cache of kept validations could not be cleaned up", exc_info=True)
+    prune(ctx.validate_cache_dir, "validate")
     if violations:
         raise QualityGateError(violations, settings_file_hint(origin, ctx.sources))
     return StageResult(manifest_path, rows_in=rows_in, rows_out=len(failures))
