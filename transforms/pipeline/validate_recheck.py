@@ -103,12 +103,9 @@ def _check(staged: dict[str, pd.DataFrame], checking: Checking, as_of: dt.date, 
     return check_directly(frames, settings=checking.settings, as_of=as_of, run_id=run_id, rules=AS_OF_RULES)
 
 
-def _of_rules(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame[frame["rule"].isin(AS_OF_RULES)] if len(frame) else frame
-
-
 def _negated(frame: pd.DataFrame) -> pd.DataFrame:
-    out = _of_rules(frame).copy()
+    """Counts taken away: a night's counts of the rows checked again, with their sign turned."""
+    out = frame.copy()
     if len(out):
         out[["checked", "failed"]] = -out[["checked", "failed"]]
     return out
@@ -126,7 +123,8 @@ def _correct(
     run_id: str,
 ) -> None:
     """Replace the date rules' failures of the rows checked again, in every part; move the first part's metrics,
-    per-file counts and suite summaries by tonight's results minus that night's (the stage sums the parts)."""
+    per-file counts and suite summaries by tonight's results minus that night's (the stage sums the parts).
+    ``before`` and ``after`` hold the date rules' results only (``_check`` evaluates nothing else)."""
     from transforms.quality.tally import merge_metrics, merge_per_file, sort_failures
 
     again = pd.MultiIndex.from_frame(checked.astype(str))
@@ -135,14 +133,13 @@ def _correct(
         gone = failures["rule"].isin(AS_OF_RULES) & pd.MultiIndex.from_frame(failures[ROW_KEY].astype(str)).isin(again)
         failures = failures[~gone.to_numpy()]
         if i == 0:
-            added = _of_rules(after.failures)
-            failures = sort_failures(pd.concat([f for f in (failures, added) if len(f)] or [failures]))
+            failures = sort_failures(pd.concat([f for f in (failures, after.failures) if len(f)] or [failures]))
             metrics = merge_metrics(
-                [_read(run, part, "metric"), _of_rules(after.metrics), _negated(before.metrics)],
+                [_read(run, part, "metric"), after.metrics, _negated(before.metrics)],
                 as_of=tonight,
                 run_id=run_id,
             )
-            counts = [_read(run, part, "per_file"), _of_rules(after.per_file), _negated(before.per_file)]
+            counts = [_read(run, part, "per_file"), after.per_file, _negated(before.per_file)]
             per_file = merge_per_file(counts, failures)
             _write(run, part, "metric", metrics)
             _write(run, part, "per_file", per_file)

@@ -269,10 +269,11 @@ def _keep(
     """Keep tonight's parts of a group in the validate cache, with the document keys its payments name (those of
     ``kept``, the entry tonight reused, when there is one: the same rows name the same invoices)."""
     run = ctx.catalog
-    named = pd.DataFrame({"invoice_number": []})
+    keys = None
     if kept is None:
         staged = read_staged(ctx.run_dir, files=files, tables=["payment"], columns=["invoice_number", *FILE_KEY])
         named = staged["payment"]
+        keys = _invoice_keys(named["invoice_number"]) if len(named) else None
     save_cached(
         ctx.validate_cache_dir,
         key,
@@ -281,7 +282,7 @@ def _keep(
         part=part,
         as_of=ctx.as_of_date,
         run_id=ctx.run_id,
-        invoice_keys=_invoice_keys(named["invoice_number"]) if len(named) else None,
+        invoice_keys=keys,
         issued=invoices,
         kept=kept,
     )
@@ -624,5 +625,5 @@ def _docs_label(part: str, manifest: dict[str, Any]) -> str:
     else:
         label = "every file" if part == ALL_FILES else ", ".join(manifest["files"])
     if manifest.get("reused"):
-        label += f" (unchanged: the pages of the night of {manifest.get('docs_as_of') or manifest['reused']['as_of']})"
+        label += f" (unchanged: the pages of the night of {manifest['docs_as_of']})"
     return label
