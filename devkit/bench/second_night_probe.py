@@ -1,6 +1,7 @@
 """A first night and the next one after a journal grew, `crm-etl run` end to end each, stage by stage.
 
 Usage: python -m devkit.bench.second_night_probe --customers 100000 [--grow 0.02] [--work-dir data/bench]
+       [--nights both|first|second]
 
 What a company's second night costs when most of its files did not change: the generator's company (generated once
 per size under the work folder, as the whole-night benchmark does) is run for a first night in an empty data folder,
@@ -8,6 +9,10 @@ then its call log gets ``--grow`` of its rows again (copied from its top: new ca
 day's night runs in the same data folder, with the first night's caches and warehouse. The call log is restored
 afterwards. Prints each stage's wall time and peak memory on both nights (``ops.task_run``), their ratio, and
 how many files each caching stage reused.
+
+The warehouse as the first night left it is copied to ``warehouse.after_first.duckdb`` beside it: copied back over
+``warehouse.duckdb``, a stage of the second night can be run again on its own (``devkit.bench.stage_probe``), as
+that night ran it (the link stage, run after the second night was published, would find no earlier night).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 from devkit.bench.night_probe import AS_OF, PROJECT, STAGES, run_night, stage_figures
@@ -39,11 +45,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--grow", type=float, default=0.02, help="share of the call log's rows added before night 2")
     parser.add_argument("--work-dir", type=Path, default=PROJECT / "data" / "bench")
+    parser.add_argument(
+        "--nights",
+        choices=("both", "first", "second"),
+        default="both",
+        help="first: stop after the first night; second: run the second after a first run with --nights first",
+    )
     args = parser.parse_args(argv)
     sources = ensure_sample(args.work_dir, args.customers, args.seed)
     data_dir = args.work_dir / f"second_night_{args.customers}"
+    first_figures = data_dir / "first_night.json"
     nights = {}
-    nights["first"] = run_night(sources, data_dir, as_of=AS_OF, run_id="first")
+    if args.nights == "second":
+        if not first_figures.exists() or RunCatalog.of_run(data_dir, "second").root.exists():
+            raise SystemExit(f"{data_dir}: no first night alone to follow (run --nights first)")
+        nights["first"] = json.loads(first_figures.read_text())
+    else:
+        nights["first"] = run_night(sources, data_dir, as_of=AS_OF, run_id="first")
+        shutil.copyfile(data_dir / "warehouse.duckdb", data_dir / "warehouse.after_first.duckdb")
+        first_figures.write_text(json.dumps(nights["first"]))
+        if args.nights == "first":
+            print(json.dumps({"first": nights["first"]}))
+            return
     call_log = sources.parent / "journals" / "call_log.csv"
     original = grow(call_log, args.grow)
     try:

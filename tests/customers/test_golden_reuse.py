@@ -35,7 +35,9 @@ def test_unchanged_customers_keep_last_nights_golden_record(
     records, settings, requirements = night
     unassigned = ["unassigned"]
     golden, provenance = build_golden(records, settings=settings, requirements=requirements, unassigned=unassigned)
-    kept = KeptGolden(golden_settings_hash(settings, requirements, unassigned), row_keys(records), golden, provenance)
+    kept = KeptGolden.holding(
+        golden_settings_hash(settings, requirements, unassigned), row_keys(records), golden, provenance
+    )
     tonight = records.copy()
     multi = tonight["customer_id"].value_counts()
     a, b = multi[multi >= 2].index[:2]

@@ -197,7 +197,7 @@ def test_each_reason_for_a_full_relink() -> None:
     assert "incremental.enabled" in str(_reason(off, state=_state(off)))
     assert "no earlier night" in str(_reason(settings, has_previous=False))
     assert "missing" in str(_reason(settings, state=None))
-    assert "another version" in str(_reason(settings, state={**_state(settings), "version": STATE_VERSION + 1}))
+    assert "another version" in str(_reason(settings, state={**_state(settings), "version": f"{STATE_VERSION}+1"}))
     stricter = settings.model_copy(update={"thresholds": settings.thresholds.model_copy(update={"match": 0.97})})
     assert "settings changed" in str(_reason(stricter, state=_state(settings)))
     assert "7 days old" in str(_reason(settings, as_of=dt.date(2026, 11, 27)))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,24 +20,47 @@ import pandas as pd
 from transforms.customers.golden import GOLDEN_COLUMNS, PROVENANCE_COLUMNS, build_golden
 from transforms.customers.settings import SurvivorshipSettings
 from transforms.lineage import RUN_STAMP
+from transforms.row_hash import KEYS_VERSION, row_hashes
+from transforms.text_order import sorted_by_text
+
+#: Last night's golden records (GOLDEN_COLUMNS) and provenance (PROVENANCE_COLUMNS) of the customers named.
+GoldenReader = Callable[[set[str]], tuple[pd.DataFrame, pd.DataFrame]]
 
 
 @dataclass(frozen=True)
 class KeptGolden:
-    """Last night's golden records, their provenance, each record's key and customer, and the settings' hash."""
+    """Each of last night's records' key and customer, the settings' hash, and how to read last night's golden
+    records and provenance.
+
+    They are read only once the reused customers are known, and only theirs: at a million customers last night's
+    provenance alone is ten million rows, which an incremental night would otherwise hold in memory all through
+    the linkage."""
 
     settings_hash: str
     #: record_id, customer_id, row_key.
     row_keys: pd.DataFrame
-    customers: pd.DataFrame
-    provenance: pd.DataFrame
+    read: GoldenReader
+
+    @classmethod
+    def holding(
+        cls, settings_hash: str, row_keys: pd.DataFrame, customers: pd.DataFrame, provenance: pd.DataFrame
+    ) -> KeptGolden:
+        """Last night's golden records and provenance as frames already in memory."""
+
+        def read(reused: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+            golden = customers[customers["customer_id"].isin(reused)][list(GOLDEN_COLUMNS)]
+            return golden, provenance[provenance["customer_id"].isin(reused)][list(PROVENANCE_COLUMNS)]
+
+        return cls(settings_hash, row_keys, read)
 
 
 def golden_settings_hash(
     settings: SurvivorshipSettings, requirements: Sequence[Sequence[str]], unassigned: Sequence[str]
 ) -> str:
-    """A hash of everything besides the records that a golden record depends on."""
+    """A hash of everything besides the records that a golden record depends on, and of how records are keyed
+    (keys made another way cannot be compared)."""
     data = {
+        "keys": KEYS_VERSION,
         "survivorship": settings.model_dump(mode="json"),
         "requirements": [list(g) for g in requirements],
         "unassigned": sorted(unassigned),
@@ -45,31 +68,15 @@ def golden_settings_hash(
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:20]
 
 
-#: Rows hashed at once by ``row_keys`` (the key of a row does not depend on the others).
-_KEY_ROWS = 200_000
-
-
 def row_keys(records: pd.DataFrame, extra: Mapping[str, pd.Series] | None = None) -> pd.DataFrame:
     """record_id, customer_id and a hash of each record's staged row and record date (the night's stamp left out).
 
     ``extra``: columns (aligned with ``records`` by position) hashed as if they were ``records``' own, e.g. the
     customer_id and record_date of staged contacts, which a large night does not copy whole to add them."""
-    more = {name: values.array for name, values in (extra or {}).items()}
+    more = {name: values.reset_index(drop=True) for name, values in (extra or {}).items()}
     cols = sorted(c for c in {*records.columns, *more} if c not in (*RUN_STAMP, "customer_id"))
-
-    def rows(at: int) -> pd.DataFrame:
-        end = at + _KEY_ROWS
-        return pd.DataFrame({c: more[c][at:end] if c in more else records[c].array[at:end] for c in cols})
-
-    # In pieces of rows: every value is written as text to be hashed, a large night's records many times over.
-    keys = np.concatenate(
-        [
-            pd.util.hash_pandas_object(rows(at).astype("string"), index=False).to_numpy(np.uint64)
-            for at in range(0, len(records), _KEY_ROWS)
-        ]
-        or [np.empty(0, np.uint64)]
-    )
-    customer = more["customer_id"] if "customer_id" in more else records["customer_id"].array
+    keys = row_hashes({c: more[c] if c in more else records[c].reset_index(drop=True) for c in cols})
+    customer = more["customer_id"].array if "customer_id" in more else records["customer_id"].array
     return pd.DataFrame(
         {
             "record_id": records["record_id"].to_numpy(),
@@ -81,8 +88,8 @@ def row_keys(records: pd.DataFrame, extra: Mapping[str, pd.Series] | None = None
 
 def _prints(keys: pd.DataFrame) -> pd.DataFrame:
     """Per customer, its records' keys summed (40-bit parts, so the sum stays exact) and counted."""
-    each = pd.util.hash_pandas_object(keys[["record_id", "row_key"]].astype("string"), index=False)
-    part = (each.to_numpy(np.uint64) >> np.uint64(24)).astype(np.int64)
+    each = row_hashes({"record_id": keys["record_id"], "row_key": keys["row_key"]})
+    part = (each >> np.uint64(24)).astype(np.int64)
     frame = pd.DataFrame({"customer_id": keys["customer_id"].to_numpy(), "h": part})
     return frame.groupby("customer_id")["h"].agg(["sum", "count"])
 
@@ -114,13 +121,17 @@ def golden_records(
         return golden, provenance, 0
     assert kept is not None
     todo = records[~records["customer_id"].isin(reusable)]
-    old_golden = kept.customers[kept.customers["customer_id"].isin(reusable)][list(GOLDEN_COLUMNS)]
-    old_prov = kept.provenance[kept.provenance["customer_id"].isin(reusable)][list(PROVENANCE_COLUMNS)]
-    parts = [(old_golden, old_prov)]
-    if len(todo):
-        parts.append(build_golden(todo, settings=settings, requirements=requirements, unassigned=unassigned))
-    golden = pd.concat([g for g, _ in parts], ignore_index=True)
-    provenance = pd.concat([p for _, p in parts], ignore_index=True)
-    golden = golden.sort_values("customer_id", ignore_index=True)
-    provenance = provenance.sort_values(["customer_id", "field"], kind="stable", ignore_index=True)
+    fresh = (
+        build_golden(todo, settings=settings, requirements=requirements, unassigned=unassigned) if len(todo) else None
+    )
+    del todo
+    # Last night's rows read once tonight's are made, each part let go of as soon as it is copied: at a million
+    # customers the provenance is ten million rows.
+    golden, provenance = kept.read(reusable)
+    if fresh is not None:
+        golden = pd.concat([golden, fresh[0]], ignore_index=True)
+        provenance = pd.concat([provenance, fresh[1]], ignore_index=True)
+        del fresh
+    golden = sorted_by_text(golden, ["customer_id"])
+    provenance = sorted_by_text(provenance, ["customer_id", "field"])
     return golden, provenance, len(reusable)

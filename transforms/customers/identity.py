@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from transforms.lineage import RUN_STAMP
+from transforms.text_order import text_rank
 from transforms.warehouse.table_schemas import columns_except
 
 ID_PREFIX = "CUST-"
@@ -40,20 +42,15 @@ def id_number(customer_ids: pd.Series) -> pd.Series:
 
 
 def previous_ids(current: pd.DataFrame, previous: pd.DataFrame | None) -> pd.Series:
-    """Last night's customer id of each current record: by location (record_id), else by content fingerprint."""
+    """Last night's customer id of each current record: by location (record_id), else by content fingerprint
+    (the id most of last night's records with that fingerprint had; the smallest id on a tie)."""
     if previous is None or previous.empty:
         return pd.Series(pd.NA, index=current.index, dtype="string")
     by_record = previous.drop_duplicates("record_id").set_index("record_id")["customer_id"]
     prev = current["record_id"].map(by_record)
-    by_print = (
-        previous.groupby(["record_fingerprint", "customer_id"])
-        .size()
-        .rename("n")
-        .reset_index()
-        .sort_values(["record_fingerprint", "n", "customer_id"], ascending=[True, False, True])
-        .drop_duplicates("record_fingerprint")
-        .set_index("record_fingerprint")["customer_id"]
-    )
+    counts = previous.groupby(["record_fingerprint", "customer_id"], sort=False).size().rename("n").reset_index()
+    most = np.lexsort((text_rank(counts["customer_id"]), -counts["n"].to_numpy()))
+    by_print = counts.iloc[most].drop_duplicates("record_fingerprint").set_index("record_fingerprint")["customer_id"]
     prev = prev.fillna(current["record_fingerprint"].map(by_print))
     return prev.astype("string")
 
@@ -66,21 +63,18 @@ def assign_customer_ids(clusters: pd.DataFrame, previous: pd.DataFrame | None, *
     """
     cur = clusters[["record_id", "record_fingerprint", "cluster"]].copy()
     cur["prev"] = previous_ids(cur, previous)
-    votes = (
-        cur.dropna(subset=["prev"])
-        .groupby(["cluster", "prev"])
-        .size()
-        .rename("votes")
-        .reset_index()
-        .sort_values(["votes", "prev", "cluster"], ascending=[False, True, True])
-    )
+    votes = cur.dropna(subset=["prev"]).groupby(["cluster", "prev"], sort=False).size().rename("votes").reset_index()
+    # From most shared records down; ties by old id, then cluster (text ranked, not sorted as Python strings).
+    order = np.lexsort((votes["cluster"].to_numpy(), text_rank(votes["prev"]), -votes["votes"].to_numpy()))
+    votes = votes.iloc[order]
     # Each old id goes to the cluster holding most of its records; each cluster keeps the best id it won.
     ids = pd.Series(_greedy(votes["cluster"].tolist(), votes["prev"].tolist()), dtype="string")
-    # Each cluster's smallest record id, by one sort (a groupby min over text runs row by row in Python).
-    first_record = cur.sort_values("record_id").drop_duplicates("cluster").set_index("cluster")["record_id"]
-    new_clusters = first_record[~first_record.index.isin(ids.index)].sort_values()
+    # Each cluster's smallest record id, by its rank among the record ids (no sort of the texts themselves).
+    rank = text_rank(cur["record_id"])
+    smallest = pd.Series(rank).groupby(cur["cluster"].to_numpy()).min()
+    new_clusters = smallest[~smallest.index.isin(ids.index)].sort_values(kind="stable").index
     new_ids = pd.Series(
-        format_id(pd.Series(range(next_number, next_number + len(new_clusters)))).to_numpy(), index=new_clusters.index
+        format_id(pd.Series(range(next_number, next_number + len(new_clusters)))).to_numpy(), index=new_clusters
     )
     all_ids = pd.concat([s.astype("string") for s in (ids, new_ids) if len(s)] or [ids])
     cur["customer_id"] = cur["cluster"].map(all_ids)
@@ -100,11 +94,11 @@ def _greedy(clusters: list[object], prevs: list[object]) -> dict[object, object]
 
 
 def _events(cur: pd.DataFrame, previous: pd.DataFrame | None, new_clusters: set[object]) -> pd.DataFrame:
-    size = cur.groupby("customer_id").size()
+    size = cur.groupby("customer_id", sort=False).size()
     rows: list[pd.DataFrame] = []
     moved = cur.dropna(subset=["prev"])
     moved = moved[moved["prev"] != moved["customer_id"]]
-    flows = moved.groupby(["customer_id", "prev"]).size().rename("record_count").reset_index()
+    flows = moved.groupby(["customer_id", "prev"], sort=False).size().rename("record_count").reset_index()
     surviving = set(cur["customer_id"].dropna())
     is_new = cur.drop_duplicates("customer_id").set_index("customer_id")["cluster"].isin(new_clusters)
     # A new id whose records had no id before: a new customer.
@@ -150,7 +144,7 @@ def _events(cur: pd.DataFrame, previous: pd.DataFrame | None, new_clusters: set[
     if previous is not None and len(previous):
         gone = sorted(set(previous["customer_id"].dropna()) - surviving - set(moved["prev"]))
         if gone:
-            counts = previous.groupby("customer_id").size()
+            counts = previous.groupby("customer_id", sort=False).size()
             rows.append(
                 pd.DataFrame({"customer_id": gone, "event": "retired", "related_customer_id": pd.NA}).assign(
                     record_count=lambda d: d["customer_id"].map(counts),
@@ -161,4 +155,5 @@ def _events(cur: pd.DataFrame, previous: pd.DataFrame | None, new_clusters: set[
         return pd.DataFrame({c: pd.Series(dtype="object") for c in HISTORY_COLUMNS})
     out = pd.concat([r for r in rows if len(r)] or [rows[0]], ignore_index=True)
     out["record_count"] = out["record_count"].astype("int64")
-    return out[list(HISTORY_COLUMNS)].sort_values(["customer_id", "event"]).reset_index(drop=True)
+    order = ["customer_id", "event", "related_customer_id"]
+    return out[list(HISTORY_COLUMNS)].sort_values(order, kind="stable").reset_index(drop=True)

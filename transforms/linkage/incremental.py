@@ -27,7 +27,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -43,30 +43,42 @@ from transforms.linkage.model import FittedModel, match_weights, probability
 from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, LINKABLE, linkage_keys, prepare_records
 from transforms.linkage.settings import LinkageSettings
+from transforms.row_hash import KEYS_VERSION
 
 log = logging.getLogger(__name__)
 
 #: Bump when what a night keeps for the next one changes shape: a night finding another version links in full.
-STATE_VERSION = 1
+#: The record keys' own version is part of it (keys made another way cannot be compared).
+STATE_VERSION = f"2/{KEYS_VERSION}"
 #: The columns of a kept pair besides its comparison levels (cmp_*).
 PAIR_COLUMNS = ("record_id_l", "record_id_r", "match_weight", "match_probability", "blocked_by")
 
 
-@dataclass(frozen=True)
+@dataclass
 class KeptLinkage:
-    """What last night left for tonight to link incrementally."""
+    """What last night left for tonight to link incrementally.
+
+    ``link_incremental`` lets go of the large frames (kept pairs, record keys, prepared records) as soon as it has
+    used them, so that a night of a million customers does not hold last night's and tonight's at once: a
+    ``KeptLinkage`` serves one night."""
 
     model: FittedModel
     #: Scored pairs at or above the review threshold: PAIR_COLUMNS and cmp_<comparison> levels.
     pairs: pd.DataFrame
     #: record_id, linkage_key: each record's prepared evidence as a 64-bit hash.
     record_keys: pd.DataFrame
-    #: record_id, customer_id, match_probability: last night's customer of each record.
+    #: record_id, customer_id, match_probability (other columns not read): last night's customer of each record.
     customers: pd.DataFrame
     #: record_id_l, record_id_r, is_match: the stewards' decisions last night applied.
     decisions: pd.DataFrame
     #: Last night's prepared records (``prepare.prepare_records``); None: prepare every record again.
     prepared: pd.DataFrame | None = None
+
+    def take(self, name: Literal["pairs", "record_keys", "prepared"]) -> Any:
+        """One of the large frames, handed over: this holder keeps no reference to it any more."""
+        frame = getattr(self, name)
+        setattr(self, name, None)
+        return frame
 
 
 def settings_hash(settings: LinkageSettings) -> str:
@@ -202,27 +214,37 @@ def _decision_keys(frame: pd.DataFrame) -> set[tuple[str, str, bool]]:
 
 
 def _prepared(
-    records: pd.DataFrame,
-    settings: LinkageSettings,
-    before: pd.DataFrame | None,
-    ids: np.ndarray,
-    changed: np.ndarray,
+    records: pd.DataFrame, settings: LinkageSettings, kept: KeptLinkage, ids: np.ndarray, changed: np.ndarray
 ) -> pd.DataFrame:
     """Tonight's prepared records in tonight's order: last night's rows for the unchanged records (preparing is row
-    by row, so they are what preparing again would give), the changed ones prepared now."""
+    by row, so they are what preparing again would give), the changed ones prepared now. Last night's frame is
+    let go of as soon as its rows are copied."""
     cores = usable_cores()
+    before = kept.take("prepared")
     if before is None:
         return prepare_records(records, settings, processes=cores)
     at = pd.Index(before[ID]).get_indexer(ids[~changed])
-    if (at < 0).any() or not changed.any():  # rows missing (prepare everything), or nothing to prepare
-        if (at < 0).any():
-            return prepare_records(records, settings, processes=cores)
-        kept: pd.DataFrame = before.iloc[at].reset_index(drop=True)
-        return kept
+    if (at < 0).any():  # a record last night did not prepare: prepare everything
+        del before
+        return prepare_records(records, settings, processes=cores)
+    if not changed.any():
+        same: pd.DataFrame = before.iloc[at].reset_index(drop=True)
+        return same
     fresh = prepare_records(records[changed], settings, processes=cores)
-    parts = pd.concat([before.iloc[at][list(fresh.columns)], fresh], ignore_index=True)
-    order = np.concatenate([np.flatnonzero(~changed), np.flatnonzero(changed)])
-    out = parts.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)
+    if set(fresh.columns) != set(before.columns):  # prepared by other code: prepare everything
+        del before, fresh
+        return prepare_records(records, settings, processes=cores)
+    # Last night's rows and the fresh ones in one frame, then each of tonight's records picked from it.
+    columns = list(fresh.columns)
+    where = np.empty(len(ids), dtype=np.int64)
+    where[~changed] = at
+    where[changed] = len(before) + np.arange(int(changed.sum()))
+    both = pd.concat([before, fresh[list(before.columns)]], ignore_index=True)
+    del before, fresh
+    out = both.take(where).reset_index(drop=True)
+    del both
+    if list(out.columns) != columns:
+        out = out[columns]
     out[LINKABLE] = out[LINKABLE].astype(bool)
     return out
 
@@ -250,13 +272,13 @@ def link_incremental(
         raise ValueError(f"records: {settings.id_column} is not unique")
     n = len(ids)
     keys = linkage_keys(records, settings)
-    known = kept.record_keys.drop_duplicates("record_id")
+    known = kept.take("record_keys").drop_duplicates("record_id")
     at = pd.Index(known["record_id"]).get_indexer(ids)  # last night's row of each record (-1: new)
     old_keys = known["linkage_key"].to_numpy(dtype=np.uint64)
     changed = (at < 0) | (old_keys[np.maximum(at, 0)] != keys)
-    tonight = set(ids.tolist())
-    removed = [r for r in kept.record_keys["record_id"].tolist() if r not in tonight]
-    prepared = _prepared(records, settings, kept.prepared, ids, changed)
+    removed = known["record_id"][~known["record_id"].isin(ids)].tolist()
+    del known, at, old_keys
+    prepared = _prepared(records, settings, kept, ids, changed)
     lap("prepare")
 
     cands = candidates_touching(prepared, settings, changed)
@@ -268,16 +290,19 @@ def link_incremental(
 
     # Tonight's pairs worth keeping: last night's between unchanged records, and the new ones at or above review.
     pos = pd.Series(np.arange(n), index=ids)
-    kl = kept.pairs["record_id_l"].map(pos)
-    kr = kept.pairs["record_id_r"].map(pos)
+    before = kept.take("pairs")
+    kl = before["record_id_l"].map(pos)
+    kr = before["record_id_r"].map(pos)
     present = (kl.notna() & kr.notna()).to_numpy()
     kl_i = kl.fillna(0).astype(np.int64).to_numpy()
     kr_i = kr.fillna(0).astype(np.int64).to_numpy()
     still = present & ~changed[kl_i] & ~changed[kr_i]
     new_pairs = scored_pairs(ids, cands, weights, prob, levels)
     worth = prob >= settings.thresholds.review_lower
-    old_pairs = kept.pairs[still].reset_index(drop=True)
+    old_pairs = before[still].reset_index(drop=True)
+    del before
     pairs = pd.concat([old_pairs, new_pairs[worth].reset_index(drop=True)], ignore_index=True)
+    del old_pairs, new_pairs
     pl = np.concatenate([kl_i[still], cands.left[worth]])
     pr = np.concatenate([kr_i[still], cands.right[worth]])
     swap = pl > pr

@@ -17,6 +17,7 @@ import pandas as pd
 
 from transforms.linkage.nicknames import nickname_label, nickname_table
 from transforms.linkage.settings import LinkageSettings
+from transforms.row_hash import row_hashes
 from transforms.settings.errors import SettingsError
 from transforms.standardize.names import abjad_skeleton, name_key, written_in_abjad
 from transforms.standardize.phones import national_key
@@ -168,9 +169,7 @@ def linkage_keys(records: pd.DataFrame, settings: LinkageSettings) -> np.ndarray
     Preparing is row by row, so under the same settings records with equal keys are prepared alike and compare alike
     with any other: an incremental night prepares and compares again only the records whose key changed."""
     cols = [c for c in settings.input_columns if c != settings.id_column]
-    hashed = pd.util.hash_pandas_object(records[cols].astype("string"), index=False)
-    keys: np.ndarray = hashed.to_numpy(dtype=np.uint64)
-    return keys
+    return row_hashes({c: records[c].reset_index(drop=True) for c in cols})
 
 
 def _linkable(out: pd.DataFrame, settings: LinkageSettings) -> pd.Series:

@@ -25,6 +25,7 @@ import pandas as pd
 
 from transforms.customers.consolidate import changed_share, consolidate_customers, read_previous, with_fingerprints
 from transforms.customers.decisions import load_decisions
+from transforms.customers.golden import GOLDEN_COLUMNS, PROVENANCE_COLUMNS
 from transforms.customers.golden_reuse import KeptGolden
 from transforms.customers.review import write_review_workbook
 from transforms.customers.settings import load_survivorship
@@ -79,7 +80,7 @@ def _kept(last: RunCatalog, previous: pd.DataFrame) -> KeptLinkage:
         model=FittedModel.from_dict(last.read_json("link.model")),
         pairs=last.read("link.kept_pairs"),
         record_keys=last.read("link.record_keys"),
-        customers=previous[["record_id", "customer_id", "match_probability"]],
+        customers=previous,  # record_id, customer_id, match_probability are read (no copy of a million rows)
         decisions=last.read("link.decisions"),
         prepared=last.read("link.prepared") if last.exists("link.prepared") else None,
     )
@@ -89,12 +90,16 @@ def _kept_golden(last: RunCatalog, before: dict[str, Any]) -> KeptGolden | None:
     """Last night's golden records with what tells whether each can be reused (None: it kept no keys)."""
     if not last.exists("link.golden_keys") or not before.get("golden_hash"):
         return None
-    return KeptGolden(
-        settings_hash=str(before["golden_hash"]),
-        row_keys=last.read("link.golden_keys"),
-        customers=last.read("link.customer"),
-        provenance=last.read("link.customer_field_provenance"),
-    )
+
+    def read(reused: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        # Rows picked before they become frames: a tenth of the customers changed leaves nine tenths to read.
+        golden = last.read("link.customer", list(GOLDEN_COLUMNS), matching={"customer_id": reused})
+        provenance = last.read(
+            "link.customer_field_provenance", list(PROVENANCE_COLUMNS), matching={"customer_id": reused}
+        )
+        return golden, provenance
+
+    return KeptGolden(settings_hash=str(before["golden_hash"]), row_keys=last.read("link.golden_keys"), read=read)
 
 
 def _night_state(
@@ -211,8 +216,9 @@ def run_link(ctx: RunContext) -> StageResult:
         on_linked=written,
     )
     state["golden_hash"] = night.golden_hash
-    # The staged frames as read are done with (the night keeps its own contacts): freed before the writing.
-    del contacts, interactions
+    # The staged frames as read and last night's links are done with (the night keeps its own contacts): freed
+    # before the writing.
+    del contacts, interactions, previous, kept
     gc.collect()
 
     workbook = write_review_workbook(
