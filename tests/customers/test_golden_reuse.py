@@ -35,9 +35,16 @@ def test_unchanged_customers_keep_last_nights_golden_record(
     records, settings, requirements = night
     unassigned = ["unassigned"]
     golden, provenance = build_golden(records, settings=settings, requirements=requirements, unassigned=unassigned)
-    kept = KeptGolden.holding(
+    held = KeptGolden.holding(
         golden_settings_hash(settings, requirements, unassigned), row_keys(records), golden, provenance
     )
+    asked: list[set[str]] = []
+
+    def read(customers: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        asked.append(set(customers))
+        return held.read(customers)
+
+    kept = KeptGolden(held.settings_hash, held.row_keys, read)
     tonight = records.copy()
     multi = tonight["customer_id"].value_counts()
     a, b = multi[multi >= 2].index[:2]
@@ -56,6 +63,9 @@ def test_unchanged_customers_keep_last_nights_golden_record(
     )
     want, want_prov = build_golden(tonight, settings=settings, requirements=requirements, unassigned=unassigned)
     assert reused == want["customer_id"].nunique() - 3  # the edited, the one that lost a record, the new one
+    # Last night's golden records are read once, for the customers reused only.
+    assert len(asked) == 1 and len(asked[0]) == reused
+    assert not asked[0] & {a, b, multi.index[-1], "CUST-9999999"}
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     pd.testing.assert_frame_equal(got_prov, want_prov, check_dtype=False)
     other = settings.model_copy(update={"unassigned": ["nobody"]})

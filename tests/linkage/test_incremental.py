@@ -16,7 +16,14 @@ from devkit.generator import generate_sample
 from devkit.generator.changes import change_records, same_customer_share
 from transforms.customers.consolidate import link_customers, with_fingerprints
 from transforms.linkage import LinkageSettings, LinkResult, load_linkage_settings
-from transforms.linkage.incremental import STATE_VERSION, KeptLinkage, full_relink_reason, kept_pairs, settings_hash
+from transforms.linkage.incremental import (
+    STATE_VERSION,
+    KeptLinkage,
+    full_relink_reason,
+    kept_pairs,
+    link_incremental,
+    settings_hash,
+)
 from transforms.linkage.prepare import prepare_records
 from transforms.pipeline import tasks
 
@@ -90,6 +97,18 @@ def test_an_incremental_night_links_as_a_full_relink_does(second: tuple[Night, N
     assert 0 < incremental.result.stats["touched_records"] < 0.2 * len(incremental.contacts)
     agree = same_customer_share(incremental.ids, full.ids)
     assert agree >= 0.999, f"only {agree:.4%} of the records are in the same customer as in a full relink"
+
+
+def test_an_incremental_night_lets_go_of_last_nights_frames(
+    company: tuple[pd.DataFrame, LinkageSettings, Night],
+) -> None:
+    """Last night's prepared records, kept pairs and keys are not held once used: at a million customers they are
+    gigabytes, which an incremental night held through its golden records before."""
+    contacts, settings, first = company
+    kept = first.kept(settings)
+    link_incremental(contacts, settings, kept)
+    assert kept.prepared is None and kept.pairs is None and kept.record_keys is None
+    assert kept.model is first.result.model  # the small parts stay
 
 
 def test_last_nights_prepared_records_are_what_preparing_again_gives(
