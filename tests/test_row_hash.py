@@ -45,3 +45,9 @@ def test_pieces_do_not_change_the_hashes(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setattr(row_hash, "_PIECE_ROWS", 3)
     assert row_hashes(dict(frame.items())).tolist() == whole.tolist()
     assert row_hashes({"name": frame["name"].iloc[:0]}).tolist() == []
+    # A column of text and numbers: the same value hashes alike whatever else its piece holds.
+    mixed = pd.Series(["12", 12, 12, 13, 12.5, 12], dtype="object")
+    alone = row_hashes({"value": mixed})
+    assert alone[1] == alone[2] == alone[5] == alone[0]
+    monkeypatch.setattr(row_hash, "_PIECE_ROWS", 2)
+    assert row_hashes({"value": mixed}).tolist() == alone.tolist()

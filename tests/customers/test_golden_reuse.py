@@ -68,6 +68,19 @@ def test_unchanged_customers_keep_last_nights_golden_record(
     assert not asked[0] & {a, b, multi.index[-1], "CUST-9999999"}
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
     pd.testing.assert_frame_equal(got_prov, want_prov, check_dtype=False)
+    # A customer last night's tables lack is built again, not lost.
+    lacking = KeptGolden(held.settings_hash, held.row_keys, lambda c: held.read(c - {sorted(c)[0]}))
+    got, got_prov, fewer = golden_records(
+        tonight,
+        settings=settings,
+        requirements=requirements,
+        unassigned=unassigned,
+        keys=row_keys(tonight),
+        kept=lacking,
+    )
+    assert fewer == reused - 1
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
+    pd.testing.assert_frame_equal(got_prov, want_prov, check_dtype=False)
     other = settings.model_copy(update={"unassigned": ["nobody"]})
     assert (
         golden_records(

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from pydantic import ValidationError
@@ -109,6 +110,19 @@ def test_an_incremental_night_lets_go_of_last_nights_frames(
     link_incremental(contacts, settings, kept)
     assert kept.prepared is None and kept.pairs is None and kept.record_keys is None
     assert kept.model is first.result.model  # the small parts stay
+
+
+def test_a_night_whose_linkage_evidence_changed_throughout_links_in_full(
+    company: tuple[pd.DataFrame, LinkageSettings, Night],
+) -> None:
+    """Last night's keys made another way (another version of the libraries reading the staged rows): every record
+    looks changed, and comparing them all incrementally would cost more than the full relink done instead."""
+    contacts, settings, first = company
+    kept = first.kept(settings)
+    kept.record_keys = kept.record_keys.assign(linkage_key=kept.record_keys["linkage_key"] ^ np.uint64(1))
+    result = link_incremental(contacts, settings, kept)
+    assert result.stats["night"] == "full"
+    assert "100.0% of the records' linkage evidence changed" in result.stats["full_reason"]
 
 
 def test_last_nights_prepared_records_are_what_preparing_again_gives(

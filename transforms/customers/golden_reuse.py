@@ -128,6 +128,17 @@ def golden_records(
     # Last night's rows read once tonight's are made, each part let go of as soon as it is copied: at a million
     # customers the provenance is ten million rows.
     golden, provenance = kept.read(reusable)
+    missing = reusable - set(golden["customer_id"])
+    if missing:  # last night's tables lack some of them (a run folder tampered with): those are built again
+        again = build_golden(
+            records[records["customer_id"].isin(missing)],
+            settings=settings,
+            requirements=requirements,
+            unassigned=unassigned,
+        )
+        golden = pd.concat([golden, again[0]], ignore_index=True)
+        provenance = pd.concat([provenance[~provenance["customer_id"].isin(missing)], again[1]], ignore_index=True)
+        reusable -= missing
     if fresh is not None:
         golden = pd.concat([golden, fresh[0]], ignore_index=True)
         provenance = pd.concat([provenance, fresh[1]], ignore_index=True)

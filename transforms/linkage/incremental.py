@@ -38,7 +38,14 @@ from transforms.cores import usable_cores
 from transforms.linkage.blocking import Candidates, _allowed, block_codes, union_of_passes
 from transforms.linkage.cluster import cluster_links
 from transforms.linkage.compare import RecordCodes, compare_pairs
-from transforms.linkage.link import LinkResult, _decision_positions, conflict_rules, pairs_for_review, scored_pairs
+from transforms.linkage.link import (
+    LinkResult,
+    _decision_positions,
+    conflict_rules,
+    link_records,
+    pairs_for_review,
+    scored_pairs,
+)
 from transforms.linkage.model import FittedModel, match_weights, probability
 from transforms.linkage.name_only import name_only_joins
 from transforms.linkage.prepare import ID, LINKABLE, linkage_keys, prepare_records
@@ -278,6 +285,19 @@ def link_incremental(
     changed = (at < 0) | (old_keys[np.maximum(at, 0)] != keys)
     removed = known["record_id"][~known["record_id"].isin(ids)].tolist()
     del known, at, old_keys
+    share = (int(changed.sum()) + len(removed)) / max(n, 1)
+    if share > settings.incremental.max_changed_share:
+        # The night was judged by the records' fingerprints; their linkage evidence says more changed (another
+        # version of the libraries that read the staged rows may key every record anew): comparing them all against
+        # each other incrementally would cost more than a full relink, which is what is done.
+        reason = (
+            f"{share:.1%} of the records' linkage evidence changed "
+            f"(more than incremental.max_changed_share: {settings.incremental.max_changed_share:.0%})"
+        )
+        log.warning("incremental linkage: %s; linking everything again", reason)
+        full = link_records(records, settings, decisions=decisions)
+        full.stats["full_reason"] = reason
+        return full
     prepared = _prepared(records, settings, kept, ids, changed)
     lap("prepare")
 

@@ -88,7 +88,8 @@ def _kept(last: RunCatalog, previous: pd.DataFrame) -> KeptLinkage:
 
 def _kept_golden(last: RunCatalog, before: dict[str, Any]) -> KeptGolden | None:
     """Last night's golden records with what tells whether each can be reused (None: it kept no keys)."""
-    if not last.exists("link.golden_keys") or not before.get("golden_hash"):
+    kept = ("link.golden_keys", "link.customer", "link.customer_field_provenance")
+    if not all(last.exists(name) for name in kept) or not before.get("golden_hash"):
         return None
 
     def read(reused: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -139,6 +140,9 @@ class _LinkageOutputs:
 
     def __call__(self, result: LinkResult) -> LinkResult:
         run, state = self.ctx.catalog, self.state
+        if state["night"] == "incremental" and result.stats.get("night") == "full":
+            # The incremental linkage found too much changed and linked everything: the night is a full relink.
+            state.update(_night_state(self.ctx, self.settings, str(result.stats.get("full_reason")), None, 1.0))
         # An incremental night's page shows the kept model and only the pairs it compared or kept.
         kind = (
             f"<p>A full relink ({html.escape(str(state['reason']))}): every record compared, the model fitted "
