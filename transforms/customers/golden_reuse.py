@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -116,26 +117,20 @@ def golden_records(
     reusable: set[str] = set()
     if kept is not None and kept.settings_hash == golden_settings_hash(settings, requirements, unassigned):
         reusable = unchanged_customers(keys, kept.row_keys)
+    build = partial(build_golden, settings=settings, requirements=requirements, unassigned=unassigned)
     if not reusable:
-        golden, provenance = build_golden(records, settings=settings, requirements=requirements, unassigned=unassigned)
+        golden, provenance = build(records)
         return golden, provenance, 0
     assert kept is not None
     todo = records[~records["customer_id"].isin(reusable)]
-    fresh = (
-        build_golden(todo, settings=settings, requirements=requirements, unassigned=unassigned) if len(todo) else None
-    )
+    fresh = build(todo) if len(todo) else None
     del todo
     # Last night's rows read once tonight's are made, each part let go of as soon as it is copied: at a million
     # customers the provenance is ten million rows.
     golden, provenance = kept.read(reusable)
     missing = reusable - set(golden["customer_id"])
     if missing:  # last night's tables lack some of them (a run folder tampered with): those are built again
-        again = build_golden(
-            records[records["customer_id"].isin(missing)],
-            settings=settings,
-            requirements=requirements,
-            unassigned=unassigned,
-        )
+        again = build(records[records["customer_id"].isin(missing)])
         golden = pd.concat([golden, again[0]], ignore_index=True)
         provenance = pd.concat([provenance[~provenance["customer_id"].isin(missing)], again[1]], ignore_index=True)
         reusable -= missing
