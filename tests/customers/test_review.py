@@ -131,6 +131,30 @@ def test_decisions_follow_fingerprints_to_tonight_s_rows() -> None:
     assert decisions_for_records(decisions, edited).empty
 
 
+def test_the_workbook_is_laid_out_for_a_steward(workbook: Path) -> None:
+    """What a steward works with: a bold header, the decision column shaded and offering the two verdicts on
+    every pair, the first two columns and the header frozen, a filter, dates shown as dates, numbers as numbers,
+    and the night named on the help sheet."""
+    wb = load_workbook(workbook)
+    ws = wb[SHEET]
+    header = [c.value for c in ws[1]]
+    decision = ws.cell(row=1, column=header.index(DECISION_HEADER) + 1).column_letter
+    assert all(c.font.b for c in ws[1])
+    assert all(ws[f"{decision}{r}"].fill.fgColor.rgb.endswith("FFF2CC") for r in (2, 3))
+    (check,) = ws.data_validations.dataValidation
+    assert (check.type, check.formula1, str(check.sqref)) == ("list", '"match,not a match"', f"{decision}2:{decision}3")
+    assert ws.freeze_panes == "C2"
+    assert ws.auto_filter.ref == f"A1:{ws.cell(row=1, column=len(header)).column_letter}3"
+    row = {h: ws.cell(row=3, column=i + 1) for i, h in enumerate(header)}  # pair b-c: the less probable
+    assert row["date_of_birth (B)"].value == dt.datetime(1970, 1, 2)
+    assert row["date_of_birth (B)"].number_format == "yyyy-mm-dd"
+    assert row["date_of_birth (A)"].value is None
+    assert (row["match probability"].value, row["phone: level"].value, row["row_number (A)"].value) == (0.55, -1, 2)
+    lines = [r[0].value for r in wb["How to review"].iter_rows()]
+    assert f"Write 'match' or 'not a match' in column {decision}; leave it empty to decide later." in lines
+    assert "Night: 2026-11-20   run: night-1   pairs: 2" in lines
+
+
 @pytest.mark.parametrize(
     ("text", "expected"), [("match", True), (" MATCH ", True), ("not a match", False), ("", None), (None, None)]
 )

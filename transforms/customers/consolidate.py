@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, inspect
 
 from transforms.customers.decisions import decisions_for_records
 from transforms.customers.fingerprint import fingerprints
@@ -29,6 +29,7 @@ from transforms.quality.customer_rows import golden_failures_to_rows
 from transforms.quality.customer_suite import customer_suite_failures
 from transforms.quality.settings import QualitySettings, settings_for_sources
 from transforms.standardize.fields import standard_column
+from transforms.warehouse.frames import read_frame
 from transforms.warehouse.table_schemas import columns_except
 
 #: core.customer_source_record's columns that tonight's links add to the staged contact's.
@@ -41,16 +42,14 @@ def read_previous(engine: Engine) -> tuple[pd.DataFrame | None, int]:
     if not insp.has_table("customer_source_record", schema="core"):
         return None, 1
     with engine.connect() as conn:
-        prev = pd.read_sql(
-            text(
-                "select record_id, record_fingerprint, customer_id, match_probability, run_id"
-                " from core.customer_source_record"
-            ),
+        prev = read_frame(
             conn,
+            "select record_id, record_fingerprint, customer_id, match_probability, run_id"
+            " from core.customer_source_record",
         )
         ids = prev["customer_id"]
         if insp.has_table("customer_id_history", schema="core"):
-            hist = pd.read_sql(text("select customer_id, related_customer_id from core.customer_id_history"), conn)
+            hist = read_frame(conn, "select customer_id, related_customer_id from core.customer_id_history")
             ids = pd.concat([ids, hist["customer_id"], hist["related_customer_id"]])
     highest = id_number(ids.dropna()).max()
     return prev, 1 if pd.isna(highest) else int(highest) + 1

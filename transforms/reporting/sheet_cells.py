@@ -9,6 +9,7 @@ row) through ``TextCells``, and CSV through ``csv_text`` (CSV has no types: a le
 
 from __future__ import annotations
 
+import datetime as dt
 import numbers
 import re
 import unicodedata
@@ -83,6 +84,38 @@ class TextCells:
     def __init__(self, wb: Any) -> None:
         self.quoted = wb.add_format({"quote_prefix": True})
         self.plain = wb.add_format()
+        self._wb = wb
+        self._dates: dict[str, Any] = {}
+
+    def value(self, ws: Any, row: int, col: int, value: Any, blank: Any = None) -> None:
+        """What ``write_cell`` does in an openpyxl cell: numbers, dates and booleans as they are, empty as empty
+        (a cell of format ``blank`` when one is given), a time with a time zone as its ISO text, anything else as
+        text."""
+        if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+            if blank is not None:
+                ws.write_blank(row, col, None, blank)
+        elif getattr(value, "tzinfo", None) is not None:
+            self.text(ws, row, col, value.isoformat())
+        elif isinstance(value, bool):
+            ws.write_boolean(row, col, value)
+        elif isinstance(value, numbers.Real):
+            ws.write_number(row, col, float(value))
+        elif isinstance(value, dt.datetime | dt.date | dt.time):
+            ws.write_datetime(row, col, value, self._date_format(value))
+        else:
+            self.text(ws, row, col, value)
+
+    def _date_format(self, value: dt.datetime | dt.date | dt.time) -> Any:
+        """The number format openpyxl gives such a value (a date shows as a date, not a serial number)."""
+        if isinstance(value, dt.datetime):
+            shown = "yyyy-mm-dd h:mm:ss"
+        elif isinstance(value, dt.date):
+            shown = "yyyy-mm-dd"
+        else:
+            shown = "h:mm:ss"
+        if shown not in self._dates:
+            self._dates[shown] = self._wb.add_format({"num_format": shown})
+        return self._dates[shown]
 
     def text(self, ws: Any, row: int, col: int, value: Any) -> None:
         text = safe_text(value)

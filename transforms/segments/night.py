@@ -23,6 +23,7 @@ from transforms.segments.assign import PreviousNight, SegmentResult, data_signal
 from transforms.segments.features import build_features
 from transforms.segments.settings import SegmentSettings
 from transforms.standardize.vocabulary import VocabularySettings
+from transforms.warehouse.frames import read_frame
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,8 @@ def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> Previou
             ),
             conn,
         )
-        assignments = pd.read_sql(
-            text("select customer_id, segment_id, segment_name from marts.customer_segment"), conn
-        )
+        # Every customer's segment (a million rows at a million customers): read as columns.
+        assignments = read_frame(conn, "select customer_id, segment_id, segment_name from marts.customer_segment")
         rerun = len(profiles) > 0 and bool((pd.to_datetime(profiles["as_of"]).dt.date == as_of).all())
         if as_of is not None and rerun and insp.has_table("segment_movement", schema="marts"):
             moves = pd.read_sql(
