@@ -6,8 +6,12 @@ import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "transforms"
-# A cell's value set directly, a row appended, or a value passed to ws.cell(...): all bypass the formula guard.
-_DIRECT = re.compile(r"\bcell\.value\s*=(?!=)|\bws\w*\.append\(|\.cell\([^)]*\bvalue\s*=")
+# A cell's value set directly, a row appended, or a value passed to ws.cell(...) (openpyxl), or a text, row or
+# column written into an XlsxWriter sheet: all bypass the formula guard.
+_DIRECT = re.compile(
+    r"\bcell\.value\s*=(?!=)|\bws\w*\.append\(|\.cell\([^)]*\bvalue\s*="
+    r"|\b\w*(?:ws|sheet)\w*\.write(_string|_rich_string|_row|_column)?\("
+)
 
 
 def test_no_module_writes_a_cell_without_the_helper() -> None:

@@ -34,22 +34,22 @@ def _fill(engine: Engine) -> None:
         )
 
 
-def _same_as_read_sql(engine: Engine) -> None:
-    _fill(engine)
-    with engine.connect() as conn:
-        got = read_frame(conn, QUERY)
-        expected = pd.read_sql(text(QUERY), conn)
+def _same_as_read_sql(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        _fill(engine)
+        with engine.connect() as conn:
+            got = read_frame(conn, QUERY)
+            expected = pd.read_sql(text(QUERY), conn)
+    finally:
+        engine.dispose()
     pd.testing.assert_frame_equal(got, expected)
     assert got["customer_id"].tolist() == ["CUST-1", None, "Мария ☃"]
     assert got["seen_on"].tolist() == [dt.date(2026, 1, 2), None, dt.date(2026, 12, 7)]
 
 
 def test_duckdb_reads_the_same_frame_as_read_sql(tmp_path: Path) -> None:
-    engine = make_engine(f"duckdb:///{tmp_path / 'w.duckdb'}")
-    try:
-        _same_as_read_sql(engine)
-    finally:
-        engine.dispose()
+    _same_as_read_sql(f"duckdb:///{tmp_path / 'w.duckdb'}")
 
 
 def test_duckdb_read_sees_the_transaction_it_runs_in(tmp_path: Path) -> None:
@@ -70,8 +70,4 @@ def test_duckdb_read_sees_the_transaction_it_runs_in(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgresql_reads_with_read_sql() -> None:
     with fresh_database() as url:
-        engine = make_engine(url)
-        try:
-            _same_as_read_sql(engine)
-        finally:
-            engine.dispose()
+        _same_as_read_sql(url)

@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from transforms.lineage import ROW_LOCATION
-from transforms.reporting.sheet_cells import TextCells, safe_text
+from transforms.reporting.sheet_cells import TextCells
 
 SHEET = "Pairs to review"
 HELP_SHEET = "How to review"
@@ -106,14 +106,13 @@ def write_review_workbook(
     options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
     with xlsxwriter.Workbook(str(path), options | {"strings_to_urls": False}) as wb:
         cells = TextCells(wb)
-        # Quote-prefixed: a comparison is named in linkage.yml, and a name is never read as a formula.
-        head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "quote_prefix": True})
+        head = cells.heading_format({"bold": True, "text_wrap": True, "valign": "top"})
         fill = wb.add_format({"bg_color": "#FFF2CC", "pattern": 1})
         ws = wb.add_worksheet(SHEET)
         for c, name in enumerate(headers):
             hidden = {"hidden": True} if name in _KEYS else {}
             ws.set_column(c, c, 12 if name in _KEYS else min(28, max(10, len(name) + 2)), None, hidden)
-            ws.write_string(0, c, safe_text(name), head)
+            cells.heading(ws, 0, c, name, head)
         for r, values in enumerate(frame.itertuples(index=False, name=None), start=1):
             for c, value in enumerate(values):
                 cells.value(ws, r, c, value, fill if c == decision_at else None)

@@ -87,6 +87,15 @@ class TextCells:
         self._wb = wb
         self._dates: dict[str, Any] = {}
 
+    def heading_format(self, properties: dict[str, Any]) -> Any:
+        """A format for headings (bold, shaded...): quote-prefixed, so that a heading is never read as a formula
+        (a heading can be a name from the settings)."""
+        return self._wb.add_format({**properties, "quote_prefix": True})
+
+    def heading(self, ws: Any, row: int, col: int, value: Any, style: Any) -> None:
+        """A heading cell in ``style`` (from ``heading_format``): text, whatever it looks like."""
+        ws.write_string(row, col, safe_text(value), style)
+
     def value(self, ws: Any, row: int, col: int, value: Any, blank: Any = None) -> None:
         """What ``write_cell`` does in an openpyxl cell: numbers, dates and booleans as they are, empty as empty
         (a cell of format ``blank`` when one is given), a time with a time zone as its ISO text, anything else as

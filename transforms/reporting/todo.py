@@ -120,15 +120,15 @@ def write_todo_workbook(
     options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
     with xlsxwriter.Workbook(str(path), options | {"strings_to_urls": False}) as wb:
         wb.set_properties({"title": f"Data to fix, as of {as_of}", "author": "crm-consolidation"})
-        header = wb.add_format({"bold": True, "bg_color": "#DDEBF7"})
         cells = TextCells(wb)
+        header = cells.heading_format({"bold": True, "bg_color": "#DDEBF7"})
         row_at = HEADERS.index("Row")
         columns = [rows[h].tolist() for h in HEADERS]
         starts = range(0, max(len(rows), 1), sheet_rows)
         for n, start in enumerate(starts, start=1):
             ws = wb.add_worksheet("To do" if n == 1 else f"To do ({n})")
             for c, (title, width) in enumerate(zip(HEADERS, WIDTHS, strict=True)):
-                ws.write_string(0, c, title, header)
+                cells.heading(ws, 0, c, title, header)
                 ws.set_column(c, c, width)
             stop = min(start + sheet_rows, len(rows))
             for r, i in enumerate(range(start, stop), start=1):
