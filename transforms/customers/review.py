@@ -25,7 +25,7 @@ from openpyxl import load_workbook
 from xlsxwriter.utility import xl_col_to_name
 
 from transforms.lineage import ROW_LOCATION
-from transforms.reporting.sheet_cells import TextCells
+from transforms.reporting.sheet_cells import TEXT_WORKBOOK, TextCells
 
 SHEET = "Pairs to review"
 HELP_SHEET = "How to review"
@@ -103,8 +103,7 @@ def write_review_workbook(
     decision_at = headers.index(DECISION_HEADER)
     decision_col = xl_col_to_name(decision_at)
     path.parent.mkdir(parents=True, exist_ok=True)
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    with xlsxwriter.Workbook(str(path), options | {"strings_to_urls": False}) as wb:
+    with xlsxwriter.Workbook(str(path), TEXT_WORKBOOK) as wb:
         cells = TextCells(wb)
         head = cells.heading_format({"bold": True, "text_wrap": True, "valign": "top"})
         fill = wb.add_format({"bg_color": "#FFF2CC", "pattern": 1})

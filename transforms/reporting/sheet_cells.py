@@ -13,7 +13,7 @@ import datetime as dt
 import numbers
 import re
 import unicodedata
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -51,16 +51,29 @@ def write_text_cell(cell: Any, value: Any) -> None:
     cell.quotePrefix = looks_like_formula(text)
 
 
-def write_cell(cell: Any, value: Any) -> None:
-    """Numbers, dates and booleans as they are; empty as empty; anything else through ``write_text_cell``.
+CellKind = Literal["empty", "zoned", "as_is", "text"]
 
-    A time with a time zone (PostgreSQL ``timestamptz``) is written as its ISO text: Excel has no zone to keep.
-    """
+
+def cell_kind(value: Any) -> CellKind:
+    """How a value goes into a workbook cell: empty; a time with a time zone (written as its ISO text: Excel has
+    no zone to keep); a number, date or boolean as it is; anything else as text."""
     if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        return "empty"
+    if getattr(value, "tzinfo", None) is not None:
+        return "zoned"
+    if isinstance(value, numbers.Real) or hasattr(value, "isoformat"):
+        return "as_is"
+    return "text"
+
+
+def write_cell(cell: Any, value: Any) -> None:
+    """Put ``value`` into an openpyxl cell as ``cell_kind`` says (text through ``write_text_cell``)."""
+    kind = cell_kind(value)
+    if kind == "empty":
         cell.value = None
-    elif getattr(value, "tzinfo", None) is not None:
+    elif kind == "zoned":
         write_text_cell(cell, value.isoformat())
-    elif isinstance(value, numbers.Real) or hasattr(value, "isoformat"):
+    elif kind == "as_is":
         cell.value = value
     else:
         write_text_cell(cell, value)
@@ -70,6 +83,17 @@ def csv_text(value: Any) -> str:
     """A value for a CSV file a spreadsheet will open: formula-like text gets a leading ``'``."""
     text = safe_text(value)
     return "'" + text if looks_like_formula(text) else text
+
+
+#: XlsxWriter's options for a workbook of text people typed, written row by row: no text is turned into a number,
+#: a formula or a link, and rows go to a temporary file as they are written (a list of a million rows costs little
+#: memory).
+TEXT_WORKBOOK: dict[str, bool] = {
+    "constant_memory": True,
+    "strings_to_numbers": False,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+}
 
 
 class TextCells:
@@ -100,18 +124,19 @@ class TextCells:
         """What ``write_cell`` does in an openpyxl cell: numbers, dates and booleans as they are, empty as empty
         (a cell of format ``blank`` when one is given), a time with a time zone as its ISO text, anything else as
         text."""
-        if value is None or (not isinstance(value, str) and pd.api.types.is_scalar(value) and pd.isna(value)):
+        kind = cell_kind(value)
+        if kind == "empty":
             if blank is not None:
                 ws.write_blank(row, col, None, blank)
-        elif getattr(value, "tzinfo", None) is not None:
+        elif kind == "zoned":
             self.text(ws, row, col, value.isoformat())
-        elif isinstance(value, bool):
+        elif kind == "as_is" and isinstance(value, bool):
             ws.write_boolean(row, col, value)
-        elif isinstance(value, numbers.Real):
+        elif kind == "as_is" and isinstance(value, numbers.Real):
             ws.write_number(row, col, float(value))
-        elif isinstance(value, dt.datetime | dt.date | dt.time):
+        elif kind == "as_is" and isinstance(value, dt.datetime | dt.date | dt.time):
             ws.write_datetime(row, col, value, self._date_format(value))
-        else:
+        else:  # text, or something with an ISO form that is no date XlsxWriter knows
             self.text(ws, row, col, value)
 
     def _date_format(self, value: dt.datetime | dt.date | dt.time) -> Any:

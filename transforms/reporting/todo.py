@@ -24,7 +24,7 @@ import xlsxwriter
 
 from transforms.cores import usable_cores
 from transforms.quality.rules import RULES, field_label
-from transforms.reporting.sheet_cells import TextCells, looks_like_formula, safe_text
+from transforms.reporting.sheet_cells import TEXT_WORKBOOK, TextCells, looks_like_formula, safe_text
 from transforms.standardize.text import ascii_fold
 
 __all__ = ["TodoList", "looks_like_formula", "safe_text", "write_todo_lists"]
@@ -117,8 +117,7 @@ def write_todo_workbook(
     seconds and little memory, where building the sheet in openpyxl's cells took minutes and gigabytes. Every
     text is written as a string (never a formula), quote-prefixed when a spreadsheet would read it as one.
     """
-    options = {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False}
-    with xlsxwriter.Workbook(str(path), options | {"strings_to_urls": False}) as wb:
+    with xlsxwriter.Workbook(str(path), TEXT_WORKBOOK) as wb:
         wb.set_properties({"title": f"Data to fix, as of {as_of}", "author": "crm-consolidation"})
         cells = TextCells(wb)
         header = cells.heading_format({"bold": True, "bg_color": "#DDEBF7"})
