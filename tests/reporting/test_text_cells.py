@@ -72,3 +72,20 @@ def test_an_empty_value_gets_the_blank_format_asked_for(tmp_path: Path) -> None:
     assert ws is not None
     assert ws["A1"].fill.fgColor.rgb.endswith("FFF2CC") and ws["A1"].value is None
     assert ws["A2"].fill.fill_type is None
+
+
+def test_headings_stay_text_in_their_format(tmp_path: Path) -> None:
+    """A heading can be a name from the settings: never a formula, never markup, always in its format."""
+    path = tmp_path / "headings.xlsx"
+    names = ["pair", "=1+1", "<r>x</r>"]
+    with xlsxwriter.Workbook(str(path), {"constant_memory": True}) as wb:
+        sheet = wb.add_worksheet()
+        cells = TextCells(wb)
+        bold = cells.heading_format({"bold": True})
+        for c, name in enumerate(names):
+            cells.heading(sheet, 0, c, name, bold)
+    ws = load_workbook(path).active
+    assert ws is not None
+    row = [ws.cell(row=1, column=c + 1) for c in range(len(names))]
+    assert [c.value for c in row] == names
+    assert all(c.data_type == "s" and c.quotePrefix and c.font.b for c in row)

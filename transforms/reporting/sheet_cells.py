@@ -117,8 +117,9 @@ class TextCells:
         return self._wb.add_format({**properties, "quote_prefix": True})
 
     def heading(self, ws: Any, row: int, col: int, value: Any, style: Any) -> None:
-        """A heading cell in ``style`` (from ``heading_format``): text, whatever it looks like."""
-        ws.write_string(row, col, safe_text(value), style)
+        """A heading cell in ``style`` (from ``heading_format``, so quote-prefixed): text, whatever it looks like,
+        markup included."""
+        self.text(ws, row, col, value, style)
 
     def value(self, ws: Any, row: int, col: int, value: Any, blank: Any = None) -> None:
         """What ``write_cell`` does in an openpyxl cell: numbers, dates and booleans as they are, empty as empty
@@ -151,12 +152,14 @@ class TextCells:
             self._dates[shown] = self._wb.add_format({"num_format": shown})
         return self._dates[shown]
 
-    def text(self, ws: Any, row: int, col: int, value: Any) -> None:
+    def text(self, ws: Any, row: int, col: int, value: Any, style: Any = None) -> None:
+        """``value`` as text; in ``style`` when given (a quote-prefixed format), else quote-prefixed when a
+        spreadsheet would read it as a formula."""
         text = safe_text(value)
         if not text:
             return
-        style = [self.quoted] if looks_like_formula(text) else []
+        formats = [style] if style is not None else [self.quoted] if looks_like_formula(text) else []
         if text.startswith("<r>") and text.endswith("</r>"):
-            ws.write_rich_string(row, col, text[:1], self.plain, text[1:], *style)
+            ws.write_rich_string(row, col, text[:1], self.plain, text[1:], *formats)
         else:
-            ws.write_string(row, col, text, *style)
+            ws.write_string(row, col, text, *formats)
