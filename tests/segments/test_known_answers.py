@@ -57,3 +57,61 @@ def test_two_percent_changed_keeps_segments(known_20k: KnownAnswers) -> None:
     assert len(moved) == int((first.assignments["segment_id"] != second.assignments["segment_id"]).sum())
     assert (moved["movement"] == "moved").all()
     assert (moved["from_segment_id"] != moved["to_segment_id"]).all()
+
+
+def _recorded(result: SegmentResult) -> PreviousNight:
+    """Last night as the warehouse holds it, with when and how k was chosen."""
+    columns = ["segment_id", "segment_name", "centre_json", "k", "criterion_value", "k_chosen_on", "model_key"]
+    return PreviousNight(
+        result.profiles[columns].copy(), result.assignments[["customer_id", "segment_id", "segment_name"]]
+    )
+
+
+def test_k_is_kept_between_choices_and_chosen_again_on_schedule(known_20k: KnownAnswers) -> None:
+    features = known_20k.features
+    settings = load_segments_file()
+    first = _night(features, None, NIGHT_1)
+    assert first.summary["k_chosen_tonight"] and first.summary["k_chosen_on"] == NIGHT_1.isoformat()
+    assert len(first.summary["scores"]) > 1  # every k of the range tried
+
+    next_day = NIGHT_1 + dt.timedelta(days=1)
+    kept = _night(features, _recorded(first), next_day)
+    assert not kept.summary["k_chosen_tonight"]
+    assert list(kept.summary["scores"]) == [str(first.summary["k"])]  # one fit, from last night's centres
+    assert (kept.profiles["k_chosen_on"] == NIGHT_1).all()
+    # the same segments as a night that tries every k again and keeps last night's
+    chosen = segment_customers(
+        features,
+        settings.model_copy(update={"model": settings.model.model_copy(update={"choose_k_every_days": 1})}),
+        _recorded(first),
+        as_of=next_day,
+        run_id="again",
+        base_currency="PLN",
+    )
+    assert chosen.summary["k_chosen_tonight"] and chosen.summary["warm_started"]
+    assert chosen.assignments["segment_id"].tolist() == kept.assignments["segment_id"].tolist()
+
+    week_later = NIGHT_1 + dt.timedelta(days=settings.model.choose_k_every_days)
+    again = _night(features, _recorded(kept), week_later)
+    assert again.summary["k_chosen_tonight"], again.summary["k_choice"]
+    assert (again.profiles["k_chosen_on"] == week_later).all()
+
+
+def test_k_is_chosen_again_when_its_basis_changed(known_20k: KnownAnswers) -> None:
+    features = known_20k.features
+    first = _night(features, None, NIGHT_1)
+    next_day = NIGHT_1 + dt.timedelta(days=1)
+    old_warehouse = _night(features, _previous(first), next_day)  # no record of when k was chosen
+    assert old_warehouse.summary["k_chosen_tonight"]
+    assert "did not record" in old_warehouse.summary["k_choice"]
+
+    settings = load_segments_file()
+    other = settings.model_copy(update={"model": settings.model.model_copy(update={"stability_pairs": 4})})
+    changed = segment_customers(features, other, _recorded(first), as_of=next_day, run_id="x", base_currency="PLN")
+    assert changed.summary["k_chosen_tonight"] and "settings" in changed.summary["k_choice"]
+
+    # last night's segments fit tonight's customers clearly worse than last night's did: k is chosen again
+    worse = _recorded(first)
+    worse.profiles["criterion_value"] = float(first.profiles["criterion_value"].iloc[0]) + 0.5
+    drifted = _night(features, worse, next_day)
+    assert drifted.summary["k_chosen_tonight"] and "chosen again" in drifted.summary["k_choice"]

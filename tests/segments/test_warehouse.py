@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ from sqlalchemy import text
 
 from tests.segments.conftest import publish_segments
 from tests.support import PipelineRun
+from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.segment_stage import run_segments
 from transforms.segments.export import export_segment_command
@@ -80,6 +82,10 @@ def test_rerun_and_next_night_keep_segments(segmented_run: PipelineRun) -> None:
     assert _sql(segmented_run, profile_sql) == profile  # what was new that night is still new in the rerun
     after = _night(segmented_run, "seg_run_2", "2026-11-21")  # a day later: tenure and recency a day longer
     assert _sql(segmented_run, "select bool_and(not is_new) from marts.segment_profile")[0][0]
+    # k chosen on the first night is read back from the warehouse and kept: the second night tried no other k
+    chosen = _sql(segmented_run, "select distinct k_chosen_on, model_key is not null from marts.segment_profile")
+    assert chosen == [(dt.date(2026, 11, 20), True)]
+    assert not RunCatalog(segmented_run.run_dir).manifest("segments")["k_chosen_tonight"]
     changed = {c for c in before if after.get(c) != before[c]}
     assert len(changed) <= 0.02 * len(before)
     moved = _sql(segmented_run, "select customer_id, movement from marts.segment_movement where run_id = 'seg_run_2'")

@@ -70,6 +70,11 @@ class RunContext:
         """Where unchanged files' validations are kept between runs, beside the standardize cache."""
         return self.cache_dir.parent / "validate"
 
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where models trained every few nights are kept between runs (the late-payment model)."""
+        return self.cache_dir.parent
+
     def save(self) -> Path:
         """Write run.json (idempotent for the same values)."""
         path = self.catalog.output("run")

@@ -3,8 +3,9 @@
 Reads the staged invoices, payments and contacts, and the linkage stage's record-to-customer links when that
 stage has run (without them, customers are rolled up per accounting code and customer_id stays empty).
 Writes core.invoice, core.payment, the reliability marts (current and nightly history), the notes that
-disagree with accounting (appended to dq.failure) and the late-payment model's page. Nothing is written to
-the warehouse here: publish loads the folder's tables in one transaction.
+disagree with accounting (appended to dq.failure) and the late-payment model's page. The late-payment model is
+trained every few nights and kept in the data folder in between (``transforms.receivables.model_cache``).
+Nothing is written to the warehouse here: publish loads the folder's tables in one transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.receivables.history_class import patterns_json
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
+from transforms.receivables.model_cache import MODEL_FILE, load_trained, save_trained
 from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
@@ -105,7 +107,10 @@ def run_receivables(ctx: RunContext) -> StageResult:
         ledger=(run.path("receivables.invoice"), run.path("receivables.payment")),
         note_field=settings.note.field,
         extracts=extracts,
+        kept_model=load_trained(ctx.model_cache_dir / MODEL_FILE),
     )
+    if result.trained_tonight and result.trained is not None:
+        save_trained(ctx.model_cache_dir / MODEL_FILE, result.trained)
     write_outputs(result, run)
     patterns = run.path("receivables.class_patterns")
     if result.patterns is not None:
@@ -120,6 +125,8 @@ def run_receivables(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         as_of=ctx.as_of,
         versions=versions,
+        trained=result.trained,
+        training_reason=result.training_reason,
     )
     if result.model.model is not None:
         with run.path("receivables.model").open("wb") as fh:
@@ -132,7 +139,12 @@ def run_receivables(ctx: RunContext) -> StageResult:
             "linked": links is not None,
             "base_currency": base_currency,
             "counts": result.counts,
-            "model": result.model.summary(),
+            "model": {
+                **result.model.summary(),
+                "trained_tonight": result.trained_tonight,
+                "trained_as_of": result.trained.trained_on.isoformat() if result.trained else None,
+                "training": result.training_reason,
+            },
             "report": str(report),
             "class_patterns": str(patterns) if result.patterns is not None else None,
             "publish": run.publish_section(list(_TABLES)),

@@ -38,6 +38,7 @@ from transforms.receivables.history_class import (
 from transforms.receivables.ledger import Frame, settle_into
 from transforms.receivables.metrics import class_inputs_on, fetch_frame, metrics_tables
 from transforms.receivables.model import History, LateModel, customer_risk, rule_days, train
+from transforms.receivables.model_cache import TrainedModel, model_key, reusable
 from transforms.receivables.notes import disagreements, note_rows
 from transforms.receivables.settings import ReliabilitySettings
 from transforms.warehouse.table_schemas import columns
@@ -61,6 +62,11 @@ class Assessment:
     note_metric: pd.DataFrame = field(default_factory=pd.DataFrame)
     counts: dict[str, Any] = field(default_factory=dict)
     patterns: ClassPatterns | None = None
+    #: The late-payment model with when it was trained (tonight, or a kept model tonight scored with).
+    trained: TrainedModel | None = None
+    #: Whether the model was trained tonight, and why it was or was not (``model_cache.reusable``).
+    trained_tonight: bool = True
+    training_reason: str = ""
 
 
 _OWNER_SQL = """
@@ -139,6 +145,7 @@ def assess(
     ledger: Path | tuple[Path, Path],
     note_field: str | None = None,
     extracts: pd.DataFrame | None = None,
+    kept_model: TrainedModel | None = None,
 ) -> Assessment:
     """Settle the export and compute every customer's class, metrics and late-payment risk.
 
@@ -148,7 +155,9 @@ def assess(
     never become Python objects. ``ledger`` is a folder (``invoice.parquet`` and ``payment.parquet`` in it) or the
     two files.
     ``note_field`` names the hand-typed reliability note to compare (``extracts`` holds that column of the
-    extracted spreadsheets when standardize does not keep it).
+    extracted spreadsheets when standardize does not keep it). ``kept_model``: a late-payment model trained on
+    an earlier night, scored with tonight instead of training one when it is recent enough
+    (``model_cache.reusable``).
     """
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -166,6 +175,7 @@ def assess(
             ledger=ledger if isinstance(ledger, tuple) else (ledger / "invoice.parquet", ledger / "payment.parquet"),
             note_field=note_field,
             extracts=extracts,
+            kept_model=kept_model,
         )
     finally:
         con.close()
@@ -258,6 +268,7 @@ def _assess(
     ledger: tuple[Path, Path],
     note_field: str | None,
     extracts: pd.DataFrame | None,
+    kept_model: TrainedModel | None,
 ) -> Assessment:
     _register(con, "contacts", contacts, [*RECORD_LINEAGE, "customer_code"])
     _register(con, "links", links, ["record_id", "customer_id"])
@@ -285,7 +296,10 @@ def _assess(
     patterns = _classes(con, accounts, customers, count=count, as_of=as_of, settings=settings)
 
     history = History.from_numbered(con, "facts", key="n", count=count)
-    rule_at = _rule_classes(con, rule_days(as_of, settings.model), settings)
+    key = model_key(settings, base_currency)
+    trained, reason = reusable(kept_model, key=key, as_of=as_of, invoices=len(history), settings=settings)
+    # The rule's classes on the backtests' days are asked for by training only.
+    rule_at = _rule_classes(con, rule_days(as_of, settings.model), settings) if trained is None else None
     balances = fetch_frame(
         con,
         "select k.customer_key, b.* exclude (ckey) from customer_metrics_balance b "
@@ -300,7 +314,14 @@ def _assess(
     stamp = f"date '{as_of.isoformat()}' as as_of, '{run_id.replace(chr(39), chr(39) * 2)}' as run_id"
     with ThreadPoolExecutor(max_workers=1) as pool:
         written = pool.submit(_write_ledgers, con, stamp, ledger)
-        lm = train(history, as_of=as_of, settings=settings, rule_at=rule_at)
+        if trained is None:
+            assert rule_at is not None
+            lm = train(history, as_of=as_of, settings=settings, rule_at=rule_at)
+            trained_tonight = True
+            trained = TrainedModel(key=key, trained_on=as_of, run_id=run_id, invoices=len(history), model=lm)
+        else:
+            lm, trained_tonight = trained.model, False
+        log.info("late-payment model %s: %s", "trained" if trained_tonight else "kept", reason)
         # The model's fallback rates are the median rule's classes' (those its backtests class customers by).
         customers["late_payment_risk"] = customer_risk(
             lm, history, customers["n"], customers["median_rule_class"], as_of=as_of
@@ -327,6 +348,9 @@ def _assess(
         model=lm,
         counts=counts,
         patterns=patterns,
+        trained=trained,
+        trained_tonight=trained_tonight,
+        training_reason=reason,
     )
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from transforms.receivables.model import FEATURES, LateModel
+from transforms.receivables.model_cache import TrainedModel
 
 
 def calibration_chart(model: LateModel, bins: int = 10) -> str:
@@ -51,10 +52,31 @@ def _fmt(v: Any) -> str:
 
 
 def write_report(
-    model: LateModel, path: Path, *, figures: Path, run_id: str, as_of: str, versions: dict[str, str]
+    model: LateModel,
+    path: Path,
+    *,
+    figures: Path,
+    run_id: str,
+    as_of: str,
+    versions: dict[str, str],
+    trained: TrainedModel | None = None,
+    training_reason: str = "",
 ) -> Path:
-    """Write the page, and its figures as JSON into ``figures``."""
+    """Write the page, and its figures as JSON into ``figures``.
+
+    ``trained`` says when the model was trained: on a night that scores with a model kept from an earlier
+    night, the held-back periods and rates are that night's, and the page says so.
+    """
     s = model.summary()
+    trained_on = trained.trained_on.isoformat() if trained is not None else as_of
+    if trained is not None and trained.trained_on.isoformat() != as_of:
+        training = (
+            f"<p>Trained as of {html.escape(trained_on)} (run {html.escape(trained.run_id)}) and kept: tonight's "
+            f"risks are scored with it from tonight's ledger. The figures below are of that night. "
+            f"{html.escape(training_reason)}.</p>"
+        )
+    else:
+        training = f"<p>Trained tonight: {html.escape(training_reason)}.</p>" if training_reason else ""
     chart = calibration_chart(model)
     rows = "".join(
         "<tr>"
@@ -91,6 +113,7 @@ th{{background:#f3f3f3}}</style></head><body>
 <h1>Late-payment model</h1>
 <p>Run {html.escape(run_id)}, as of {html.escape(as_of)}. Probability that an invoice is paid more than
 {s["late_days"]} days after its due date (an unpaid invoice counts once it is that late).</p>
+{training}
 <p><strong>{verdict}</strong></p>
 <h2>Held-back periods</h2>
 <p>Each period's model and rule learn only from what was known at the period's start, and score the invoices
@@ -110,7 +133,16 @@ probabilities): </p><table><tr><th>class</th><th>late rate</th></tr>{rates}</tab
     path.write_text(page, "utf-8")
     figures.write_text(
         json.dumps(
-            {**s, "run_id": run_id, "as_of": as_of, "versions": versions, "features": FEATURES}, indent=2, default=str
+            {
+                **s,
+                "run_id": run_id,
+                "as_of": as_of,
+                "trained_as_of": trained_on,
+                "versions": versions,
+                "features": FEATURES,
+            },
+            indent=2,
+            default=str,
         ),
         "utf-8",
     )

@@ -87,6 +87,8 @@ class ModelSettings(_Frozen):
     trees: int = Field(default=100, ge=10, le=2000)
     threads: int = Field(default=1, ge=1, le=64)
     seed: int = 20261120
+    retrain_every_days: int = Field(default=7, ge=1, le=366)
+    retrain_when_history_changes: float = Field(default=0.1, ge=0.0)
 
 
 class NoteSettings(_Frozen):

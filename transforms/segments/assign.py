@@ -7,8 +7,10 @@ row without a warehouse.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 import numpy as np
@@ -18,7 +20,7 @@ from transforms.lineage import RUN_STAMP
 from transforms.segments.matching import match_segments
 from transforms.segments.model import fit_segments, to_model_space
 from transforms.segments.naming import name_segments
-from transforms.segments.settings import SegmentSettings
+from transforms.segments.settings import ModelSettings, SegmentSettings
 from transforms.warehouse.table_schemas import columns_except
 
 LATE_CLASSES = ("slight_delay", "significant_delay", "non_payer")
@@ -28,13 +30,47 @@ LATE_CLASSES = ("slight_delay", "significant_delay", "non_payer")
 class PreviousNight:
     """What last night left in the warehouse: its segments (with centres) and who was in which."""
 
-    profiles: pd.DataFrame  # segment_id, segment_name, centre_json
+    profiles: pd.DataFrame  # segment_id, segment_name, centre_json; criterion_value, k_chosen_on, model_key if known
     assignments: pd.DataFrame  # customer_id, segment_id, segment_name
 
     def centres(self) -> pd.DataFrame:
         """Last night's centres in feature units, one row per segment in the order of ``profiles``."""
         rows = [json.loads(c) for c in self.profiles["centre_json"]]
         return pd.DataFrame(rows)
+
+    def recorded(self, column: str) -> Any:
+        """A value every segment of last night shares (when k was chosen, the model settings' key, the
+        criterion's value), or None when last night did not record it (a warehouse from before the column)."""
+        if column not in self.profiles.columns or self.profiles.empty:
+            return None
+        values = self.profiles[column].dropna().unique()
+        return values[0] if len(values) == 1 and self.profiles[column].notna().all() else None
+
+
+def model_key(settings: ModelSettings) -> str:
+    """What the number of segments was chosen with: the model settings but the schedule, and scikit-learn's
+    version. Another key tonight means k is chosen again."""
+    kept = settings.model_dump(mode="json", exclude={"choose_k_every_days"})
+    text = json.dumps({"settings": kept, "scikit-learn": version("scikit-learn")}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def k_choice(previous: PreviousNight | None, settings: ModelSettings, as_of: dt.date) -> tuple[bool, str]:
+    """Whether tonight tries every k of the range, and why (for the manifest)."""
+    if previous is None or len(previous.profiles) < 2:
+        return True, "no earlier segments"
+    chosen_on = previous.recorded("k_chosen_on")
+    if chosen_on is None or pd.isna(chosen_on):
+        return True, "last night did not record when k was chosen"
+    chosen = pd.Timestamp(chosen_on).date()
+    if previous.recorded("model_key") != model_key(settings):
+        return True, "the model settings or scikit-learn changed since k was chosen"
+    if previous.recorded("k") is not None and not settings.k_min <= int(previous.recorded("k")) <= settings.k_max:
+        return True, "last night's k is outside k_min..k_max"
+    age = (as_of - chosen).days
+    if age < 0 or age >= settings.choose_k_every_days:
+        return True, f"k was chosen on {chosen.isoformat()}, every {settings.choose_k_every_days} day(s)"
+    return False, f"k kept: chosen on {chosen.isoformat()}, again after {settings.choose_k_every_days} day(s)"
 
 
 @dataclass
@@ -167,7 +203,19 @@ def segment_customers(
 ) -> SegmentResult:
     """Tonight's segment of every customer of ``features``, with ids and names carried over from last night."""
     prev_centres = previous.centres() if previous is not None and len(previous.profiles) else None
-    fit = fit_segments(features, settings.model, prev_centres)
+    choose, why = k_choice(previous, settings.model, as_of)
+    last_score = previous.recorded("criterion_value") if previous is not None else None
+    fit = fit_segments(
+        features,
+        settings.model,
+        prev_centres,
+        choose_k=choose,
+        previous_score=None if last_score is None or pd.isna(last_score) else float(last_score),
+    )
+    if fit.k_chosen:
+        chosen_on = as_of
+    else:
+        chosen_on = pd.Timestamp(previous.recorded("k_chosen_on")).date() if previous is not None else as_of
     old_z = to_model_space(fit.preprocessor, prev_centres) if prev_centres is not None else None
     old_ids = [int(i) for i in previous.profiles["segment_id"]] if previous is not None else []
     ids = match_segments(fit.centres_z, old_z, old_ids, max_distance=settings.model.max_match_distance)
@@ -202,6 +250,8 @@ def segment_customers(
     profiles["k"] = fit.k
     profiles["criterion"] = fit.criterion
     profiles["criterion_value"] = fit.scores.get(fit.k)
+    profiles["k_chosen_on"] = chosen_on
+    profiles["model_key"] = model_key(settings.model)
     profiles = profiles.assign(**stamp)
 
     channels = _channels(features, seg)
@@ -215,6 +265,9 @@ def segment_customers(
         "criterion": fit.criterion,
         "scores": {str(k): round(v, 4) for k, v in fit.scores.items()},
         "warm_started": fit.warm_started,
+        "k_chosen_tonight": fit.k_chosen,
+        "k_chosen_on": chosen_on.isoformat(),
+        "k_choice": why if fit.k_chosen == choose else "k chosen again: " + "; ".join(fit.notes),
         "segments": {str(sid): names[sid] for sid in sorted(names)},
         "new_segments": [int(s) for s in profiles.loc[profiles["is_new"], "segment_id"]],
         "movements": movements["movement"].value_counts().to_dict() if len(movements) else {},

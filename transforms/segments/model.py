@@ -3,8 +3,10 @@
 Centres are kept in *feature units* (counts, days, shares of a channel) rather than in tonight's scaled
 space, because the scaling is refitted every night: tomorrow's run maps last night's centres through its
 own scaling, starts the model from them, and so finds the same segments again when the customers have not
-changed much. The number of segments is chosen once, by the criterion of segments.yml, and kept on later
-nights unless another number is clearly better (keep_previous_margin).
+changed much. The number of segments is chosen by the criterion of segments.yml on the first night and again
+every ``choose_k_every_days`` (or when the model settings change, or last night's segments fit tonight's
+customers clearly worse than they fitted last night's); it is kept when chosen again unless another number is
+clearly better (keep_previous_margin).
 """
 
 from __future__ import annotations
@@ -175,6 +177,8 @@ class FittedSegments:
     criterion: str
     preprocessor: ColumnTransformer
     notes: list[str] = field(default_factory=list)
+    #: Whether every k of the range was tried tonight (False: last night's k kept without trying the others).
+    k_chosen: bool = True
 
 
 def _estimator(k: int, settings: ModelSettings, init: np.ndarray | None, *, seed: int, n_init: int) -> Any:
@@ -248,15 +252,52 @@ def _better_by(new: float, old: float, settings: ModelSettings) -> bool:
 
 
 def fit_segments(
-    features: pd.DataFrame, settings: ModelSettings, previous_centres: pd.DataFrame | None = None
+    features: pd.DataFrame,
+    settings: ModelSettings,
+    previous_centres: pd.DataFrame | None = None,
+    *,
+    choose_k: bool = True,
+    previous_score: float | None = None,
 ) -> FittedSegments:
-    """Group the customers; with last night's centres (feature units), start from them and keep their number."""
+    """Group the customers; with last night's centres (feature units), start from them and keep their number.
+
+    With ``choose_k`` False (a night soon after k was last chosen, see ``choose_k_every_days``) only last night's
+    segments are fitted again from their centres: trying every k costs a fit per k (and, for stability, many
+    more on samples), most of the stage on a large company. k is still chosen again when the fit from last
+    night's centres scores below ``previous_score`` (last night's) by more than ``keep_previous_margin``.
+    """
     frame = model_frame(features, settings)
     pre = make_preprocessor(settings)
     z = pre.fit_transform(frame)
+    notes: list[str] = []
+    warm_fit: tuple[np.ndarray, np.ndarray, float] | None = None
+    init: np.ndarray | None = None
+    if previous_centres is not None and 1 < len(previous_centres) <= len(frame):
+        init = to_model_space(pre, previous_centres)
+        warm_fit = _fit(z, len(init), settings, init)
+        if not choose_k and (previous_score is None or not _better_by(previous_score, warm_fit[2], settings)):
+            labels, centres, score = warm_fit
+            log.info("segments: k=%d kept from last night (%s %.3f)", len(init), settings.criterion, score)
+            return FittedSegments(
+                labels=np.asarray(labels),
+                centres=to_feature_units(pre, centres),
+                centres_z=np.asarray(centres),
+                z=z,
+                k=len(init),
+                scores={len(init): score},
+                warm_started=True,
+                criterion=settings.criterion,
+                preprocessor=pre,
+                notes=notes,
+                k_chosen=False,
+            )
+        if not choose_k:
+            notes.append(
+                f"last night's {len(init)} segments score {warm_fit[2]:.3f} tonight against {previous_score:.3f} "
+                "last night: k chosen again"
+            )
     k_max = max(min(settings.k_max, len(frame) - 1), 1)
     ks = list(range(settings.k_min, k_max + 1)) or [min(settings.k_min, len(frame))]
-    notes: list[str] = []
     scores: dict[int, float] = {}
     fits: dict[int, tuple[np.ndarray, np.ndarray]] = {}
     for k in ks:
@@ -266,9 +307,8 @@ def fit_segments(
     warm = False
     chosen = best
     labels, centres = fits[best]
-    if previous_centres is not None and 1 < len(previous_centres) <= len(frame):
-        init = to_model_space(pre, previous_centres)
-        w_labels, w_centres, w_score = _fit(z, len(init), settings, init)
+    if warm_fit is not None and init is not None:
+        w_labels, w_centres, w_score = warm_fit
         if _better_by(scores[best], w_score, settings):
             notes.append(f"k={best} beats last night's {len(init)} segments ({scores[best]:.3f} vs {w_score:.3f})")
         else:

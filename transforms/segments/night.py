@@ -24,6 +24,7 @@ from transforms.segments.features import build_features
 from transforms.segments.settings import SegmentSettings
 from transforms.standardize.vocabulary import VocabularySettings
 from transforms.warehouse.frames import read_frame
+from transforms.warehouse.load import table_columns
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +75,13 @@ def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> Previou
     if not (insp.has_table("segment_profile", schema="marts") and insp.has_table("customer_segment", schema="marts")):
         return None
     with engine.connect() as conn:
+        present = set(table_columns(conn, "marts", "segment_profile"))
+        # What k was chosen with and when: absent from a warehouse published before the columns (k chosen again).
+        recorded = [c for c in ("k", "criterion_value", "k_chosen_on", "model_key") if c in present]
         profiles = pd.read_sql(
             text(
-                "select segment_id, segment_name, centre_json, is_new, as_of from marts.segment_profile "
-                "order by segment_id"
+                f"select {', '.join(['segment_id', 'segment_name', 'centre_json', 'is_new', 'as_of', *recorded])} "
+                "from marts.segment_profile order by segment_id"
             ),
             conn,
         )

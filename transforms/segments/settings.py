@@ -96,6 +96,7 @@ class ModelSettings(_Frozen):
     stability_pairs: int = Field(default=10, ge=1, le=50)
     seed: int = 20261123
     keep_previous_margin: float = Field(default=0.03, ge=0.0)
+    choose_k_every_days: int = Field(default=7, ge=1, le=366)
     max_match_distance: float = Field(default=1.5, gt=0.0)
     log_features: list[str] = Field(default_factory=list)
     log_units: dict[str, float] = Field(default_factory=dict)

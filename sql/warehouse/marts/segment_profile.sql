@@ -31,6 +31,8 @@ create table if not exists marts.segment_profile (
     k integer not null,
     criterion varchar not null,
     criterion_value double precision,
+    k_chosen_on date,
+    model_key varchar,
     as_of date not null,
     run_id varchar not null
 );
@@ -63,7 +65,9 @@ comment on column marts.segment_profile.top_brands is 'The preferred brands its 
 comment on column marts.segment_profile.centre_json is 'The segment''s centre in the model''s feature units (JSON): tomorrow''s run starts from it to keep the segment''s id.';
 comment on column marts.segment_profile.is_new is 'True when the segment appeared tonight (no segment of last night matched it).';
 comment on column marts.segment_profile.k is 'Number of segments tonight.';
-comment on column marts.segment_profile.criterion is 'How the number of segments was chosen (silhouette or bic).';
+comment on column marts.segment_profile.criterion is 'How the number of segments was chosen (stability, silhouette or bic).';
 comment on column marts.segment_profile.criterion_value is 'The criterion''s value for tonight''s number of segments.';
+comment on column marts.segment_profile.k_chosen_on is 'The night the number of segments was last chosen among k_min..k_max (segments.yml choose_k_every_days); on the nights between, last night''s segments are fitted again from their centres.';
+comment on column marts.segment_profile.model_key is 'Key of the model settings and scikit-learn version k was chosen with: another key chooses k again.';
 comment on column marts.segment_profile.as_of is 'The night''s as-of date.';
 comment on column marts.segment_profile.run_id is 'The run that built the segment.';
