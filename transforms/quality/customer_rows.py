@@ -22,6 +22,7 @@ import pandas as pd
 
 from transforms.lineage import ROW_LOCATION
 from transforms.quality.columns import CUSTOMER_COLUMNS, DQ_FAILURE_COLUMNS
+from transforms.quality.customer_suite import stripped_texts
 from transforms.standardize.fields import standard_column
 
 SOURCE_ROW = "source_row"
@@ -29,6 +30,9 @@ GOLDEN_RECORD = "golden_record"
 
 
 def _text(values: pd.Series) -> pd.Series:
+    texts = stripped_texts(values)
+    if texts is not None:
+        return texts
     out: pd.Series = values.astype("object").map(lambda v: None if _missing(v) else (str(v).strip() or None))
     return out
 
@@ -142,6 +146,8 @@ def golden_failures_to_rows(
     every = missing.merge(behind[["customer_id", "record_id"]], on="customer_id", how="inner")
     rows = pd.concat([given, every], ignore_index=True)
     rows = rows.merge(links[["record_id", *lineage]], on="record_id", how="left")
+    # Only the failing rows' contacts are named: the staged contacts are every row of the night.
+    contacts = contacts[contacts["record_id"].isin(rows["record_id"])] if len(contacts) else contacts
     who = contacts[["record_id", "responsible"]].drop_duplicates("record_id") if len(contacts) else None
     if who is not None:
         rows = rows.merge(who, on="record_id", how="left")
