@@ -139,7 +139,7 @@ def run(
         typer.Option(
             "--full",
             help="Link every record again and refit the linkage model, rather than only what changed since the "
-            "last night.",
+            "last night; train the late-payment model and choose the number of segments again too.",
         ),
     ] = False,
     one_process: Annotated[

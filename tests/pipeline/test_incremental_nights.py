@@ -1,6 +1,7 @@
 """The link stage's choice of night: after a published night, a night links only what changed; a full relink when
 asked (--full), when the linkage settings changed or when the last full relink is too old, and the manifest and the
-summary say which night it was and why."""
+summary say which night it was and why. The models trained on a schedule (late-payment model, number of segments)
+are kept from the published night and trained again when asked."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ import pytest
 from tests.support import PipelineRun, run_pipeline
 from transforms.pipeline import tasks
 from transforms.pipeline.catalog import RunCatalog
+from transforms.pipeline.context import RunContext
+from transforms.receivables.model_cache import model_folder
 
 pytestmark = pytest.mark.slow  # runs whole nights: full lane only (make test)
 
@@ -90,3 +93,38 @@ def test_a_full_relink_when_the_linkage_settings_change(first_night: PipelineRun
         settings.unlink()
     assert manifest["night"] == "full"
     assert "settings changed" in manifest["night_reason"]
+
+
+def _models_night(first: PipelineRun, run_id: str, *, full: bool = False) -> RunCatalog:
+    """The night after the first, up to its segments (not published); its run catalog."""
+    _link_night(first, run_id, "2026-11-21", full=full)
+    run_dir = first.data_dir / "runs" / run_id
+    tasks.receivables(str(run_dir))
+    tasks.segments(str(run_dir))
+    return RunCatalog(run_dir)
+
+
+def test_the_published_night_s_models_are_kept_for_the_next(first_night: PipelineRun) -> None:
+    first = RunContext.load(first_night.run_dir)
+    folder = model_folder(first.model_cache_dir, sources=first.sources, warehouse_url=first.warehouse_url)
+    assert [p.name for p in folder.glob("*.pkl")] == ["2026-11-20.pkl"]  # kept by publish
+    assert RunCatalog(first_night.run_dir).manifest("receivables")["model"]["trained_tonight"]
+
+    run = _models_night(first_night, "night_2_models")
+    model = run.manifest("receivables")["model"]
+    assert not model["trained_tonight"], model["training"]
+    assert model["trained_as_of"] == "2026-11-20"
+    assert not run.path("receivables.trained_model").exists()  # nothing new to keep
+    segments = run.manifest("segments")
+    assert not segments["k_chosen_tonight"], segments["k_choice"]
+    assert segments["k_chosen_on"] == "2026-11-20"
+    assert "Trained as of 2026-11-20 (run night_1) and kept" in run.path("receivables.model_page").read_text("utf-8")
+
+
+def test_the_models_are_trained_again_when_asked(first_night: PipelineRun) -> None:
+    run = _models_night(first_night, "night_2_models_full", full=True)
+    model = run.manifest("receivables")["model"]
+    assert model["trained_tonight"] and "--full" in model["training"]
+    assert run.path("receivables.trained_model").exists()  # kept once the night is published
+    segments = run.manifest("segments")
+    assert segments["k_chosen_tonight"] and "--full" in segments["k_choice"]

@@ -105,6 +105,13 @@ def test_k_is_chosen_again_when_its_basis_changed(known_20k: KnownAnswers) -> No
     assert old_warehouse.summary["k_chosen_tonight"]
     assert "did not record" in old_warehouse.summary["k_choice"]
 
+    rerun = _night(features, _recorded(first), NIGHT_1)  # the night that chose k, run again: chooses again
+    assert rerun.summary["k_chosen_tonight"] and "chosen on 2026-11-20" in rerun.summary["k_choice"]
+    asked = segment_customers(
+        features, load_segments_file(), _recorded(first), as_of=next_day, run_id="y", base_currency="PLN", choose_k=True
+    )
+    assert asked.summary["k_chosen_tonight"] and "--full" in asked.summary["k_choice"]
+
     settings = load_segments_file()
     other = settings.model_copy(update={"model": settings.model.model_copy(update={"stability_pairs": 4})})
     changed = segment_customers(features, other, _recorded(first), as_of=next_day, run_id="x", base_currency="PLN")

@@ -282,6 +282,12 @@ DATASETS: tuple[Dataset, ...] = (
     Dataset("receivables.model_page", "receivables", "receivables/model.html", about="the late-payment model's page"),
     Dataset("receivables.model_figures", "receivables", "receivables/model.json", about="the page's figures"),
     Dataset("receivables.model", "receivables", "receivables/model.pkl", about="the fitted late-payment model"),
+    Dataset(
+        "receivables.trained_model",
+        "receivables",
+        "receivables/trained_model.pkl",
+        about="the model trained tonight with its night, kept for the next nights once published",
+    ),
     # segments
     Dataset("segments.manifest", "segments", "segments/manifest.json", about="counts, tables and the rule views"),
     *(

@@ -26,6 +26,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.history import PUBLISHED, holds_quality_rows, run_status
 from transforms.quality.reconciliation import reconcile
+from transforms.receivables.model_cache import keep_published_model, model_folder
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
@@ -197,6 +198,19 @@ def publish_stopped_night(ctx: RunContext, *, unless_held: bool = False) -> int 
     return loaded
 
 
+def keep_night_model(ctx: RunContext) -> None:
+    """Keep the late-payment model the night trained for the nights after it, now that it is published; one
+    that cannot be kept is trained again by a later night, never a reason to fail a published night."""
+    try:
+        folder = model_folder(ctx.model_cache_dir, sources=ctx.sources, warehouse_url=ctx.warehouse_url)
+        kept = keep_published_model(ctx.catalog.path("receivables.trained_model"), folder, ctx.as_of_date)
+    except OSError as exc:
+        log.warning("the night's late-payment model was not kept (%s): a later night trains one", exc)
+        return
+    if kept is not None:
+        log.info("late-payment model kept for the next nights: %s", kept)
+
+
 def run_publish(ctx: RunContext) -> StageResult:
     """Reconcile, then publish the night's tables, reconciliation and run outcome atomically."""
     run = ctx.catalog
@@ -266,6 +280,7 @@ def run_publish(ctx: RunContext) -> StageResult:
         raise
     finally:
         engine.dispose()
+    keep_night_model(ctx)
     path = str(summary_path)
     log.info("published run %s: %s", ctx.run_id, counts)
     return StageResult(path, rows_in=counts["rows_read"], rows_out=counts["rows_loaded"])

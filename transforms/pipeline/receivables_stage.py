@@ -4,7 +4,8 @@ Reads the staged invoices, payments and contacts, and the linkage stage's record
 stage has run (without them, customers are rolled up per accounting code and customer_id stays empty).
 Writes core.invoice, core.payment, the reliability marts (current and nightly history), the notes that
 disagree with accounting (appended to dq.failure) and the late-payment model's page. The late-payment model is
-trained every few nights and kept in the data folder in between (``transforms.receivables.model_cache``).
+trained every few nights and kept in the data folder in between (``transforms.receivables.model_cache``; a
+night's model is kept by publish).
 Nothing is written to the warehouse here: publish loads the folder's tables in one transaction.
 """
 
@@ -25,7 +26,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.receivables.history_class import patterns_json
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
-from transforms.receivables.model_cache import MODEL_FILE, load_trained, save_trained
+from transforms.receivables.model_cache import latest_before, model_folder, write_trained
 from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
@@ -62,6 +63,11 @@ def _rows(table: Path | pa.Table) -> int:
 def read_links(run: RunCatalog) -> Path | None:
     """The linkage stage's record -> customer links (its Parquet file), or None when it has not run in this run."""
     return run.written("link.customer_source_record")
+
+
+def model_folder_of(ctx: RunContext) -> Path:
+    """Where the company's late-payment models are kept between nights (``model_cache``)."""
+    return model_folder(ctx.model_cache_dir, sources=ctx.sources, warehouse_url=ctx.warehouse_url)
 
 
 def write_outputs(result: Assessment, run: RunCatalog) -> None:
@@ -107,10 +113,14 @@ def run_receivables(ctx: RunContext) -> StageResult:
         ledger=(run.path("receivables.invoice"), run.path("receivables.payment")),
         note_field=settings.note.field,
         extracts=extracts,
-        kept_model=load_trained(ctx.model_cache_dir / MODEL_FILE),
+        kept_model=latest_before(model_folder_of(ctx), ctx.as_of_date),
+        asked_full=ctx.full_relink,
     )
+    # A model trained tonight is kept for the next nights by publish, once this night is in the warehouse.
+    staged_model = run.path("receivables.trained_model")
+    staged_model.unlink(missing_ok=True)
     if result.trained_tonight and result.trained is not None:
-        save_trained(ctx.model_cache_dir / MODEL_FILE, result.trained)
+        write_trained(staged_model, result.trained)
     write_outputs(result, run)
     patterns = run.path("receivables.class_patterns")
     if result.patterns is not None:

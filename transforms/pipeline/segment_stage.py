@@ -70,6 +70,7 @@ def run_segments(ctx: RunContext) -> StageResult:
         run_id=ctx.run_id,
         base_currency=base_currency,
         vocabulary=load_vocabulary(ctx.settings_file)[0],
+        choose_k=ctx.full_relink,
     )
     run.stage_folder("segments")
     run.write("segments.customer_feature", night.features)

@@ -38,7 +38,8 @@ def _text(values: pd.Series) -> pd.Series:
 
 
 def _missing(v: object) -> bool:
-    return v is None or (isinstance(v, float) and v != v)  # noqa: PLR0124 (NaN)
+    """None, NaN, pd.NA or NaT: no value (never the text "<NA>" or "NaT")."""
+    return v is None or (not isinstance(v, str) and pd.api.types.is_scalar(v) and bool(pd.isna(v)))  # type: ignore[call-overload]
 
 
 def contact_names(contacts: pd.DataFrame) -> pd.DataFrame:

@@ -45,8 +45,9 @@ def stripped_texts(values: pd.Series) -> pd.Series | None:
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         return None
     stripped = values.astype("object").str.strip()
-    kept: pd.Series = stripped.where(stripped.notna() & (stripped != ""), None).astype("object")
-    return kept
+    kept = stripped.to_numpy(dtype=object)
+    kept[~(stripped.notna() & (stripped != "")).to_numpy()] = None
+    return pd.Series(kept, index=values.index, dtype="object")
 
 
 def _text(values: pd.Series) -> pd.Series:

@@ -146,6 +146,7 @@ def assess(
     note_field: str | None = None,
     extracts: pd.DataFrame | None = None,
     kept_model: TrainedModel | None = None,
+    asked_full: bool = False,
 ) -> Assessment:
     """Settle the export and compute every customer's class, metrics and late-payment risk.
 
@@ -157,7 +158,7 @@ def assess(
     ``note_field`` names the hand-typed reliability note to compare (``extracts`` holds that column of the
     extracted spreadsheets when standardize does not keep it). ``kept_model``: a late-payment model trained on
     an earlier night, scored with tonight instead of training one when it is recent enough
-    (``model_cache.reusable``).
+    (``model_cache.reusable``; never when ``asked_full``).
     """
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -176,6 +177,7 @@ def assess(
             note_field=note_field,
             extracts=extracts,
             kept_model=kept_model,
+            asked_full=asked_full,
         )
     finally:
         con.close()
@@ -269,6 +271,7 @@ def _assess(
     note_field: str | None,
     extracts: pd.DataFrame | None,
     kept_model: TrainedModel | None,
+    asked_full: bool,
 ) -> Assessment:
     _register(con, "contacts", contacts, [*RECORD_LINEAGE, "customer_code"])
     _register(con, "links", links, ["record_id", "customer_id"])
@@ -297,7 +300,9 @@ def _assess(
 
     history = History.from_numbered(con, "facts", key="n", count=count)
     key = model_key(settings, base_currency)
-    trained, reason = reusable(kept_model, key=key, as_of=as_of, invoices=len(history), settings=settings)
+    trained, reason = reusable(
+        kept_model, key=key, as_of=as_of, invoices=len(history), settings=settings, asked_full=asked_full
+    )
     # The rule's classes on the backtests' days are asked for by training only.
     rule_at = _rule_classes(con, rule_days(as_of, settings.model), settings) if trained is None else None
     balances = fetch_frame(

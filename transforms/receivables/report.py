@@ -72,8 +72,8 @@ def write_report(
     if trained is not None and trained.trained_on.isoformat() != as_of:
         training = (
             f"<p>Trained as of {html.escape(trained_on)} (run {html.escape(trained.run_id)}) and kept: tonight's "
-            f"risks are scored with it from tonight's ledger. The figures below are of that night. "
-            f"{html.escape(training_reason)}.</p>"
+            "risks are scored with it from tonight's ledger, and the figures below are of that night. It is "
+            "trained again every few nights (reliability.yml, <code>model.retrain_every_days</code>).</p>"
         )
     else:
         training = f"<p>Trained tonight: {html.escape(training_reason)}.</p>" if training_reason else ""

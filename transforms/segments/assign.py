@@ -50,13 +50,21 @@ class PreviousNight:
 def model_key(settings: ModelSettings) -> str:
     """What the number of segments was chosen with: the model settings but the schedule, and scikit-learn's
     version. Another key tonight means k is chosen again."""
-    kept = settings.model_dump(mode="json", exclude={"choose_k_every_days"})
+    kept = settings.model_dump(mode="json", exclude={"choose_k_every_days", "max_match_distance"})
     text = json.dumps({"settings": kept, "scikit-learn": version("scikit-learn")}, sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def k_choice(previous: PreviousNight | None, settings: ModelSettings, as_of: dt.date) -> tuple[bool, str]:
-    """Whether tonight tries every k of the range, and why (for the manifest)."""
+def k_choice(
+    previous: PreviousNight | None, settings: ModelSettings, as_of: dt.date, *, asked_full: bool = False
+) -> tuple[bool, str]:
+    """Whether tonight tries every k of the range, and why (for the manifest).
+
+    A night run again chooses k again when the night it follows chose it (the same night): it then does what that
+    night did.
+    """
+    if asked_full:
+        return True, "the night was asked for in full (--full)"
     if previous is None or len(previous.profiles) < 2:
         return True, "no earlier segments"
     chosen_on = previous.recorded("k_chosen_on")
@@ -68,7 +76,7 @@ def k_choice(previous: PreviousNight | None, settings: ModelSettings, as_of: dt.
     if previous.recorded("k") is not None and not settings.k_min <= int(previous.recorded("k")) <= settings.k_max:
         return True, "last night's k is outside k_min..k_max"
     age = (as_of - chosen).days
-    if age < 0 or age >= settings.choose_k_every_days:
+    if age <= 0 or age >= settings.choose_k_every_days:
         return True, f"k was chosen on {chosen.isoformat()}, every {settings.choose_k_every_days} day(s)"
     return False, f"k kept: chosen on {chosen.isoformat()}, again after {settings.choose_k_every_days} day(s)"
 
@@ -192,6 +200,17 @@ def _movements(now: pd.DataFrame, before: pd.DataFrame | None) -> pd.DataFrame:
     return moved[cols].reset_index(drop=True)
 
 
+def _last_score(previous: PreviousNight | None, settings: ModelSettings, customers: int) -> float | None:
+    """Last night's criterion value, as tonight's fit is compared with it: the BIC, which grows with the number
+    of customers, scaled to tonight's; None when last night did not record one."""
+    score = previous.recorded("criterion_value") if previous is not None else None
+    if score is None or pd.isna(score):
+        return None
+    if settings.criterion == "bic" and previous is not None and "customers" in previous.profiles.columns:
+        return float(score) * customers / max(int(previous.profiles["customers"].sum()), 1)
+    return float(score)
+
+
 def segment_customers(
     features: pd.DataFrame,
     settings: SegmentSettings,
@@ -200,17 +219,20 @@ def segment_customers(
     as_of: dt.date,
     run_id: str,
     base_currency: str,
+    choose_k: bool = False,
 ) -> SegmentResult:
-    """Tonight's segment of every customer of ``features``, with ids and names carried over from last night."""
+    """Tonight's segment of every customer of ``features``, with ids and names carried over from last night.
+
+    ``choose_k``: try every k of the range tonight whatever the schedule says (``crm-etl run --full``).
+    """
     prev_centres = previous.centres() if previous is not None and len(previous.profiles) else None
-    choose, why = k_choice(previous, settings.model, as_of)
-    last_score = previous.recorded("criterion_value") if previous is not None else None
+    choose, why = k_choice(previous, settings.model, as_of, asked_full=choose_k)
     fit = fit_segments(
         features,
         settings.model,
         prev_centres,
         choose_k=choose,
-        previous_score=None if last_score is None or pd.isna(last_score) else float(last_score),
+        previous_score=_last_score(previous, settings.model, len(features)),
     )
     if fit.k_chosen:
         chosen_on = as_of
@@ -249,7 +271,7 @@ def segment_customers(
     profiles["is_new"] = ~profiles["segment_id"].isin(kept)
     profiles["k"] = fit.k
     profiles["criterion"] = fit.criterion
-    profiles["criterion_value"] = fit.scores.get(fit.k)
+    profiles["criterion_value"] = fit.score
     profiles["k_chosen_on"] = chosen_on
     profiles["model_key"] = model_key(settings.model)
     profiles = profiles.assign(**stamp)

@@ -179,6 +179,8 @@ class FittedSegments:
     notes: list[str] = field(default_factory=list)
     #: Whether every k of the range was tried tonight (False: last night's k kept without trying the others).
     k_chosen: bool = True
+    #: The criterion's value of the fit tonight's segments come from.
+    score: float | None = None
 
 
 def _estimator(k: int, settings: ModelSettings, init: np.ndarray | None, *, seed: int, n_init: int) -> Any:
@@ -290,6 +292,7 @@ def fit_segments(
                 preprocessor=pre,
                 notes=notes,
                 k_chosen=False,
+                score=score,
             )
         if not choose_k:
             notes.append(
@@ -305,14 +308,14 @@ def fit_segments(
         scores[k], fits[k] = score, (labels, centres)
     best = max(scores, key=lambda k: scores[k])
     warm = False
-    chosen = best
+    chosen, score = best, scores[best]
     labels, centres = fits[best]
     if warm_fit is not None and init is not None:
         w_labels, w_centres, w_score = warm_fit
         if _better_by(scores[best], w_score, settings):
             notes.append(f"k={best} beats last night's {len(init)} segments ({scores[best]:.3f} vs {w_score:.3f})")
         else:
-            labels, centres, chosen, warm = w_labels, w_centres, len(init), True
+            labels, centres, chosen, warm, score = w_labels, w_centres, len(init), True, w_score
             scores.setdefault(chosen, w_score)
     log.info("segments: k=%d (%s), warm start %s", chosen, settings.criterion, warm)
     return FittedSegments(
@@ -326,4 +329,5 @@ def fit_segments(
         criterion=settings.criterion,
         preprocessor=pre,
         notes=notes,
+        score=score,
     )

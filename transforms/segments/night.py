@@ -77,7 +77,7 @@ def read_previous_night(engine: Engine, as_of: dt.date | None = None) -> Previou
     with engine.connect() as conn:
         present = set(table_columns(conn, "marts", "segment_profile"))
         # What k was chosen with and when: absent from a warehouse published before the columns (k chosen again).
-        recorded = [c for c in ("k", "criterion_value", "k_chosen_on", "model_key") if c in present]
+        recorded = [c for c in ("customers", "k", "criterion_value", "k_chosen_on", "model_key") if c in present]
         profiles = pd.read_sql(
             text(
                 f"select {', '.join(['segment_id', 'segment_name', 'centre_json', 'is_new', 'as_of', *recorded])} "
@@ -131,8 +131,10 @@ def segment_night(
     run_id: str,
     base_currency: str,
     vocabulary: VocabularySettings,
+    choose_k: bool = False,
 ) -> SegmentNight:
-    """Compute tonight's features and segments from the earlier stages' tables (``INPUT_COLUMNS``)."""
+    """Compute tonight's features and segments from the earlier stages' tables (``INPUT_COLUMNS``); with
+    ``choose_k``, the number of segments is chosen again whatever its schedule says."""
     features = build_features(
         inputs["customers"],
         inputs["links"],
@@ -159,7 +161,7 @@ def segment_night(
     model: dict[str, Any] | None = None
     if len(features) >= 2:
         result = segment_customers(
-            features, settings, previous, as_of=as_of, run_id=run_id, base_currency=base_currency
+            features, settings, previous, as_of=as_of, run_id=run_id, base_currency=base_currency, choose_k=choose_k
         )
         if previous is not None and (pd.to_datetime(previous.profiles["as_of"]).dt.date == as_of).all():
             # A rerun of an already published night: what was new that night stays new, so the rerun's tables
