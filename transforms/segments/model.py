@@ -4,9 +4,9 @@ Centres are kept in *feature units* (counts, days, shares of a channel) rather t
 space, because the scaling is refitted every night: tomorrow's run maps last night's centres through its
 own scaling, starts the model from them, and so finds the same segments again when the customers have not
 changed much. The number of segments is chosen by the criterion of segments.yml on the first night and again
-every ``choose_k_every_days`` (or when the model settings change, or last night's segments fit tonight's
-customers clearly worse than they fitted last night's); it is kept when chosen again unless another number is
-clearly better (keep_previous_margin).
+every ``choose_k_every_days`` (or when the model settings change, or, by silhouette or BIC, last night's
+segments fit tonight's customers clearly worse than they fitted last night's); it is kept when chosen again
+unless another number is clearly better (keep_previous_margin).
 """
 
 from __future__ import annotations
