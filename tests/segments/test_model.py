@@ -1,18 +1,23 @@
-"""How the number of segments is chosen, how durations are scaled, and what a segment's name says about a customer
-gone quiet."""
+"""How the number of segments is chosen (and when again), how durations are scaled, and what a segment's name says
+about a customer gone quiet."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import text
 
+from transforms.segments.assign import k_choice
 from transforms.segments.model import fit_segments, make_preprocessor, to_feature_units
 from transforms.segments.naming import describe_segment
+from transforms.segments.night import read_previous_night
 from transforms.segments.settings import ModelSettings, NamingSettings, load_segments_file
 from transforms.settings.errors import SettingsError
+from transforms.warehouse.engine import make_engine
 
 
 def _groups(sizes: list[int], centres: list[tuple[float, float]], seed: int = 1) -> pd.DataFrame:
@@ -95,3 +100,39 @@ def test_log_units_checked_but_not_against_a_company_s_own_list(tmp_path: Path) 
         own.write_text(f"model:\n  log_units: {bad}\n", "utf-8")
         with pytest.raises(SettingsError, match=r"model\.log_units"):
             load_segments_file(own)
+
+
+def test_a_warehouse_from_before_the_k_columns_chooses_k_again(tmp_path: Path) -> None:
+    # last night's segments as a warehouse published before k_chosen_on and model_key existed holds them
+    engine = make_engine(f"duckdb:///{tmp_path / 'old.duckdb'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("create schema marts"))
+            conn.execute(
+                text(
+                    "create table marts.segment_profile (segment_id bigint, segment_name varchar, customers bigint, "
+                    "centre_json varchar, is_new boolean, k integer, criterion varchar, criterion_value double, "
+                    "as_of date, run_id varchar)"
+                )
+            )
+            conn.execute(
+                text(
+                    "insert into marts.segment_profile values "
+                    "(1, 'a', 5, '{\"x\": 1.0}', true, 2, 'stability', 0.9, '2026-11-20', 'r1'), "
+                    "(2, 'b', 7, '{\"x\": 2.0}', true, 2, 'stability', 0.9, '2026-11-20', 'r1')"
+                )
+            )
+            conn.execute(
+                text(
+                    "create table marts.customer_segment (customer_id varchar, segment_id bigint, segment_name varchar)"
+                )
+            )
+            conn.execute(text("insert into marts.customer_segment values ('C1', 1, 'a'), ('C2', 2, 'b')"))
+        previous = read_previous_night(engine, dt.date(2026, 11, 21))
+    finally:
+        engine.dispose()
+    assert previous is not None and "k_chosen_on" not in previous.profiles.columns
+    assert previous.recorded("k") == 2 and previous.recorded("criterion_value") == 0.9
+    settings = load_segments_file().model.model_copy(update={"k_min": 2})
+    choose, why = k_choice(previous, settings, dt.date(2026, 11, 21))
+    assert choose and "did not record" in why
