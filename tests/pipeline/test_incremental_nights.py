@@ -106,7 +106,8 @@ def _models_night(first: PipelineRun, run_id: str, *, full: bool = False) -> Run
 
 def test_the_published_night_s_models_are_kept_for_the_next(first_night: PipelineRun) -> None:
     first = RunContext.load(first_night.run_dir)
-    folder = model_folder(first.model_cache_dir, sources=first.sources, warehouse_url=first.warehouse_url)
+    folder = model_folder(first_night.data_dir / "cache", sources=first.sources, warehouse_url=first.warehouse_url)
+    assert folder == first.late_payment_models
     assert [p.name for p in folder.glob("*.pkl")] == ["2026-11-20.pkl"]  # kept by publish
     assert RunCatalog(first_night.run_dir).manifest("receivables")["model"]["trained_tonight"]
 

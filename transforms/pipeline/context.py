@@ -71,9 +71,12 @@ class RunContext:
         return self.cache_dir.parent / "validate"
 
     @property
-    def model_cache_dir(self) -> Path:
-        """Where models trained every few nights are kept between runs (the late-payment model)."""
-        return self.cache_dir.parent
+    def late_payment_models(self) -> Path:
+        """Where the company's late-payment models are kept between nights, beside the caches: one folder per
+        sources file and warehouse (``transforms.receivables.model_cache``)."""
+        from transforms.receivables.model_cache import model_folder  # kept out of every task's start-up
+
+        return model_folder(self.cache_dir.parent, sources=self.sources, warehouse_url=self.warehouse_url)
 
     def save(self) -> Path:
         """Write run.json (idempotent for the same values)."""

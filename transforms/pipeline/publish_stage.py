@@ -26,7 +26,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.quality.history import PUBLISHED, holds_quality_rows, run_status
 from transforms.quality.reconciliation import reconcile
-from transforms.receivables.model_cache import keep_published_model, model_folder
+from transforms.receivables.model_cache import keep_published_model
 from transforms.warehouse import ops
 from transforms.warehouse.ddl import apply_ddl
 from transforms.warehouse.engine import make_engine, safe_url
@@ -202,8 +202,8 @@ def keep_night_model(ctx: RunContext) -> None:
     """Keep the late-payment model the night trained for the nights after it, now that it is published; one
     that cannot be kept is trained again by a later night, never a reason to fail a published night."""
     try:
-        folder = model_folder(ctx.model_cache_dir, sources=ctx.sources, warehouse_url=ctx.warehouse_url)
-        kept = keep_published_model(ctx.catalog.path("receivables.trained_model"), folder, ctx.as_of_date)
+        staged = ctx.catalog.path("receivables.trained_model")
+        kept = keep_published_model(staged, ctx.late_payment_models, ctx.as_of_date)
     except OSError as exc:
         log.warning("the night's late-payment model was not kept (%s): a later night trains one", exc)
         return

@@ -26,7 +26,7 @@ from transforms.pipeline.context import RunContext
 from transforms.pipeline.tracking import StageResult
 from transforms.receivables.history_class import patterns_json
 from transforms.receivables.ledger import INVOICE_INPUT, PAYMENT_INPUT
-from transforms.receivables.model_cache import latest_before, model_folder, write_trained
+from transforms.receivables.model_cache import latest_before, write_trained
 from transforms.receivables.notes import read_extract_column
 from transforms.receivables.reliability import Assessment, assess
 from transforms.receivables.report import write_report
@@ -63,11 +63,6 @@ def _rows(table: Path | pa.Table) -> int:
 def read_links(run: RunCatalog) -> Path | None:
     """The linkage stage's record -> customer links (its Parquet file), or None when it has not run in this run."""
     return run.written("link.customer_source_record")
-
-
-def model_folder_of(ctx: RunContext) -> Path:
-    """Where the company's late-payment models are kept between nights (``model_cache``)."""
-    return model_folder(ctx.model_cache_dir, sources=ctx.sources, warehouse_url=ctx.warehouse_url)
 
 
 def write_outputs(result: Assessment, run: RunCatalog) -> None:
@@ -113,7 +108,7 @@ def run_receivables(ctx: RunContext) -> StageResult:
         ledger=(run.path("receivables.invoice"), run.path("receivables.payment")),
         note_field=settings.note.field,
         extracts=extracts,
-        kept_model=latest_before(model_folder_of(ctx), ctx.as_of_date),
+        kept_model=latest_before(ctx.late_payment_models, ctx.as_of_date),
         asked_full=ctx.full_relink,
     )
     # A model trained tonight is kept for the next nights by publish, once this night is in the warehouse.
