@@ -101,7 +101,7 @@ def read_trained(path: Path) -> TrainedModel | None:
     """A kept model, or None when it cannot be read (it is then trained again)."""
     try:
         with path.open("rb") as fh:
-            kept = pickle.load(fh)  # the data folder's own file, written by save_trained
+            kept = pickle.load(fh)  # the data folder's own file, written by write_trained
     except Exception as exc:  # a file cut short, or pickled by another version of the code
         log.warning("%s: kept late-payment model unreadable (%s); trained again", path, type(exc).__name__)
         return None
