@@ -17,12 +17,20 @@ from transforms.pipeline.catalog import ParquetParts
 from transforms.pipeline.context import RunContext
 from transforms.pipeline.file_plan import night_file, read_night_files
 from transforms.pipeline.standardize_cache import (
+    FILE_CHECKSUM,
+    CachedChunk,
     CachedFile,
+    ChunkPlan,
+    chunk_digest,
+    file_key,
     find_cached,
+    latest_for_file,
     mark_used,
     prune,
     restamped,
     save_cached,
+    settings_key,
+    stamp,
     standardize_key,
 )
 from transforms.pipeline.tracking import StageResult
@@ -58,8 +66,9 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
 
     A file whose standardization tonight would give the rows a previous night gave (``standardize_cache``) is not
     standardized again: its cached tables are copied with tonight's stamp, and its manifest says it was reused.
-    Either way the manifest's ``content`` names the rows (the cache key and the night that standardized them), which
-    the validate cache keys on.
+    A file that changed since takes from the entry it last wrote the rows of every chunk that did not change, and
+    standardizes the others (its manifest counts both). Either way the manifest's ``content`` names the rows (the
+    cache key and the night that standardized them), which the validate cache keys on.
     """
     f = night_file(ctx.run_dir, key)
     run = ctx.catalog
@@ -72,6 +81,7 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
     reused = False
     cache_key: str | None = None
     content: str | None = None
+    chunks: dict[str, int] | None = None
     if extracted["status"] == "ok":
         sources = ctx.load_sources()
         sentinels = load_sentinels(sources.defaults.sentinels or None)
@@ -81,9 +91,12 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
         after_as_of = DatesAfterAsOf()
         rules = replace(reading_rules(sources, spec, ctx.as_of_date, vocabulary), after_as_of=after_as_of)
         inputs = [Path(extracted["records_path"]), Path(extracted["quarantine_path"])]
-        cache_key = standardize_key(inputs, spec=spec, sources=sources, rules=rules, sentinels=sentinels)
+        settings = settings_key(spec=spec, sources=sources, rules=rules, sentinels=sentinels)
+        cache_key = standardize_key(inputs, settings)
+        same_file = file_key(settings, spec.name, str(extracted["source_file"]))
         cached = find_cached(ctx.standardize_cache_dir, cache_key, ctx.as_of_date)
         parts = {t: ParquetParts(run.output("standardize.file_table", file=f.part, table=t)) for t in TABLES}
+        plan: ChunkPlan | None = None
         try:
             if cached is not None:
                 rows_in, reused, content = cached.rows_in, True, f"{cache_key}@{cached.as_of.isoformat()}"
@@ -91,8 +104,20 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
                 _copy_cached(cached, parts, as_of=ctx.as_of_date, run_id=ctx.run_id)
                 log.info("%s: rows and settings unchanged since %s: standardized rows reused", key, cached.as_of)
             else:
-                rows_in = _standardize_chunks(inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx)
+                earlier = latest_for_file(ctx.standardize_cache_dir, same_file)
+                rows_in, plan, taken = _standardize_chunks(
+                    inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx, earlier=earlier
+                )
                 content = f"{cache_key}@{ctx.as_of}"
+                chunks = {"of": len(plan.chunks), "reused": taken}
+                if taken:
+                    log.info(
+                        "%s: %d of %d chunks of rows unchanged since %s: their standardized rows reused",
+                        key,
+                        taken,
+                        len(plan.chunks),
+                        earlier.as_of if earlier else "?",
+                    )
         except BaseException:
             for part in parts.values():
                 part.abort()
@@ -109,6 +134,8 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
                 as_of=ctx.as_of_date,
                 after_as_of=after_as_of,
                 rows_in=rows_in,
+                plan=plan,
+                file=same_file,
             )
     manifest = run.write_json(
         "standardize.file_manifest",
@@ -119,6 +146,7 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
             "reused": reused,
             "cache_key": cache_key,
             "content": content,
+            "chunks": chunks,
         },
         file=f.part,
     )
@@ -133,23 +161,62 @@ def _standardize_chunks(
     *,
     parts: dict[str, ParquetParts],
     ctx: RunContext,
-) -> int:
-    """Standardize a file's records (and stamp its quarantine) a chunk at a time into ``parts``; its rows read."""
+    earlier: CachedFile | None = None,
+) -> tuple[int, ChunkPlan, int]:
+    """Standardize a file's records (and stamp its quarantine) a chunk at a time into ``parts``: its rows read,
+    its chunks, and how many of them were taken from ``earlier`` (the entry the file last wrote) rather than
+    standardized, their rows unchanged since."""
     records_path, quarantine_path = inputs
     records = pq.ParquetFile(records_path)
+    regions: tuple[str, ...] = ()
     if "country" in records.schema_arrow.names:
         written_country = records.read(columns=["country"]).column("country").to_pandas()
-        rules = replace(rules, other_regions=(*rules.other_regions, *written_regions(written_country, sentinels)))
+        regions = written_regions(written_country, sentinels)
+        rules = replace(rules, other_regions=(*rules.other_regions, *regions))
+    plan = ChunkPlan(chunk_rows=CHUNK_ROWS, regions=regions)
+    reusable = earlier.reusable_chunks(plan, ctx.as_of_date) if earlier is not None else {}
+    file_dates = rules.after_as_of
     as_of, run_id = ctx.as_of_date, ctx.run_id
+    chunks: list[CachedChunk] = []
+    taken = 0
     for batch in records.iter_batches(batch_size=CHUNK_ROWS):
-        raw = batch.to_pandas()
-        for table, frame in standardize_rows(kind, raw, rules, sentinels).items():
-            parts[table].write(conform(f"staging.{table}", frame.assign(as_of=as_of, run_id=run_id)))
+        digest = chunk_digest(batch)
+        found = reusable.get(digest)
+        stamps = _stamps(batch, as_of=as_of, run_id=run_id)
+        if found is not None and earlier is not None and stamps is not None:
+            index, chunk = found
+            for table, part in parts.items():
+                for rows in earlier.chunk_rows(index, table):
+                    part.write(stamp(rows, stamps))
+            taken += 1
+        else:
+            before = {t: p.rows for t, p in parts.items()}
+            late = DatesAfterAsOf()
+            raw = batch.to_pandas()
+            for table, frame in standardize_rows(kind, raw, replace(rules, after_as_of=late), sentinels).items():
+                parts[table].write(conform(f"staging.{table}", frame.assign(as_of=as_of, run_id=run_id)))
+            rows = {t: p.rows - before[t] for t, p in parts.items() if p.rows > before[t]}
+            chunk = CachedChunk(digest, rows, late.count, late.earliest)
+        chunks.append(chunk)
+        if file_dates is not None:
+            file_dates.merge(chunk.dates_after_as_of, chunk.first_date_after_as_of)
     quarantine = pq.ParquetFile(quarantine_path)
     for batch in quarantine.iter_batches(batch_size=CHUNK_ROWS):
         rows = batch.to_pandas().assign(as_of=as_of, run_id=run_id)
         parts["quarantine"].write(conform("staging.quarantine", rows))
-    return int(records.metadata.num_rows)
+    return int(records.metadata.num_rows), replace(plan, chunks=tuple(chunks)), taken
+
+
+def _stamps(batch: pa.RecordBatch, *, as_of: dt.date, run_id: str) -> dict[str, object] | None:
+    """What a reused chunk's staged rows get of tonight's: the night's stamp and the file's checksum as tonight's
+    rows write it (None: the chunk's rows write several, and its staged rows are made again)."""
+    stamps: dict[str, object] = {"as_of": as_of, "run_id": run_id}
+    if FILE_CHECKSUM in batch.schema.names:
+        values = batch.column(FILE_CHECKSUM).unique()
+        if len(values) != 1:
+            return None
+        stamps[FILE_CHECKSUM] = values[0].as_py()
+    return stamps
 
 
 def _copy_cached(cached: CachedFile, parts: dict[str, ParquetParts], *, as_of: dt.date, run_id: str) -> None:

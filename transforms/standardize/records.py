@@ -65,9 +65,13 @@ class DatesAfterAsOf:
         """Count refused dates (``datetime.date`` values, None for a value that gave none)."""
         found = [d for d in dates if isinstance(d, dt.date)]
         if found:
-            self.count += len(found)
-            first = min(found)
-            self.earliest = first if self.earliest is None else min(self.earliest, first)
+            self.merge(len(found), min(found))
+
+    def merge(self, count: int, earliest: dt.date | None) -> None:
+        """Add what another count found (a chunk of the file's rows, counted apart)."""
+        self.count += count
+        if earliest is not None:
+            self.earliest = earliest if self.earliest is None else min(self.earliest, earliest)
 
 
 @dataclass(frozen=True)
