@@ -294,13 +294,13 @@ def _date_or_none(text: str | None) -> dt.date | None:
     return None if text is None else dt.date.fromisoformat(text)
 
 
-def chunk_digest(rows: pa.RecordBatch | pa.Table) -> str:
-    """A digest of a chunk of extracted rows: every column but the file's checksum, in Arrow's stream format.
-    Equal digests are equal rows; the same rows read another way (a buffer laid out otherwise) may digest
-    otherwise, which costs their reuse, never a wrong one."""
+def chunk_digest(rows: pa.RecordBatch | pa.Table, leave_out: Sequence[str] = (FILE_CHECKSUM,)) -> str:
+    """A digest of a chunk of rows: every column but ``leave_out`` (for extracted rows, the file's checksum), in
+    Arrow's stream format. Equal digests are equal rows; the same rows read another way (a buffer laid out
+    otherwise) may digest otherwise, which costs their reuse, never a wrong one."""
     table = pa.Table.from_batches([rows]) if isinstance(rows, pa.RecordBatch) else rows
-    if FILE_CHECKSUM in table.schema.names:
-        table = table.drop_columns([FILE_CHECKSUM])
+    if dropped := [c for c in leave_out if c in table.schema.names]:
+        table = table.drop_columns(dropped)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table.combine_chunks())

@@ -7,6 +7,13 @@ date and the invoices a payment is looked up in: the files and their rows, the s
 the sentinels, the code of the checks (``transforms/quality`` and the validate stage), the versions of Great
 Expectations and the data libraries, and whether Data Docs are written.
 
+A file checked in pieces (more than ``validate_stage.PART_ROWS`` staged rows) is also kept piece by piece, in
+``pieces/`` of the cache, each piece under a key made of the same settings and a digest of what its checks read:
+its staged rows and their field issues (but the night's stamp and the file's checksum), its payments' duplicate
+flags, and what the night's invoices say of the invoices they name. A file that changed since (a journal that grew,
+a few rows retyped) misses its whole entry but finds the pieces whose rows did not change: only the others are
+checked. A reused piece's date rules are checked again as a group's are, on its own rows (``recheck_dates``).
+
 Three things are kept beside an entry rather than in its key, so that a later night may still reuse it:
 
 - the as-of date: two rules compare a date with it (``transforms.quality.as_of_window``). A night that reuses an
@@ -35,13 +42,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from transforms.extract.files import file_sha256
 from transforms.pipeline.catalog import RunCatalog, write_parquet
-from transforms.pipeline.standardize_cache import library_versions, restamped
+from transforms.pipeline.standardize_cache import FILE_CHECKSUM, chunk_digest, library_versions, restamped
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +63,11 @@ ENTRY_FILE = "entry.json"
 INVOICE_KEYS_FILE = "invoice_keys.parquet"
 #: A validated part's tables.
 PART_TABLES = ("failure", "metric", "per_file")
+#: The folder of the cache that holds the pieces of files checked in pieces, each an entry of one part.
+PIECES_FOLDER = "pieces"
+#: What a piece's digest leaves out of its staged rows: the night's stamp and the file's checksum, which the
+#: checks do not read (a failure names its row by where it is, not by the file's checksum).
+UNREAD = ("as_of", "run_id", FILE_CHECKSUM)
 #: What a verdict depends on beyond the rows and settings: the checks, what they call (tax ids, sentinels, fields,
 #: lineage, the settings' models), the stage that feeds them, this cache and the recheck, and the tables' DDL the
 #: failures and metrics are shaped by.
@@ -120,6 +133,27 @@ def validation_key(
     }
     text = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def piece_key(
+    settings: str,
+    rows: pa.Table,
+    *,
+    issues: pd.DataFrame | None,
+    repeats: np.ndarray | None,
+    invoices: str | None,
+) -> str:
+    """The cache key of one piece of a file: ``settings`` (``validation_key`` of no files: everything the checks
+    read but the rows) and what the piece's checks read of the night: its staged rows, their field issues, its
+    payments' duplicate flags and what the night's invoices say of those its payments name (``invoice_digest``)."""
+    h = hashlib.sha256(settings.encode("utf-8"))
+    h.update(chunk_digest(rows, UNREAD).encode("ascii"))
+    if issues is not None:
+        issue_rows = pa.Table.from_pandas(issues.reset_index(drop=True), preserve_index=False)
+        h.update(b"issues" + chunk_digest(issue_rows, UNREAD).encode("ascii"))
+    h.update(b"repeats" + (np.asarray(repeats, dtype=bool).tobytes() if repeats is not None else b"-"))
+    h.update(b"invoices" + (invoices or "-").encode("ascii"))
+    return h.hexdigest()[:32]
 
 
 @lru_cache(maxsize=1)

@@ -58,13 +58,17 @@ def recheck_dates(
     then: dt.date,
     tonight: dt.date,
     run_id: str,
+    records: pd.Series | None = None,
 ) -> int:
     """Correct the reused ``parts`` (validated as of ``then``, restored as tonight's) for tonight's date rules;
-    the rows checked again. ``files``: the group's (source name, file) pairs, None for every file of the night."""
+    the rows checked again. ``files``: the group's (source name, file) pairs, None for every file of the night;
+    ``records``: the record ids the parts checked, when they are a piece of a file (None: every row of ``files``)."""
     if then == tonight or not parts:
         return 0
     dates = read_staged(run.root, files=files, tables=["contact"], columns=[*AS_OF_COLUMNS, *FILE_KEY, "record_id"])
     contacts = dates["contact"]
+    if records is not None and len(contacts):
+        contacts = contacts[contacts["record_id"].isin(records).to_numpy()].reset_index(drop=True)
     if not len(contacts):
         return 0
     moved = date_rule_rows(contacts, checking.settings, then, tonight)

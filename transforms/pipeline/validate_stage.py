@@ -54,12 +54,15 @@ from transforms.pipeline.staged_rows import (
 from transforms.pipeline.standardize_cache import prune
 from transforms.pipeline.tracking import StageResult
 from transforms.pipeline.validate_cache import (
+    PIECES_FOLDER,
     CachedValidation,
     GroupFile,
     find_cached,
     group_parts,
+    invoice_digest,
     invoices_agree,
     mark_used,
+    piece_key,
     restore,
     save_cached,
     validation_key,
@@ -191,16 +194,7 @@ def validate_group(
     run = ctx.catalog
     night = {f.key: f for f in read_night_files(ctx.run_dir)}
     files = _group_files(run, [night[k] for k in keys])
-    key = None
-    if files is not None:
-        key = validation_key(
-            files,
-            sources=rules.sources.model_dump(mode="json"),
-            settings=rules.settings.model_dump(mode="json"),
-            sentinels={"entries": dict(rules.sentinels.entries), "exempt": dict(rules.sentinels.exempt)},
-            part_rows=PART_ROWS,
-            data_docs=data_docs,
-        )
+    key = None if files is None else _validation_key(rules, files, data_docs=data_docs)
     pairs = None if set(keys) == set(night) else {(night[k].source_name, night[k].display) for k in keys}
     if key is not None:
         cached = find_cached(ctx.validate_cache_dir, key)
@@ -215,6 +209,18 @@ def validate_group(
     if key is not None:
         _keep(ctx, key, part=part, files=pairs, invoices=invoices)
     return done
+
+
+def _validation_key(rules: Checking, files: Sequence[GroupFile], *, data_docs: bool) -> str:
+    """The validate cache's key of these files (of none: of a piece's settings) under tonight's settings."""
+    return validation_key(
+        files,
+        sources=rules.sources.model_dump(mode="json"),
+        settings=rules.settings.model_dump(mode="json"),
+        sentinels={"entries": dict(rules.sentinels.entries), "exempt": dict(rules.sentinels.exempt)},
+        part_rows=PART_ROWS,
+        data_docs=data_docs,
+    )
 
 
 def _reuse(
@@ -381,7 +387,9 @@ def _validate_in_chunks(
     total = sum(-(-n // PART_ROWS) for n in held.values())
     run = ctx.catalog
     issue_path = run.written("standardize.field_issue")
-    index, rows_in, rows_out = 0, 0, 0
+    settings = _validation_key(rules, [], data_docs=data_docs)
+    pieces = ctx.validate_cache_dir / PIECES_FOLDER
+    index, rows_in, rows_out, taken = 0, 0, 0, 0
     for table, rows in held.items():
         path = run.written(f"standardize.{table}")
         if not rows or path is None:
@@ -396,22 +404,102 @@ def _validate_in_chunks(
             last = first + len(frame)
             chunk = {"index": index, "of": total, "table": table, "first_row": first + 1, "last_row": last}
             chunk["file_rows"] = rows
-            done = _validate_rows(
-                ctx,
-                rules,
-                staged,
-                keys=[key],
-                part=f"{part}{CHUNK_MARK}{index:04d}",
-                data_docs=data_docs,
-                invoice_issued=issued,
-                payment_repeats=None if repeats is None or table != "payment" else repeats[first:last],
-                chunk=chunk,
-            )
+            name = f"{part}{CHUNK_MARK}{index:04d}"
+            flags = None if repeats is None or table != "payment" else repeats[first:last]
+            named = None
+            if issued is not None and table == "payment":
+                named = invoice_digest(issued, _invoice_keys(frame["invoice_number"]))
+            cache_key = piece_key(settings, piece, issues=staged.get("field_issue"), repeats=flags, invoices=named)
+            done = _reuse_piece(ctx, rules, pieces, cache_key, part=name, key=key, pair=pair, chunk=chunk, frame=frame)
+            if done is None:
+                done = _validate_rows(
+                    ctx,
+                    rules,
+                    staged,
+                    keys=[key],
+                    part=name,
+                    data_docs=data_docs,
+                    invoice_issued=issued,
+                    payment_repeats=flags,
+                    chunk=chunk,
+                )
+                save_cached(
+                    pieces,
+                    cache_key,
+                    run=run,
+                    parts=[name],
+                    part=name,
+                    as_of=ctx.as_of_date,
+                    run_id=ctx.run_id,
+                    invoice_keys=None,
+                    issued=invoices,
+                )
             rows_in, rows_out, first = rows_in + done.rows_in, rows_out + done.rows_out, last
+            taken += run.read_json("validate.part_manifest", part=name).get("reused") is not None
             del frame, staged, piece
         if first != rows:
             raise RuntimeError(f"validate {key}: {rows} staged {table} rows counted, {first} read")
+    if taken:
+        log.info(
+            "validate %s: %d of %d pieces unchanged since an earlier night, their verdicts reused", key, taken, index
+        )
     return StageResult(str(run.path("validate.parts")), rows_in=rows_in, rows_out=rows_out)
+
+
+def _reuse_piece(
+    ctx: RunContext,
+    rules: Checking,
+    cache_dir: Path,
+    cache_key: str,
+    *,
+    part: str,
+    key: str,
+    pair: tuple[str, str],
+    chunk: dict[str, Any],
+    frame: pd.DataFrame,
+) -> StageResult | None:
+    """A piece of a file from the validation an earlier night kept of the same rows (``validate_cache``), written
+    as tonight's part ``part`` with tonight's place in the file (``chunk``), its date rules checked again on its
+    own rows; None when there is none (or it could not be read whole): the piece is then checked."""
+    cached = find_cached(cache_dir, cache_key)
+    if cached is None:
+        return None
+    run = ctx.catalog
+    try:
+        rows_in, rows_out = restore(cached, run, part, as_of=ctx.as_of_date, run_id=ctx.run_id)
+        manifest = run.read_json("validate.part_manifest", part=part)
+        run.write_json("validate.part_manifest", {**manifest, "files": [key], "chunk": chunk}, part=part)
+        again = recheck_dates(
+            run,
+            rules,
+            files={pair},
+            parts=[part],
+            then=cached.as_of,
+            tonight=ctx.as_of_date,
+            run_id=ctx.run_id,
+            records=frame["record_id"],
+        )
+    except (OSError, ValueError, KeyError, pa.ArrowException) as exc:
+        log.warning("validate %s: the kept validation could not be read (%s): the piece is checked again", part, exc)
+        for folder in ("validate.part", "validate.part_data_docs"):
+            shutil.rmtree(run.path(folder, part=part), ignore_errors=True)
+        return None
+    if again:  # kept again as tonight's, so that the next night's recheck starts from tonight
+        save_cached(
+            cache_dir,
+            cache_key,
+            run=run,
+            parts=[part],
+            part=part,
+            as_of=ctx.as_of_date,
+            run_id=ctx.run_id,
+            invoice_keys=None,
+            issued=lambda: pd.Series(dtype="datetime64[ns]"),
+            kept=cached,
+        )
+    else:
+        mark_used(cached)
+    return StageResult(str(run.path("validate.part", part=part)), rows_in=rows_in, rows_out=rows_out)
 
 
 def _validate_rows(
@@ -510,10 +598,14 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
     for name, frame in (("failure", failures), ("metric", metrics), ("per_file", per_file)):
         paths[name] = str(run.write(f"validate.{name}", frame))
     rows_in = sum(int(p["rows"]) for p in parts.values())
-    reused = len({k for p in parts.values() if p.get("reused") for k in p["files"]})
+    # A file counts as reused when every part that checked it was (a file checked in pieces may reuse some).
+    checked_tonight = {k for p in parts.values() if not p.get("reused") for k in p["files"]}
+    reused = len({k for p in parts.values() if p.get("reused") for k in p["files"]} - checked_tonight)
+    pieces_reused = sum(1 for p in parts.values() if p.get("reused") and p.get("chunk"))
     manifest: dict[str, Any] = {
         "settings": origin,
         "files_reused": reused,
+        "pieces_reused": pieces_reused,
         "tables": {
             "failure": {"path": paths["failure"], "rows": len(failures)},
             "metric": {"path": paths["metric"], "rows": len(metrics)},
@@ -531,6 +623,7 @@ def combine_validation(ctx: RunContext, *, data_docs: bool = True) -> StageResul
     log.info("validate: %d rows checked, %d failing values (%s)", rows_in, len(failures), origin)
     log.info("validate: %d file(s) unchanged since a previous night, their verdicts reused", reused)
     prune(ctx.validate_cache_dir, "validate")
+    prune(ctx.validate_cache_dir / PIECES_FOLDER, "validate (pieces)")
     if violations:
         raise QualityGateError(violations, settings_file_hint(origin, ctx.sources))
     return StageResult(manifest_path, rows_in=rows_in, rows_out=len(failures))
