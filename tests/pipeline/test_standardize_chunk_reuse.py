@@ -11,7 +11,6 @@ import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -19,19 +18,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from devkit.generator import generate_sample
-from tests.support import prepare_night
-from transforms.pipeline import standardize_stage, tasks
+from tests.pipeline.test_standardize_reuse import FIRST, LATE_PAYMENT, NEW_CALL, NEXT, _night
+from tests.pipeline.test_standardize_reuse import _file_manifests as _manifests
+from transforms.pipeline import standardize_stage
 from transforms.pipeline.catalog import RunCatalog
-from transforms.pipeline.standardize_cache import LATEST_FOLDER, chunk_digest, row_range
+from transforms.pipeline.standardize_cache import LATEST_FOLDER, chunk_digest, prune, row_range
 from transforms.standardize.source_files import TABLES
 
-FIRST = "2026-11-20"
-NEXT = "2026-11-21"
 CHUNK = 40
-#: A payment dated the day after the first night: refused that night, read by the next.
-LATE_PAYMENT = f"WPL00999999,{NEXT},FV/2026/000001,K00001,10.00,PLN\n"
-#: A call of the second day, appended to the call log before the second night.
-NEW_CALL = "21.11.2026 10:05;Иванов;Иван;Петрович;+7 912 345 6789;;01.01.1980;Irina Sokolova;Оплата;;5\r\n"
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +33,6 @@ def small_chunks() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(standardize_stage, "CHUNK_ROWS", CHUNK)
         yield
-
-
-def _night(company: Path, data: Path, run_id: str, as_of: str, *, cache_from: Path | None = None) -> Path:
-    run_dir = prepare_night(company, data, run_id, as_of, cache_from=cache_from)
-    tasks.extract(run_dir)
-    tasks.standardize(run_dir)
-    return Path(run_dir)
-
-
-def _manifests(run_dir: Path) -> dict[str, dict[str, Any]]:
-    run = RunCatalog(run_dir)
-    files = run.manifest("extract")["files"]
-    return {
-        f["source_name"]: run.read_json("standardize.file_manifest", file=f"{i:04d}")
-        for i, f in enumerate(files)
-        if f["status"] == "ok"
-    }
 
 
 def _staged(run_dir: Path) -> dict[str, pd.DataFrame | None]:
@@ -180,8 +157,6 @@ def test_the_entry_a_file_last_wrote_is_the_one_found(nights: dict[str, Path]) -
     pointers = list((cache / LATEST_FOLDER).glob("*.json"))
     assert any(key in p.read_text("utf-8") for p in pointers)
     shutil.rmtree(cache / key)
-    from transforms.pipeline.standardize_cache import prune
-
     prune(cache, "standardize")
     assert not any(key in p.read_text("utf-8") for p in (cache / LATEST_FOLDER).glob("*.json"))
 

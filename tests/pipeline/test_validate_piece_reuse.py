@@ -8,29 +8,25 @@ here so that a 300-customer company's files have several."""
 
 from __future__ import annotations
 
-import hashlib
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from devkit.generator import generate_sample
 from tests.pipeline.test_standardize_chunk_reuse import _edit_csv_row
+from tests.pipeline.test_validate_reuse import FIRST, LATER, NEW_CALL, NEXT, _checksums
 from tests.support import prepare_night
 from transforms.pipeline import standardize_stage, tasks, validate_stage
 from transforms.pipeline.catalog import RunCatalog
 from transforms.pipeline.validate_cache import ENTRY_FILE, PIECES_FOLDER
 
-FIRST = "2026-11-20"
-NEXT = "2026-11-21"
-#: A month later: contacts have turned stale since the first night.
-LATER = "2026-12-20"
 CALL_LOG = "journals/call_log.csv"
 CUSTOMERS = "accounting/customers.csv"
-NEW_CALL = "21.11.2026 10:05;Иванов;Иван;Петрович;+7 912 345 6789;;01.01.1980;Irina Sokolova;Оплата;;5\r\n"
+INVOICES = "accounting/invoices.csv"
 
 
 @pytest.fixture(scope="module")
@@ -56,17 +52,6 @@ def _pieces(run_dir: Path, file: str) -> list[dict[str, Any]]:
     manifests = [run.read_json("validate.part_manifest", part=p.name) for p in sorted(root.iterdir())]
     mine = [m for m in manifests if m.get("chunk") and m["files"] == [file]]
     return sorted(mine, key=lambda m: m["chunk"]["index"])
-
-
-def _checksums(run_dir: Path) -> dict[str, str]:
-    """The night's failures, metrics and per-file counts, order-free, the run id left out."""
-    run = RunCatalog(run_dir)
-    out = {}
-    for name in ("failure", "metric", "per_file"):
-        df = pq.read_table(run.path(f"validate.{name}")).to_pandas().drop(columns=["run_id"], errors="ignore")
-        rows = sorted(df.astype(str).agg("\x1f".join, axis=1))
-        out[name] = f"{len(df)} rows {hashlib.sha256(chr(10).join(rows).encode()).hexdigest()}"
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -100,9 +85,15 @@ def _with_and_without_cache(
 def test_a_changed_file_checks_only_its_changed_pieces(
     company: Path, first_night: Path, small_pieces: None, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
+    started = time.time()
     night, fresh = _with_and_without_cache(company, first_night, NEXT, tmp_path_factory)
     calls = _pieces(night, CALL_LOG)
     assert len(calls) >= 3
+    # The invoices did not change: their whole entry was reused, and their pieces' entries were kept with it.
+    invoices = _pieces(night, INVOICES)
+    assert len(invoices) >= 2 and all(p.get("reused") for p in invoices)
+    pieces = night.parents[1] / "cache" / "validate" / PIECES_FOLDER
+    assert all((pieces / p["chunk"]["piece_key"] / ENTRY_FILE).stat().st_mtime >= started for p in invoices)
     # The call log grew at its end: every piece but its last (which now holds the new call) is reused.
     assert [bool(p.get("reused")) for p in calls] == [True] * (len(calls) - 1) + [False]
     customers = _pieces(night, CUSTOMERS)

@@ -303,3 +303,11 @@ def restore(cached: CachedValidation, run: RunCatalog, part: str, *, as_of: dt.d
 def mark_used(cached: CachedValidation) -> None:
     """Note that tonight reused an entry, so that ``prune`` keeps it."""
     (cached.folder / ENTRY_FILE).touch()
+
+
+def mark_piece_used(pieces: Path, key: str) -> None:
+    """Note that tonight reused a piece's rows within a whole file's entry, so that ``prune`` keeps the piece's
+    own entry for the night the file changes (nothing when it is gone)."""
+    entry = pieces / key / ENTRY_FILE
+    if entry.exists():
+        entry.touch()

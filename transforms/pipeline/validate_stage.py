@@ -61,6 +61,7 @@ from transforms.pipeline.validate_cache import (
     group_parts,
     invoice_digest,
     invoices_agree,
+    mark_piece_used,
     mark_used,
     piece_key,
     restore,
@@ -260,6 +261,10 @@ def _reuse(
         _keep(ctx, key, part=part, files=files, invoices=invoices, kept=cached)
     else:
         mark_used(cached)
+    for name in parts:  # a file checked in pieces: its pieces' entries stay for the night it changes
+        piece = run.read_json("validate.part_manifest", part=name).get("chunk") or {}
+        if piece.get("piece_key"):
+            mark_piece_used(ctx.validate_cache_dir / PIECES_FOLDER, str(piece["piece_key"]))
     return StageResult(str(run.path("validate.parts")), rows_in=rows_in, rows_out=rows_out)
 
 
@@ -410,6 +415,7 @@ def _validate_in_chunks(
             if issued is not None and table == "payment":
                 named = invoice_digest(issued, _invoice_keys(frame["invoice_number"]))
             cache_key = piece_key(settings, piece, issues=staged.get("field_issue"), repeats=flags, invoices=named)
+            chunk["piece_key"] = cache_key  # so that a night reusing the whole file keeps the piece's entry too
             done = _reuse_piece(ctx, rules, pieces, cache_key, part=name, key=key, pair=pair, chunk=chunk, frame=frame)
             if done is None:
                 done = _validate_rows(
@@ -423,17 +429,7 @@ def _validate_in_chunks(
                     payment_repeats=flags,
                     chunk=chunk,
                 )
-                save_cached(
-                    pieces,
-                    cache_key,
-                    run=run,
-                    parts=[name],
-                    part=name,
-                    as_of=ctx.as_of_date,
-                    run_id=ctx.run_id,
-                    invoice_keys=None,
-                    issued=invoices,
-                )
+                _keep_piece(ctx, pieces, cache_key, part=name)
             rows_in, rows_out, first = rows_in + done.rows_in, rows_out + done.rows_out, last
             taken += run.read_json("validate.part_manifest", part=name).get("reused") is not None
             del frame, staged, piece
@@ -485,21 +481,29 @@ def _reuse_piece(
             shutil.rmtree(run.path(folder, part=part), ignore_errors=True)
         return None
     if again:  # kept again as tonight's, so that the next night's recheck starts from tonight
-        save_cached(
-            cache_dir,
-            cache_key,
-            run=run,
-            parts=[part],
-            part=part,
-            as_of=ctx.as_of_date,
-            run_id=ctx.run_id,
-            invoice_keys=None,
-            issued=lambda: pd.Series(dtype="datetime64[ns]"),
-            kept=cached,
-        )
+        _keep_piece(ctx, cache_dir, cache_key, part=part, kept=cached)
     else:
         mark_used(cached)
     return StageResult(str(run.path("validate.part", part=part)), rows_in=rows_in, rows_out=rows_out)
+
+
+def _keep_piece(
+    ctx: RunContext, cache_dir: Path, cache_key: str, *, part: str, kept: CachedValidation | None = None
+) -> None:
+    """Keep tonight's part of one piece in the cache's pieces. The invoices its payments name are in its key, so
+    the entry keeps none of its own."""
+    save_cached(
+        cache_dir,
+        cache_key,
+        run=ctx.catalog,
+        parts=[part],
+        part=part,
+        as_of=ctx.as_of_date,
+        run_id=ctx.run_id,
+        invoice_keys=None,
+        issued=lambda: pd.Series(dtype="datetime64[ns]"),
+        kept=kept,
+    )
 
 
 def _validate_rows(
