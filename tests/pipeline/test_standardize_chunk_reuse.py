@@ -182,3 +182,16 @@ def test_a_chunk_digest_ignores_the_file_checksum_only() -> None:
     # The same rows cut from a longer file digest the same.
     longer = pa.concat_tables([rows, rows.slice(0, 1)])
     assert chunk_digest(longer.slice(0, 2)) == chunk_digest(rows)
+
+
+@pytest.mark.slow
+def test_rows_read_while_another_night_rewrote_the_entry_are_read_again(
+    company: Path, nights: dict[str, Path], small_chunks: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """When the entry the chunks came from was written again meanwhile (another night of the same file), the rows
+    may come from two nights: the file is standardized again, whole."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(standardize_stage, "unchanged", lambda cached: False)
+        night = _night(company, tmp_path_factory.mktemp("chunk_race"), "night_2", NEXT, cache_from=nights["first"])
+    assert _manifests(night)["call_log"]["chunks"]["reused"] == 0
+    _assert_same_rows_in_order(night, nights["fresh"])

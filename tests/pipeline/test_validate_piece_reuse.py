@@ -140,3 +140,28 @@ def test_every_piece_is_kept_in_the_cache(first_night: Path) -> None:
     entries = [json.loads(p.read_text("utf-8")) for p in pieces.glob(f"*/{ENTRY_FILE}")]
     assert len(entries) >= 6
     assert all(e["as_of"] == FIRST and set(e["parts"]) == {""} and e["parts"][""]["chunk"] for e in entries)
+
+
+@pytest.mark.slow
+def test_a_piece_whose_entry_was_rewritten_while_read_is_checked_again(
+    company: Path,
+    first_night: Path,
+    small_pieces: None,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Another night wrote a piece's entry again while tonight restored it (its tables may come from two nights):
+    the piece is checked again, and the night's validation is still that of a night without cache."""
+    real = validate_stage.find_cached
+    calls: dict[str, int] = {}
+
+    def rewritten_on_second_look(cache_dir: Path, key: str) -> Any:
+        if cache_dir.name != PIECES_FOLDER:
+            return real(cache_dir, key)
+        calls[key] = calls.get(key, 0) + 1
+        return real(cache_dir, key) if calls[key] % 2 else None
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(validate_stage, "find_cached", rewritten_on_second_look)
+        night, fresh = _with_and_without_cache(company, first_night, NEXT, tmp_path_factory)
+    assert calls and not any(p.get("reused") for p in _pieces(night, CALL_LOG))
+    assert _checksums(night) == _checksums(fresh)

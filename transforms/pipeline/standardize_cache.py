@@ -253,6 +253,12 @@ def latest_for_file(cache_dir: Path, file: str) -> CachedFile | None:
     return cached if cached is not None and cached.plan is not None else None
 
 
+def unchanged(cached: CachedFile) -> bool:
+    """Whether an entry is still the one read as ``cached``: another night may have written the same key again
+    while tonight read its rows, which may then come from two nights."""
+    return _read_entry(cached.folder) == cached
+
+
 def _read_entry(folder: Path) -> CachedFile | None:
     """An entry of the cache, when it is there whole."""
     entry = folder / ENTRY_FILE

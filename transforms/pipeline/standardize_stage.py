@@ -32,6 +32,7 @@ from transforms.pipeline.standardize_cache import (
     settings_key,
     stamp,
     standardize_key,
+    unchanged,
 )
 from transforms.pipeline.tracking import StageResult
 from transforms.standardize.records import DatesAfterAsOf, ReadingRules, written_regions
@@ -108,6 +109,16 @@ def standardize_file(ctx: RunContext, key: str) -> StageResult:
                 rows_in, plan, taken = _standardize_chunks(
                     inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx, earlier=earlier
                 )
+                if taken and earlier is not None and not unchanged(earlier):
+                    log.warning("%s: another night rewrote the cached rows while they were read: read again", key)
+                    for part in parts.values():
+                        part.abort()
+                    parts = {t: ParquetParts(part.path) for t, part in parts.items()}
+                    after_as_of = DatesAfterAsOf()
+                    rules = replace(rules, after_as_of=after_as_of)
+                    rows_in, plan, taken = _standardize_chunks(
+                        inputs, spec.kind, rules, sentinels, parts=parts, ctx=ctx, earlier=None
+                    )
                 content = f"{cache_key}@{ctx.as_of}"
                 chunks = {"of": len(plan.chunks), "reused": taken}
                 if taken:

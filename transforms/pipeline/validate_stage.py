@@ -417,6 +417,7 @@ def _validate_in_chunks(
             cache_key = piece_key(settings, piece, issues=staged.get("field_issue"), repeats=flags, invoices=named)
             chunk["piece_key"] = cache_key  # so that a night reusing the whole file keeps the piece's entry too
             done = _reuse_piece(ctx, rules, pieces, cache_key, part=name, key=key, pair=pair, chunk=chunk, frame=frame)
+            taken += done is not None
             if done is None:
                 done = _validate_rows(
                     ctx,
@@ -431,7 +432,6 @@ def _validate_in_chunks(
                 )
                 _keep_piece(ctx, pieces, cache_key, part=name)
             rows_in, rows_out, first = rows_in + done.rows_in, rows_out + done.rows_out, last
-            taken += run.read_json("validate.part_manifest", part=name).get("reused") is not None
             del frame, staged, piece
         if first != rows:
             raise RuntimeError(f"validate {key}: {rows} staged {table} rows counted, {first} read")
@@ -463,6 +463,8 @@ def _reuse_piece(
     run = ctx.catalog
     try:
         rows_in, rows_out = restore(cached, run, part, as_of=ctx.as_of_date, run_id=ctx.run_id)
+        if find_cached(cache_dir, cache_key) != cached:
+            raise OSError("another night rewrote the entry while it was read")
         manifest = run.read_json("validate.part_manifest", part=part)
         run.write_json("validate.part_manifest", {**manifest, "files": [key], "chunk": chunk}, part=part)
         again = recheck_dates(
