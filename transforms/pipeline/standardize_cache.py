@@ -244,13 +244,19 @@ def find_cached(cache_dir: Path, key: str, as_of: dt.date) -> CachedFile | None:
 def latest_for_file(cache_dir: Path, file: str) -> CachedFile | None:
     """The entry the file named ``file`` (``file_key``) last wrote, whatever its rows then: the chunks of it that
     did not change since are taken from there (``CachedFile.reusable_chunks``). None when there is none whole."""
-    pointer = cache_dir / LATEST_FOLDER / f"{file}.json"
-    try:
-        key = str(json.loads(pointer.read_text("utf-8"))["key"])
-    except (OSError, ValueError, KeyError, TypeError):
+    key = _pointed_key(cache_dir / LATEST_FOLDER / f"{file}.json")
+    if key is None:
         return None
     cached = _read_entry(cache_dir / key)
     return cached if cached is not None and cached.plan is not None else None
+
+
+def _pointed_key(pointer: Path) -> str | None:
+    """The entry a file's pointer names (None: no pointer, or one that cannot be read)."""
+    try:
+        return str(json.loads(pointer.read_text("utf-8"))["key"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def unchanged(cached: CachedFile) -> bool:
@@ -425,10 +431,7 @@ def _prune_pointers(cache_dir: Path) -> None:
     if not folder.is_dir():
         return
     for pointer in folder.glob("*.json"):
-        try:
-            key = str(json.loads(pointer.read_text("utf-8"))["key"])
-        except (OSError, ValueError, KeyError, TypeError):
-            key = ""
+        key = _pointed_key(pointer)
         if not key or not (cache_dir / key / ENTRY_FILE).exists():
             pointer.unlink(missing_ok=True)
 
